@@ -1,0 +1,32 @@
+#include <cstdio>
+#include <iostream>
+
+#include "src/cli/commands.h"
+
+#ifndef LOGSTREAM_VERSION
+#define LOGSTREAM_VERSION "0.0.0"
+#endif
+
+namespace logstream::cli {
+
+int Fail(const std::string& what, int code) {
+  std::cerr << "logstream: " << what << "\n";
+  return code;
+}
+
+}  // namespace logstream::cli
+
+int main(int argc, char** argv) {
+  using namespace logstream::cli;
+  CLI::App app{
+      "logstream: log files from a bucket to windowed counts and alerts, exactly once.\n"
+      "Try `logstream run` (everything on embedded defaults) or `logstream COMMAND --help`."};
+  app.name("logstream");
+  app.set_version_flag("--version", std::string("logstream ") + LOGSTREAM_VERSION);
+  app.require_subcommand(1);
+  Context ctx;
+  RegisterGenerate(app, ctx);
+  RegisterParse(app, ctx);
+  CLI11_PARSE(app, argc, argv);
+  return ctx.exit_code;
+}

@@ -1,0 +1,114 @@
+// Log: the broker between stages, shaped after Kafka's transactional producer
+// and consumer groups so that the embedded log (RocksDB) and Kafka fit it
+// without special cases. Every implementation passes log/log_contract_test.
+//
+// Topics have a fixed number of partitions. A record's partition is chosen by
+// its key (same key, same partition). Offsets are per partition, dense from 0.
+// Writes happen only inside a Transaction: records, state entries and group
+// offsets become visible together at Commit, or not at all.
+//
+// State topics are compacted key/value topics (the ingest manifest, processor
+// state): the latest value per key wins and entries never expire.
+//
+// Log and Transaction objects are thread-safe unless stated otherwise; several
+// transactions may be open at once (one per stage in `logstream run`).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/base/status.h"
+#include "src/base/time.h"
+
+namespace logstream {
+
+struct LogRecordEntry {
+  int64_t offset = 0;
+  TimeMs append_time = 0;
+  std::string key;
+  std::string value;
+};
+
+struct TopicInfo {
+  std::string name;
+  int partitions = 0;
+  std::vector<int64_t> end_offsets;    // next offset to be written, per partition
+  std::vector<int64_t> start_offsets;  // first offset still retained
+};
+
+struct TopicOptions {
+  int partitions = 1;
+  bool compacted = false;          // a state topic
+  TimeMs retention_ms = -1;        // -1 = forever; by append time, never event time
+  int64_t retention_bytes = -1;    // per partition; -1 = unlimited
+};
+
+// A transaction. Not thread-safe: one thread uses it at a time. Destroying an
+// uncommitted transaction aborts it.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  // Appends a record to topic; partition chosen by key.
+  virtual Status Append(std::string_view topic, std::string_view key, std::string_view value) = 0;
+  // Appends to an explicit partition.
+  virtual Status AppendTo(std::string_view topic, int partition, std::string_view key,
+                          std::string_view value) = 0;
+  // Sets key in a state (compacted) topic; an empty value deletes it.
+  virtual Status Put(std::string_view state_topic, std::string_view key, std::string_view value) = 0;
+  // Records that `group` has consumed topic/partition up to (excluding) next_offset.
+  virtual Status CommitOffset(std::string_view group, std::string_view topic, int partition,
+                              int64_t next_offset) = 0;
+  // Makes everything above visible atomically and durable per the log's fsync policy.
+  virtual Status Commit() = 0;
+  virtual void Abort() = 0;
+};
+
+class Log {
+ public:
+  virtual ~Log() = default;
+
+  virtual std::string Url() const = 0;
+
+  // Creates the topic if missing; if it exists with another partition count,
+  // FailedPrecondition.
+  virtual Status EnsureTopic(std::string_view topic, const TopicOptions& options) = 0;
+  virtual Result<std::vector<TopicInfo>> ListTopics() = 0;
+  virtual Result<TopicInfo> DescribeTopic(std::string_view topic) = 0;
+
+  // Starts a transaction. `id` names the writer (Kafka's transactional.id;
+  // a new transaction with the same id fences an older one).
+  virtual Result<std::unique_ptr<Transaction>> Begin(std::string_view id) = 0;
+
+  // Reads committed records of topic/partition from `offset` (at most
+  // max_records). If none are available, waits up to max_wait for some.
+  // An offset below the retained start is moved up to it.
+  virtual Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition,
+                                                   int64_t offset, size_t max_records,
+                                                   TimeMs max_wait = 0) = 0;
+
+  // The group's committed next offset, or 0 when none was committed.
+  virtual Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,
+                                          int partition) = 0;
+
+  // The latest value of every key of a state topic.
+  virtual Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) = 0;
+  // The latest value of one key, nullopt if absent.
+  virtual Result<std::optional<std::string>> GetState(std::string_view state_topic,
+                                                      std::string_view key) = 0;
+};
+
+struct LogOptions {
+  bool read_only = false;      // readers such as `log tail` (RocksDB secondary)
+  TimeMs fsync_interval = 0;   // 0: fsync every commit; N: at most every N ms
+};
+
+// Opens a broker by URL: a path or file:///path is the embedded log (created
+// if missing); kafka://host:port[,host:port] is Kafka (not built yet).
+Result<std::unique_ptr<Log>> OpenLog(std::string_view url, const LogOptions& options = {});
+
+}  // namespace logstream

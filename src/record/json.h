@@ -1,0 +1,38 @@
+// JSON codec for LogRecord: one JSON object per record, fields in this order:
+//   {"source","object","offset","time","level","thread","logger","message"}
+// time is RFC 3339 UTC with milliseconds. Schema: docs/record.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "src/base/status.h"
+#include "src/record/log_record.h"
+
+namespace logstream {
+
+// Appends s as a JSON string literal (quotes included). Valid UTF-8 passes
+// through; control characters are escaped; bytes that are not valid UTF-8
+// become U+FFFD so the output is always valid JSON.
+void AppendJsonString(std::string_view s, std::string* out);
+
+// Appends the record's JSON (no newline).
+void AppendRecordJson(std::string_view source, std::string_view object, uint64_t offset,
+                      const LogLine& line, std::string* out);
+void AppendRecordJson(const LogRecord& record, std::string* out);
+std::string RecordToJson(const LogRecord& record);
+
+// Decodes record JSON. Reuse one decoder per thread (it keeps its buffers).
+class RecordDecoder {
+ public:
+  // InvalidArgument naming the missing or malformed field.
+  Result<LogRecord> Decode(std::string_view json);
+
+ private:
+  simdjson::ondemand::parser parser_;
+  std::string buffer_;
+};
+
+}  // namespace logstream
