@@ -12,7 +12,6 @@ struct Context {
 };
 
 void RegisterGenerate(CLI::App& app, Context& ctx);
-void RegisterParse(CLI::App& app, Context& ctx);
 
 // Prints "logstream: <what>" to stderr and returns the exit code for it.
 int Fail(const std::string& what, int code = 1);

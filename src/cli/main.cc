@@ -26,7 +26,6 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Context ctx;
   RegisterGenerate(app, ctx);
-  RegisterParse(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }

@@ -1,5 +1,0 @@
-#include "src/cli/commands.h"
-
-namespace logstream::cli {
-void RegisterParse(CLI::App&, Context&) {}
-}  // namespace logstream::cli
