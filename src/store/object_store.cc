@@ -1,0 +1,69 @@
+#include "src/store/object_store.h"
+
+#include "src/store/dir_store.h"
+
+namespace logstream {
+namespace {
+
+constexpr size_t kMaxKeyBytes = 1024;
+
+Status BadKey(std::string_view key, std::string_view rule) {
+  std::string shown;
+  for (char c : key.substr(0, 200)) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
+  if (key.size() > 200) shown += "...";
+  return InvalidArgument("bad object key \"" + shown + "\": " + std::string(rule));
+}
+
+}  // namespace
+
+Status ValidateKey(std::string_view key) {
+  if (key.empty()) return BadKey(key, "a key must not be empty");
+  if (key.size() > kMaxKeyBytes) {
+    return BadKey(key, "a key must be at most 1024 bytes (it has " + std::to_string(key.size()) + ")");
+  }
+  if (key.find('\0') != std::string_view::npos) return BadKey(key, "a key must not contain NUL");
+  if (key.front() == '/') return BadKey(key, "a key must be relative (no leading '/')");
+  size_t start = 0;
+  while (true) {
+    const size_t slash = key.find('/', start);
+    const std::string_view seg = key.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (seg.empty()) return BadKey(key, "a key must not contain an empty segment ('//' or a trailing '/')");
+    if (seg == "." || seg == "..") return BadKey(key, "a key must not contain a '.' or '..' segment");
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    if (url.empty()) return Err(InvalidArgument("empty store URL: give file:///abs/path or a directory path"));
+    return DirStore::Open(url);
+  }
+  const std::string_view scheme = url.substr(0, scheme_end);
+  if (scheme == "file") {
+    const std::string_view path = url.substr(scheme_end + 3);
+    if (!path.starts_with('/')) {
+      return Err(InvalidArgument("store URL " + std::string(url) +
+                                 ": a file:// URL needs an absolute path, e.g. file:///tmp/bucket"));
+    }
+    return DirStore::Open(path);
+  }
+  return Err(InvalidArgument("store URL " + std::string(url) + ": scheme " + std::string(scheme) +
+                             ":// is not supported yet; use file:///abs/path or a directory path"));
+}
+
+Result<std::string> ReadAll(ObjectStore& store, std::string_view key) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ObjectReader> reader, store.Get(key));
+  std::string out;
+  char buf[64 * 1024];
+  while (true) {
+    ASSIGN_OR_RETURN(size_t n, reader->Read(buf, sizeof buf));
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+}  // namespace logstream
