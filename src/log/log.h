@@ -48,6 +48,13 @@ struct TopicOptions {
   int64_t retention_bytes = -1;    // per partition; -1 = unlimited
 };
 
+struct GroupOffset {
+  std::string group;
+  std::string topic;
+  int partition = 0;
+  int64_t next_offset = 0;  // committed: consumed up to (excluding) this offset
+};
+
 // A transaction. Not thread-safe: one thread uses it at a time. Destroying an
 // uncommitted transaction aborts it.
 class Transaction {
@@ -94,6 +101,10 @@ class Log {
   // The group's committed next offset, or 0 when none was committed.
   virtual Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,
                                           int partition) = 0;
+
+  // Every committed consumer-group offset, sorted by group, topic, partition
+  // (for lag in `log stats`; Kafka: ListConsumerGroups + ListConsumerGroupOffsets).
+  virtual Result<std::vector<GroupOffset>> ListGroupOffsets() = 0;
 
   // The latest value of every key of a state topic.
   virtual Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) = 0;

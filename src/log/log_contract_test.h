@@ -1,0 +1,397 @@
+// The contract every Log implementation passes, written once against the Log
+// interface only (no backend specifics), so a new backend (Kafka) runs it
+// unchanged: instantiate it with a factory that returns a fresh, empty log.
+//
+//   INSTANTIATE_TEST_SUITE_P(Memory, LogContractTest,
+//       testing::Values(LogFactory{"Memory", [] { return ...; }}),
+//       [](const auto& info) { return info.param.name; });
+//
+// Topic names are unique per test so a shared broker works too.
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "src/log/log.h"
+
+namespace logstream {
+
+struct LogFactory {
+  std::string name;
+  std::function<std::unique_ptr<Log>()> make;  // a fresh log; dies with the test
+};
+
+class LogContractTest : public testing::TestWithParam<LogFactory> {
+ protected:
+  void SetUp() override {
+    log_ = GetParam().make();
+    ASSERT_NE(log_, nullptr);
+  }
+
+  // A topic name unique to this test.
+  std::string T(std::string_view base) const {
+    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(base) + "-" + info->name();
+    for (char& c : name) {
+      if (c == '/') c = '.';
+    }
+    return name;
+  }
+
+  void Create(const std::string& topic, int partitions, bool compacted = false) {
+    TopicOptions options;
+    options.partitions = partitions;
+    options.compacted = compacted;
+    ASSERT_TRUE(log_->EnsureTopic(topic, options).ok());
+  }
+
+  std::unique_ptr<Transaction> Begin(std::string_view id = "test") {
+    auto txn = log_->Begin(id);
+    EXPECT_TRUE(txn.has_value()) << txn.error().ToString();
+    return txn ? std::move(*txn) : nullptr;
+  }
+
+  std::vector<LogRecordEntry> ReadAll(const std::string& topic, int partition, int64_t from = 0) {
+    std::vector<LogRecordEntry> out;
+    while (true) {
+      auto got = log_->Read(topic, partition, from, 1000);
+      EXPECT_TRUE(got.has_value()) << got.error().ToString();
+      if (!got || got->empty()) return out;
+      from = got->back().offset + 1;
+      out.insert(out.end(), got->begin(), got->end());
+    }
+  }
+
+  std::vector<std::string> Values(const std::vector<LogRecordEntry>& records) {
+    std::vector<std::string> out;
+    for (const auto& r : records) out.push_back(r.value);
+    return out;
+  }
+
+  std::unique_ptr<Log> log_;
+};
+
+TEST_P(LogContractTest, EnsureTopicCreatesAndChecksPartitions) {
+  const std::string t = T("topic");
+  Create(t, 3);
+  TopicOptions same;
+  same.partitions = 3;
+  EXPECT_TRUE(log_->EnsureTopic(t, same).ok());
+  TopicOptions other;
+  other.partitions = 4;
+  Status s = log_->EnsureTopic(t, other);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  auto info = log_->DescribeTopic(t);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->name, t);
+  EXPECT_EQ(info->partitions, 3);
+  EXPECT_THAT(info->end_offsets, testing::ElementsAre(0, 0, 0));
+  auto topics = log_->ListTopics();
+  ASSERT_TRUE(topics.has_value());
+  bool found = false;
+  for (const auto& ti : *topics) found |= ti.name == t;
+  EXPECT_TRUE(found);
+  EXPECT_EQ(log_->DescribeTopic(T("missing")).error().code(), StatusCode::kNotFound);
+  EXPECT_EQ(log_->EnsureTopic("bad name/", same).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(LogContractTest, AppendToMissingTopicFails) {
+  auto txn = Begin();
+  EXPECT_EQ(txn->Append(T("missing"), "k", "v").code(), StatusCode::kNotFound);
+}
+
+TEST_P(LogContractTest, AppendThenReadInOrder) {
+  const std::string t = T("orders");
+  Create(t, 1);
+  auto txn = Begin();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(txn->Append(t, "k", "v" + std::to_string(i)).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  txn = Begin();
+  ASSERT_TRUE(txn->Append(t, "k", "v10").ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  auto records = ReadAll(t, 0);
+  ASSERT_EQ(records.size(), 11u);
+  for (int i = 0; i < 11; ++i) {
+    EXPECT_EQ(records[i].offset, i);
+    EXPECT_EQ(records[i].key, "k");
+    EXPECT_EQ(records[i].value, "v" + std::to_string(i));
+    EXPECT_GT(records[i].append_time, 0);
+  }
+  auto limited = log_->Read(t, 0, 0, 4);
+  ASSERT_TRUE(limited.has_value());
+  EXPECT_EQ(limited->size(), 4u);
+  auto past_end = log_->Read(t, 0, 11, 100);
+  ASSERT_TRUE(past_end.has_value());
+  EXPECT_TRUE(past_end->empty());
+}
+
+TEST_P(LogContractTest, EmptyKeysAndValuesAndBinaryBytes) {
+  const std::string t = T("binary");
+  Create(t, 1);
+  const std::string binary("a\0b\xff", 4);
+  auto txn = Begin();
+  ASSERT_TRUE(txn->AppendTo(t, 0, "", "").ok());
+  ASSERT_TRUE(txn->AppendTo(t, 0, binary, binary).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  auto records = ReadAll(t, 0);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].value, "");
+  EXPECT_EQ(records[1].key, binary);
+  EXPECT_EQ(records[1].value, binary);
+}
+
+TEST_P(LogContractTest, ReadFromMiddleOfBatch) {
+  const std::string t = T("middle");
+  Create(t, 1);
+  for (int b = 0; b < 3; ++b) {
+    auto txn = Begin();
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(txn->AppendTo(t, 0, "k", std::to_string(b * 10 + i)).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  for (int64_t from : {0, 5, 9, 10, 15, 29}) {
+    auto got = log_->Read(t, 0, from, 7);
+    ASSERT_TRUE(got.has_value());
+    ASSERT_FALSE(got->empty());
+    EXPECT_EQ(got->front().offset, from);
+    EXPECT_EQ(got->front().value, std::to_string(from));
+    EXPECT_EQ(got->size(), std::min<size_t>(7, 30 - from));
+    for (size_t i = 1; i < got->size(); ++i) EXPECT_EQ((*got)[i].offset, from + int64_t(i));
+  }
+}
+
+TEST_P(LogContractTest, SameKeySamePartition) {
+  const std::string t = T("keyed");
+  Create(t, 4);
+  auto txn = Begin();
+  for (int round = 0; round < 5; ++round) {
+    for (int k = 0; k < 20; ++k) ASSERT_TRUE(txn->Append(t, "host-" + std::to_string(k), "x").ok());
+  }
+  ASSERT_TRUE(txn->Commit().ok());
+  std::map<std::string, std::set<int>> partitions_of_key;
+  int64_t total = 0;
+  for (int p = 0; p < 4; ++p) {
+    auto records = ReadAll(t, p);
+    total += records.size();
+    for (const auto& r : records) partitions_of_key[r.key].insert(p);
+  }
+  EXPECT_EQ(total, 100);
+  EXPECT_EQ(partitions_of_key.size(), 20u);
+  std::set<int> used;
+  for (const auto& [key, parts] : partitions_of_key) {
+    EXPECT_EQ(parts.size(), 1u) << key;
+    used.insert(*parts.begin());
+  }
+  EXPECT_GT(used.size(), 1u) << "20 keys should spread over more than one of 4 partitions";
+}
+
+TEST_P(LogContractTest, AppendToOutOfRangePartitionFails) {
+  const std::string t = T("range");
+  Create(t, 2);
+  auto txn = Begin();
+  EXPECT_EQ(txn->AppendTo(t, 2, "k", "v").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(txn->AppendTo(t, -1, "k", "v").code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(LogContractTest, AbortAndDestroyLeaveNothing) {
+  const std::string t = T("aborted"), s = T("state");
+  Create(t, 1);
+  Create(s, 1, true);
+  {
+    auto txn = Begin();
+    ASSERT_TRUE(txn->Append(t, "k", "a").ok());
+    ASSERT_TRUE(txn->Put(s, "k", "a").ok());
+    ASSERT_TRUE(txn->CommitOffset("g", t, 0, 5).ok());
+    txn->Abort();
+    EXPECT_FALSE(txn->Commit().ok()) << "commit after abort must fail";
+  }
+  {
+    auto txn = Begin();
+    ASSERT_TRUE(txn->Append(t, "k", "b").ok());
+    ASSERT_TRUE(txn->Put(s, "k", "b").ok());
+    ASSERT_TRUE(txn->CommitOffset("g", t, 0, 7).ok());
+    // destroyed without Commit
+  }
+  EXPECT_TRUE(ReadAll(t, 0).empty());
+  EXPECT_EQ(log_->DescribeTopic(t)->end_offsets[0], 0);
+  EXPECT_FALSE(log_->GetState(s, "k")->has_value());
+  EXPECT_EQ(*log_->CommittedOffset("g", t, 0), 0);
+}
+
+TEST_P(LogContractTest, CommitMakesRecordsStateAndOffsetsVisibleTogether) {
+  const std::string in = T("in"), out = T("out"), s = T("state");
+  Create(in, 2);
+  Create(out, 2);
+  Create(s, 1, true);
+  auto txn = Begin("stage");
+  ASSERT_TRUE(txn->AppendTo(out, 0, "a", "1").ok());
+  ASSERT_TRUE(txn->AppendTo(out, 1, "b", "2").ok());
+  ASSERT_TRUE(txn->Put(s, "window", "w1").ok());
+  ASSERT_TRUE(txn->CommitOffset("proc", in, 1, 42).ok());
+  // Nothing visible before Commit.
+  EXPECT_TRUE(ReadAll(out, 0).empty());
+  EXPECT_FALSE(log_->GetState(s, "window")->has_value());
+  EXPECT_EQ(*log_->CommittedOffset("proc", in, 1), 0);
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(Values(ReadAll(out, 0)), std::vector<std::string>{"1"});
+  EXPECT_EQ(Values(ReadAll(out, 1)), std::vector<std::string>{"2"});
+  EXPECT_EQ(log_->GetState(s, "window")->value_or(""), "w1");
+  EXPECT_EQ(*log_->CommittedOffset("proc", in, 1), 42);
+  EXPECT_EQ(*log_->CommittedOffset("proc", in, 0), 0);
+  EXPECT_EQ(*log_->CommittedOffset("other", in, 1), 0);
+}
+
+TEST_P(LogContractTest, CommittedOffsetsPerGroup) {
+  const std::string t = T("offsets");
+  Create(t, 2);
+  auto txn = Begin();
+  ASSERT_TRUE(txn->CommitOffset("g1", t, 0, 10).ok());
+  ASSERT_TRUE(txn->CommitOffset("g1", t, 1, 20).ok());
+  ASSERT_TRUE(txn->CommitOffset("g2", t, 0, 30).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  txn = Begin();
+  ASSERT_TRUE(txn->CommitOffset("g1", t, 0, 11).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(*log_->CommittedOffset("g1", t, 0), 11);
+  EXPECT_EQ(*log_->CommittedOffset("g1", t, 1), 20);
+  EXPECT_EQ(*log_->CommittedOffset("g2", t, 0), 30);
+  EXPECT_EQ(*log_->CommittedOffset("g2", t, 1), 0);
+  auto all = log_->ListGroupOffsets();
+  ASSERT_TRUE(all.has_value());
+  std::vector<std::string> mine;
+  for (const auto& g : *all) {
+    if (g.topic == t) {
+      mine.push_back(g.group + "/" + std::to_string(g.partition) + "=" + std::to_string(g.next_offset));
+    }
+  }
+  EXPECT_THAT(mine, testing::ElementsAre("g1/0=11", "g1/1=20", "g2/0=30"));
+}
+
+TEST_P(LogContractTest, StatePutGetDeleteReadState) {
+  const std::string s = T("manifest"), t = T("records");
+  Create(s, 1, true);
+  Create(t, 1);
+  auto txn = Begin();
+  ASSERT_TRUE(txn->Put(s, "a", "1").ok());
+  ASSERT_TRUE(txn->Put(s, "b", "2").ok());
+  ASSERT_TRUE(txn->Put(s, "c", "3").ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  txn = Begin();
+  ASSERT_TRUE(txn->Put(s, "a", "10").ok());
+  ASSERT_TRUE(txn->Put(s, "b", "").ok());  // delete
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(log_->GetState(s, "a")->value_or(""), "10");
+  EXPECT_FALSE(log_->GetState(s, "b")->has_value());
+  EXPECT_FALSE(log_->GetState(s, "zz")->has_value());
+  auto state = log_->ReadState(s);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(*state, (std::map<std::string, std::string>{{"a", "10"}, {"c", "3"}}));
+  // State topics and record topics are not interchangeable.
+  auto txn2 = Begin();
+  EXPECT_EQ(txn2->Put(t, "a", "1").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(txn2->Append(s, "a", "1").code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(LogContractTest, ConcurrentTransactions) {
+  const std::string t = T("concurrent");
+  Create(t, 2);
+  constexpr int kThreads = 4, kTxns = 25, kRecords = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures = 0;
+  for (int th = 0; th < kThreads; ++th) {
+    threads.emplace_back([&, th] {
+      for (int n = 0; n < kTxns; ++n) {
+        auto txn = log_->Begin("writer-" + std::to_string(th));
+        if (!txn) { ++failures; continue; }
+        for (int r = 0; r < kRecords; ++r) {
+          if (!(*txn)->Append(t, "w" + std::to_string(th),
+                              std::to_string(th) + ":" + std::to_string(n) + ":" + std::to_string(r))
+                   .ok()) {
+            ++failures;
+          }
+        }
+        if (!(*txn)->Commit().ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, 0);
+  int64_t total = 0;
+  for (int p = 0; p < 2; ++p) {
+    auto records = ReadAll(t, p);
+    total += records.size();
+    // Each transaction's records are contiguous and in order.
+    for (size_t i = 0; i < records.size(); i += kRecords) {
+      ASSERT_LE(i + kRecords, records.size());
+      const std::string prefix = records[i].value.substr(0, records[i].value.rfind(':') + 1);
+      for (int r = 0; r < kRecords; ++r) {
+        EXPECT_EQ(records[i + r].value, prefix + std::to_string(r));
+        EXPECT_EQ(records[i + r].offset, int64_t(i + r));
+      }
+    }
+  }
+  EXPECT_EQ(total, kThreads * kTxns * kRecords);
+}
+
+TEST_P(LogContractTest, NewTransactionWithSameIdFencesOlder) {
+  const std::string t = T("fenced");
+  Create(t, 1);
+  auto old_txn = Begin("ingest");
+  ASSERT_TRUE(old_txn->Append(t, "k", "old").ok());
+  auto new_txn = Begin("ingest");
+  ASSERT_TRUE(new_txn->Append(t, "k", "new").ok());
+  EXPECT_FALSE(old_txn->Commit().ok());
+  ASSERT_TRUE(new_txn->Commit().ok());
+  EXPECT_EQ(Values(ReadAll(t, 0)), std::vector<std::string>{"new"});
+}
+
+TEST_P(LogContractTest, BlockingReadWakesOnCommit) {
+  const std::string t = T("blocking");
+  Create(t, 1);
+  // Nothing arrives: returns empty after about max_wait.
+  auto start = std::chrono::steady_clock::now();
+  auto none = log_->Read(t, 0, 0, 10, 100);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(90));
+
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto txn = log_->Begin("w");
+    ASSERT_TRUE(txn.has_value());
+    ASSERT_TRUE((*txn)->Append(t, "k", "late").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  });
+  start = std::chrono::steady_clock::now();
+  auto got = log_->Read(t, 0, 0, 10, 10000);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  writer.join();
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].value, "late");
+  EXPECT_LT(waited, std::chrono::seconds(5));
+}
+
+TEST_P(LogContractTest, EndOffsetsPerPartition) {
+  const std::string t = T("ends");
+  Create(t, 3);
+  auto txn = Begin();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(txn->AppendTo(t, 0, "k", "v").ok());
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(txn->AppendTo(t, 2, "k", "v").ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  auto info = log_->DescribeTopic(t);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_THAT(info->end_offsets, testing::ElementsAre(5, 0, 2));
+  ASSERT_EQ(info->start_offsets.size(), 3u);
+  EXPECT_EQ(info->start_offsets[0], 0);
+}
+
+}  // namespace logstream
