@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
 #include <random>
 #include <vector>
 
@@ -28,7 +29,13 @@ class Fd {
     if (fd_ >= 0) ::close(fd_);
   }
   Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&&) = delete;
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
   int get() const { return fd_; }
   int release() { return std::exchange(fd_, -1); }
 
@@ -65,13 +72,6 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
-  return Status::Ok();
-}
-
-Status FsyncDir(const std::string& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoError("open directory", dir, errno);
-  if (::fsync(fd.get()) != 0) return ErrnoError("fsync directory", dir, errno);
   return Status::Ok();
 }
 
@@ -163,17 +163,42 @@ Status DirStore::CheckKey(std::string_view key) const {
   return Status::Ok();
 }
 
-Status DirStore::CheckInsideRoot(const std::string& dir, std::string_view key) const {
-  char* resolved = ::realpath(dir.c_str(), nullptr);
-  if (resolved == nullptr) return ErrnoError("resolve directory", dir, errno);
-  const std::string real(resolved);
-  std::free(resolved);
-  const std::string root_slash = root_ == "/" ? root_ : root_ + "/";
-  if (real != root_ && !real.starts_with(root_slash)) {
-    return InvalidArgument("object key " + std::string(key) + " leads outside the bucket " + root_ +
-                           " (through a symbolic link to " + real + "); refusing to write there");
+Result<int> DirStore::OpenParentDir(std::string_view key, bool create) const {
+  Fd dir(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0) return Err(ErrnoError("open bucket directory", root_, errno));
+  size_t start = 0;
+  for (size_t slash = key.find('/'); slash != std::string_view::npos;
+       start = slash + 1, slash = key.find('/', start)) {
+    const std::string seg(key.substr(start, slash - start));
+    if (create && ::mkdirat(dir.get(), seg.c_str(), 0755) != 0 && errno != EEXIST) {
+      return Err(ErrnoError("create directory", PathOf(key.substr(0, slash)), errno));
+    }
+    Fd sub(::openat(dir.get(), seg.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    if (sub.get() < 0) {
+      int err = errno;
+      const std::string path = PathOf(key.substr(0, slash));
+      struct stat st;
+      // O_NOFOLLOW | O_DIRECTORY on a link fails with ENOTDIR, not ELOOP.
+      if (err == ENOTDIR && ::fstatat(dir.get(), seg.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          S_ISLNK(st.st_mode)) {
+        err = ELOOP;
+      }
+      if (err == ENOENT && !create) return Err(NotFoundKey(key, Url()));
+      if (err == ELOOP) {
+        return Err(InvalidArgument("object key " + std::string(key) + " passes through the symbolic link " +
+                                   path + "; a directory bucket does not follow links, so nothing is "
+                                   "ever written outside " + root_));
+      }
+      if (err == ENOTDIR) {
+        return Err(FailedPrecondition("object key " + std::string(key) + " needs " + path +
+                                      " to be a directory, but it is an object (a directory bucket "
+                                      "cannot hold both a key and keys below it)"));
+      }
+      return Err(ErrnoError("open directory", path, err));
+    }
+    dir = std::move(sub);
   }
-  return Status::Ok();
+  return dir.release();
 }
 
 Result<std::string> DirStore::Etag(int fd, const struct stat& st, const std::string& path) {
@@ -240,17 +265,12 @@ Result<PutResult> DirStore::Put(std::string_view key, std::string_view data) {
     }
   }
 
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return Err(FailedPrecondition("cannot create directory " + dir + " for object " + std::string(key) +
-                                  ": " + ec.message() +
-                                  " (a directory bucket cannot hold both a key and keys below it)"));
-  }
-  RETURN_IF_ERROR(CheckInsideRoot(dir, key));
-
-  const std::string tmp = dir + "/" + std::string(kTempPrefix) + RandomHex();
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  ASSIGN_OR_RETURN(const int dir_raw, OpenParentDir(key, /*create=*/true));
+  Fd dir_fd(dir_raw);
+  const std::string_view base = key.substr(key.rfind('/') + 1);
+  const std::string tmp_name = std::string(kTempPrefix) + RandomHex();
+  const std::string tmp = dir + "/" + tmp_name;
+  Fd fd(::openat(dir_fd.get(), tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) return Err(ErrnoError("create temporary file", tmp, errno));
   Status s = WriteAll(fd.get(), data, tmp);
   struct stat st;
@@ -259,7 +279,7 @@ Result<PutResult> DirStore::Put(std::string_view key, std::string_view data) {
   if (s.ok()) {
     const std::string value = XattrValue(st, etag);
     (void)::fsetxattr(fd.get(), kEtagXattr, value.data(), value.size(), 0);  // best effort
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (::renameat(dir_fd.get(), tmp_name.c_str(), dir_fd.get(), std::string(base).c_str()) != 0) {
       const int err = errno;
       s = err == EISDIR || err == ENOTEMPTY || err == EEXIST
               ? FailedPrecondition("cannot publish object " + std::string(key) + ": " + path +
@@ -269,14 +289,14 @@ Result<PutResult> DirStore::Put(std::string_view key, std::string_view data) {
     }
   }
   if (!s.ok()) {
-    ::unlink(tmp.c_str());
+    ::unlinkat(dir_fd.get(), tmp_name.c_str(), 0);
     return Err(std::move(s));
   }
   {
     std::lock_guard lock(mu_);
     etags_[path] = CachedEtag{st.st_ino, static_cast<uint64_t>(st.st_size), MtimeNs(st), etag};
   }
-  RETURN_IF_ERROR(FsyncDir(dir));
+  if (::fsync(dir_fd.get()) != 0) return Err(ErrnoError("fsync directory", dir, errno));
   return PutResult{std::move(etag), true};
 }
 
@@ -392,12 +412,18 @@ Result<ListResult> DirStore::List(std::string_view prefix, std::string_view star
 
 Status DirStore::Delete(std::string_view key) {
   RETURN_IF_ERROR(CheckKey(key));
+  auto dir_fd = OpenParentDir(key, /*create=*/false);
+  if (!dir_fd) {
+    // No parent directory (or an object where one would be): no object.
+    const StatusCode code = dir_fd.error().code();
+    return code == StatusCode::kNotFound || code == StatusCode::kFailedPrecondition
+               ? Status::Ok()
+               : dir_fd.error();
+  }
+  Fd dir(*dir_fd);
   const std::string path = PathOf(key);
-  const std::string dir(ParentOf(path));
-  struct stat st;
-  if (::lstat(dir.c_str(), &st) != 0) return Status::Ok();  // no parent, no object
-  RETURN_IF_ERROR(CheckInsideRoot(dir, key));
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR && errno != EISDIR) {
+  const std::string base(key.substr(key.rfind('/') + 1));
+  if (::unlinkat(dir.get(), base.c_str(), 0) != 0 && errno != ENOENT && errno != EISDIR) {
     return ErrnoError("delete", path, errno);
   }
   std::lock_guard lock(mu_);

@@ -13,8 +13,9 @@
 // - List walks the tree in byte-wise key order, skipping subtrees that cannot
 //   hold keys with the prefix or after start_after. Hidden temporary files and
 //   symbolic links are not objects.
-// - Nothing is written outside ROOT: keys are validated and a Put or Delete
-//   whose parent directory resolves outside ROOT (a symlink) is refused.
+// - Nothing is written outside ROOT: keys are validated, and Put and Delete
+//   walk the key's directories without following symbolic links (a key that
+//   passes through one is refused with InvalidArgument).
 // - A directory cannot hold both KEY and KEY/...: such a Put fails with
 //   FailedPrecondition. Keys whose last segment starts with ".tmp-" are
 //   reserved for temporary files and refused.
@@ -68,7 +69,9 @@ class DirStore : public ObjectStore {
 
   std::string PathOf(std::string_view key) const;
   Status CheckKey(std::string_view key) const;
-  Status CheckInsideRoot(const std::string& dir, std::string_view key) const;
+  // Opens the directory that holds key (creating missing ones if create),
+  // never following a symbolic link; returns a descriptor the caller closes.
+  Result<int> OpenParentDir(std::string_view key, bool create) const;
   // The MD5 hex of the open regular file fd (whose stat is *st) at path.
   Result<std::string> Etag(int fd, const struct stat& st, const std::string& path);
   Result<ObjectInfo> InfoOf(int fd, const struct stat& st, const std::string& path,
