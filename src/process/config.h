@@ -1,0 +1,65 @@
+// ProcessorConfig: windows and rules of the stream processor, loaded from the
+// [processor] table and the [[rules]] array of a TOML document.
+//
+// Other top-level tables ([generator], [ingest], [[sinks]], [kafka], ...) are
+// owned and validated by other stages; this loader ignores them. Unknown keys
+// inside [processor] and [[rules]] are errors naming the key, file and line.
+// Plain values; thread-compatible.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "src/base/status.h"
+#include "src/base/time.h"
+#include "src/record/log_record.h"
+
+namespace logstream {
+
+enum class RulePer { kSource, kAll };
+// "source", "all".
+std::string_view RulePerName(RulePer per);
+
+struct RuleConfig {
+  std::string name = "error-burst";
+  std::vector<Level> levels = {Level::kError};  // empty: any level
+  std::string pattern;                          // RE2 regex on the message; empty: none
+  int64_t min_count = 20;                       // fires when the count reaches this
+  RulePer per = RulePer::kSource;               // key = source, or "*" for all
+  TimeMs cooldown = 0;                          // event time between alerts of one key
+  std::vector<std::string> sinks;               // sink names; empty: every sink
+
+  bool operator==(const RuleConfig&) const = default;
+};
+
+struct ProcessorConfig {
+  TimeMs window = 10000;        // window size
+  TimeMs slide = 0;             // 0: tumbling; else sliding, window % slide == 0
+  TimeMs lateness = 2000;       // allowed lateness behind a source's max event time
+  TimeMs idle_timeout = 30000;  // processing time after which a silent source is idle
+  std::vector<RuleConfig> rules = {RuleConfig{}};  // default: the error-burst rule
+
+  // The step between window starts: slide, or window when tumbling.
+  TimeMs step() const { return slide == 0 ? window : slide; }
+  bool operator==(const ProcessorConfig&) const = default;
+};
+
+// Reads [processor] and [[rules]] from a parsed document. `file` names the
+// document in error messages. InvalidArgument on unknown keys or bad values.
+Result<ProcessorConfig> LoadProcessorConfig(const toml::table& doc, std::string_view file);
+// Parses TOML text (errors carry file:line:column), then LoadProcessorConfig.
+Result<ProcessorConfig> ParseProcessorConfig(std::string_view toml_text, std::string_view file);
+// Reads and parses a file.
+Result<ProcessorConfig> LoadProcessorConfigFile(const std::string& path);
+
+// Checks the cross-field rules (window/slide, min_count, regexes, names).
+Status ValidateProcessorConfig(const ProcessorConfig& config);
+
+// The effective configuration as TOML, every key spelled out; parsing it back
+// yields an equal config.
+std::string ProcessorConfigToToml(const ProcessorConfig& config);
+
+}  // namespace logstream
