@@ -1,0 +1,166 @@
+// WindowEngine: the pure core of the stream processor. Event-time tumbling or
+// sliding windows aligned to the epoch, half-open [start, end); per-source
+// watermarks; aggregates per (window, source, level); early-firing rules;
+// late records. Semantics: DESIGN.md "Processing semantics".
+//
+// - A source's watermark is max(event time seen from it) - lateness. A record
+//   older than its source's watermark is late: it is counted nowhere and comes
+//   out as a LateRecord. Every window holding a non-late record is still open.
+// - A (window, source) cell is final when the source's watermark reaches the
+//   window end; its aggregate rows (one per non-empty level) are emitted then,
+//   once.
+// - A rule fires as soon as its count in an open window reaches min_count,
+//   once per (rule, key, window), unless the key fired less than `cooldown`
+//   of event time before (then the first matching record after the cooldown
+//   fires it, with the count at that moment). Samples: the first 3 matching
+//   records of the window.
+// - per = "all" windows are final when every active source's watermark has
+//   passed them; a source not fed for idle_timeout of processing time (see
+//   AdvanceIdle) is not active. With EngineOptions::finite_input they stay open
+//   until Finish() and AdvanceIdle does nothing.
+// - Finish() (end of a finite input) closes every open window; the source
+//   watermarks move to the end of their last window, so records fed later
+//   that fall into emitted windows are late.
+//
+// The engine knows nothing about logs or clocks: processing time is passed to
+// AdvanceIdle. Its state (open windows, watermarks, fired flags, cooldowns,
+// samples) is saved as per-key entries for a compacted state topic.
+//
+// Not thread-safe; one thread owns an engine. Views passed to Feed need only
+// live for the call.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "src/base/status.h"
+#include "src/base/time.h"
+#include "src/process/config.h"
+#include "src/record/log_record.h"
+
+namespace logstream {
+
+// The fields of a record the engine reads, viewing someone else's bytes.
+struct RecordView {
+  std::string_view source;
+  std::string_view object;
+  uint64_t offset = 0;
+  TimeMs time = 0;
+  Level level = Level::kInfo;
+  std::string_view thread;
+  std::string_view logger;
+  std::string_view message;
+};
+RecordView ViewOf(const LogRecord& record);
+
+struct AggregateRow {
+  TimeMs window_start = 0;
+  TimeMs window_end = 0;
+  std::string source;
+  Level level = Level::kInfo;
+  int64_t count = 0;
+  bool operator==(const AggregateRow&) const = default;
+};
+
+struct AlertSample {
+  std::string object;
+  uint64_t offset = 0;
+  TimeMs time = 0;
+  Level level = Level::kInfo;
+  std::string message;
+  bool operator==(const AlertSample&) const = default;
+};
+
+struct Alert {
+  std::string id;    // RULE/KEY/WINDOW_START
+  std::string rule;
+  std::string key;   // the source, or "*" for per = "all"
+  TimeMs window_start = 0;
+  TimeMs window_end = 0;
+  int64_t count = 0;      // at firing time
+  int64_t threshold = 0;  // the rule's min_count
+  std::vector<AlertSample> samples;
+  bool operator==(const Alert&) const = default;
+};
+
+// Outputs accumulated since the last TakeOutputs, in the order they arose.
+struct EngineOutputs {
+  std::vector<AggregateRow> aggregates;
+  std::vector<Alert> alerts;
+  std::vector<LogRecord> late;
+  bool empty() const { return aggregates.empty() && alerts.empty() && late.empty(); }
+};
+
+// {"window_start","window_end","source","level","count"}
+void AppendAggregateJson(const AggregateRow& row, std::string* out);
+// {"id","rule","key","window_start","window_end","count","threshold",
+//  "samples":[{"object","offset","time","level","message"}...]}
+void AppendAlertJson(const Alert& alert, std::string* out);
+
+// Totals since the engine was created (not restored from state).
+struct EngineStats {
+  int64_t records = 0;         // fed, late ones included
+  int64_t late = 0;
+  int64_t windows_closed = 0;  // (window, source) cells emitted
+  int64_t alerts = 0;
+};
+
+struct EngineOptions {
+  // --exit-when-done: per = "all" windows stay open until Finish(), and
+  // AdvanceIdle does nothing.
+  bool finite_input = false;
+  // Samples kept per alert.
+  int max_samples = 3;
+};
+
+class WindowEngine {
+ public:
+  // InvalidArgument if the config does not validate.
+  static Result<std::unique_ptr<WindowEngine>> Create(const ProcessorConfig& config,
+                                                      const EngineOptions& options = {});
+  ~WindowEngine();
+  WindowEngine(const WindowEngine&) = delete;
+  WindowEngine& operator=(const WindowEngine&) = delete;
+
+  void Feed(const RecordView& record);
+  void Feed(const LogRecord& record) { Feed(ViewOf(record)); }
+
+  // Processing-time tick, called periodically with the current time. Sources
+  // fed since the last tick are active; a source not fed for idle_timeout
+  // stops holding back per = "all" windows, and when `caught_up` (the input
+  // has no backlog) its own open windows close too.
+  void AdvanceIdle(TimeMs now, bool caught_up = true);
+
+  // End of input: emits every open window.
+  void Finish();
+
+  // Moves out the outputs accumulated so far.
+  EngineOutputs TakeOutputs();
+
+  // State entries (key -> value) changed since the last call, for Put on a
+  // compacted state topic. Written together with the outputs taken at the same
+  // point, they let RestoreState resume exactly there.
+  std::vector<std::pair<std::string, std::string>> TakeStateChanges();
+  // Every state entry (what a compacted topic holds after all changes).
+  std::map<std::string, std::string> State() const;
+  // Restores a fresh engine from state entries. FailedPrecondition if they
+  // were written with another window, slide or lateness; DataLoss if corrupt.
+  // Rules are matched by name; state of rules no longer configured is dropped.
+  Status RestoreState(const std::map<std::string, std::string>& state);
+
+  const EngineStats& stats() const;
+  size_t source_count() const;
+
+ private:
+  struct Impl;
+  explicit WindowEngine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace logstream
