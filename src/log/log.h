@@ -39,6 +39,7 @@ struct TopicInfo {
   int partitions = 0;
   std::vector<int64_t> end_offsets;    // next offset to be written, per partition
   std::vector<int64_t> start_offsets;  // first offset still retained
+  int64_t approximate_bytes = -1;      // stored size of the topic; -1 if unknown
 };
 
 struct TopicOptions {
