@@ -1,0 +1,92 @@
+// Ingest: turns each object-created event into records on topic `logs`,
+// exactly once. The records of an object (or of each chunk of a large
+// object) and the object's progress entry in the ingest manifest (a state
+// topic) are committed in one transaction, so a crash at any moment followed
+// by a restart neither loses nor duplicates a line.
+//
+// Lines that begin a record but do not parse, continuation lines with no
+// record above them or past the multi-line bound, and objects that cannot be
+// read (corrupt gzip, truncated zstd, deleted) go to topic `dead-letter` with
+// a reason; they never stop the other objects.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "src/base/status.h"
+#include "src/log/log.h"
+#include "src/record/log_record.h"
+#include "src/store/object_store.h"
+#include "src/trigger/event_source.h"
+
+namespace logstream {
+
+struct IngestOptions {
+  std::string logs_topic = "logs";
+  std::string dead_letter_topic = "dead-letter";
+  std::string manifest_topic = "ingest-manifest";
+  int partitions = 4;                     // of `logs`, when it is created
+  std::string transactional_id = "ingest";
+  LineFormat format = LineFormat::kAuto;  // each line's own shape decides
+  size_t max_line_bytes = 64 * 1024;
+  bool multiline = true;                  // multiline = "auto"; false = "off"
+  size_t multiline_max_lines = 500;       // lines per record, first included
+  size_t multiline_max_bytes = 1 << 20;   // bytes per record
+  std::string default_source = "unknown"; // for keys without HOST/YYYY-MM-DD/
+  size_t chunk_records = 100000;          // commit at least this often
+  size_t chunk_bytes = 16 << 20;          // ... or after this many JSON bytes
+  bool reingest_changed = false;          // same key, new etag: ingest again
+};
+
+// Loads the [ingest] table of a TOML configuration into *options; unknown keys
+// are errors. Absent table: options unchanged.
+Status LoadIngestToml(std::string_view path, IngestOptions* options);
+
+// The host an object belongs to: the key component before the first
+// component that is a YYYY-MM-DD date; `fallback` when there is none.
+std::string SourceFromKey(std::string_view key, std::string_view fallback);
+
+struct IngestCounters {
+  std::atomic<uint64_t> objects{0};     // objects fully ingested
+  std::atomic<uint64_t> duplicates{0};  // events for objects already ingested
+  std::atomic<uint64_t> failed{0};      // objects that could not be read
+  std::atomic<uint64_t> lines{0};       // lines read
+  std::atomic<uint64_t> records{0};     // records appended to `logs`
+  std::atomic<uint64_t> dead_letters{0};
+  std::atomic<uint64_t> bytes{0};       // decompressed bytes read
+};
+
+enum class IngestOutcome { kIngested, kDuplicate, kChanged, kFailed };
+
+// Thread-compatible: one thread calls IngestObject at a time. The store and
+// the log must outlive the Ingester.
+class Ingester {
+ public:
+  Ingester(ObjectStore& store, Log& log, IngestOptions options);
+
+  // Creates the topics if missing.
+  Status Init();
+
+  // Ingests the event's object exactly once, resuming after the last chunk
+  // committed by an earlier run. Returns an error only when the log failed
+  // (retry later); unreadable objects are reported in dead-letter and return
+  // kFailed.
+  Result<IngestOutcome> IngestObject(const ObjectEvent& event);
+
+  const IngestCounters& counters() const { return counters_; }
+  const IngestOptions& options() const { return options_; }
+
+ private:
+  ObjectStore& store_;
+  Log& log_;
+  IngestOptions options_;
+  IngestCounters counters_;
+};
+
+// Polls `source` and ingests each event until the source is Done() (a
+// one-time scan) or *stop becomes true. Each event is acknowledged only after
+// its object is committed. Log errors are retried with backoff.
+Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop);
+
+}  // namespace logstream

@@ -1,0 +1,249 @@
+#include "src/ingest/ingester.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "src/log/memory_log.h"
+#include "src/record/json.h"
+#include "src/store/memory_store.h"
+
+namespace logstream {
+
+std::string Gzip(std::string_view data);
+std::string Zstd(std::string_view data);
+
+namespace {
+
+class IngesterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ingester_ = std::make_unique<Ingester>(store_, log_, options_);
+    ASSERT_TRUE(ingester_->Init().ok());
+  }
+  void Reset(IngestOptions o) {
+    options_ = o;
+    ingester_ = std::make_unique<Ingester>(store_, log_, options_);
+    ASSERT_TRUE(ingester_->Init().ok());
+  }
+
+  IngestOutcome Ingest(const std::string& key) {
+    ObjectEvent e;
+    e.key = key;
+    auto r = ingester_->IngestObject(e);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r.value_or(IngestOutcome::kFailed);
+  }
+
+  std::vector<std::string> Topic(const std::string& topic) {
+    std::vector<std::string> out;
+    auto info = log_.DescribeTopic(topic);
+    EXPECT_TRUE(info);
+    for (int p = 0; p < info->partitions; ++p) {
+      auto recs = log_.Read(topic, p, 0, 1 << 30);
+      EXPECT_TRUE(recs);
+      for (auto& r : *recs) out.push_back(r.value);
+    }
+    return out;
+  }
+
+  std::vector<LogRecord> Records() {
+    RecordDecoder d;
+    std::vector<LogRecord> out;
+    for (auto& v : Topic("logs")) {
+      auto r = d.Decode(v);
+      EXPECT_TRUE(r) << v;
+      out.push_back(*r);
+    }
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) {
+      return std::tie(a.object, a.offset) < std::tie(b.object, b.offset);
+    });
+    return out;
+  }
+
+  MemoryStore store_{"bucket"};
+  MemoryLog log_;
+  IngestOptions options_;
+  std::unique_ptr<Ingester> ingester_;
+};
+
+const char kTwoLines[] =
+    "2026-11-24T00:00:00.000Z [main] INFO a.B - first\n"
+    "2026-11-24T00:00:00.010Z [main] ERROR a.B - second\n";
+
+TEST(SourceFromKeyTest, TakesTheComponentBeforeTheDate) {
+  EXPECT_EQ(SourceFromKey("logs/host-1/2026-11-24/host-1-000001.log", "x"), "host-1");
+  EXPECT_EQ(SourceFromKey("host-2/2026-11-24/host-2-000001.log.gz", "x"), "host-2");
+  EXPECT_EQ(SourceFromKey("LogFileGenerator.2022-10-07.log", "x"), "x");
+  EXPECT_EQ(SourceFromKey("2026-11-24/a.log", "x"), "x");
+}
+
+TEST_F(IngesterTest, IngestsEveryLineOnceAndSkipsReplays) {
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log", kTwoLines));
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000001.log"), IngestOutcome::kIngested);
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000001.log"), IngestOutcome::kDuplicate);
+  auto recs = Records();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].source, "h1");
+  EXPECT_EQ(recs[0].message, "first");
+  EXPECT_EQ(recs[1].offset, 49u);
+  EXPECT_EQ(recs[1].level, Level::kError);
+  EXPECT_EQ(ingester_->counters().duplicates.load(), 1u);
+}
+
+TEST_F(IngesterTest, ChangedObjectIsReportedOnceAndNotReingested) {
+  const std::string key = "h1/2026-11-24/h1-000001.log";
+  ASSERT_TRUE(store_.Put(key, kTwoLines));
+  Ingest(key);
+  ASSERT_TRUE(store_.Put(key, std::string(kTwoLines) + kTwoLines));
+  EXPECT_EQ(Ingest(key), IngestOutcome::kChanged);
+  EXPECT_EQ(Ingest(key), IngestOutcome::kDuplicate);
+  auto dead = Topic("dead-letter");
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_NE(dead[0].find("object changed after ingest"), std::string::npos);
+  EXPECT_EQ(Records().size(), 2u);
+
+  IngestOptions o;
+  o.reingest_changed = true;
+  Reset(o);
+  EXPECT_EQ(Ingest(key), IngestOutcome::kIngested);
+  EXPECT_EQ(Records().size(), 6u);
+}
+
+TEST_F(IngesterTest, CompressedObjectsAreRecognisedByMagic) {
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log.gz", Gzip(kTwoLines)));
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000002.log.zst", Zstd(kTwoLines)));
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000003.log", Zstd(kTwoLines)));  // misnamed
+  for (auto k : {"h1/2026-11-24/h1-000001.log.gz", "h1/2026-11-24/h1-000002.log.zst",
+                 "h1/2026-11-24/h1-000003.log"}) {
+    EXPECT_EQ(Ingest(k), IngestOutcome::kIngested);
+  }
+  EXPECT_EQ(Records().size(), 6u);
+  EXPECT_TRUE(Topic("dead-letter").empty());
+}
+
+TEST_F(IngesterTest, UnreadableObjectsGoToDeadLetterAndOthersContinue) {
+  std::string big;
+  for (int i = 0; i < 2000; ++i) big += kTwoLines;
+  std::string gz = Gzip(big);
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log.gz", gz.substr(0, gz.size() / 2)));
+  std::string zs = Zstd(big);
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000002.log.zst", zs.substr(0, zs.size() - 5)));
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000003.log", kTwoLines));
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000001.log.gz"), IngestOutcome::kFailed);
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000002.log.zst"), IngestOutcome::kFailed);
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000000-deleted.log"), IngestOutcome::kFailed);
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000003.log"), IngestOutcome::kIngested);
+  auto dead = Topic("dead-letter");
+  ASSERT_EQ(dead.size(), 3u);
+  std::string all = dead[0] + dead[1] + dead[2];
+  EXPECT_NE(all.find("truncated"), std::string::npos);
+  EXPECT_NE(all.find("deleted before it was read"), std::string::npos);
+  EXPECT_EQ(ingester_->counters().failed.load(), 3u);
+  // The lines read before the damage are kept, exactly once.
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000001.log.gz"), IngestOutcome::kDuplicate);
+}
+
+TEST_F(IngesterTest, BadLinesGoToDeadLetterWithOffsetAndReason) {
+  std::string obj = std::string(kTwoLines) +
+                    "2026-11-24T00:00:00.020Z [main] NOTICE a.B - unknown level\n"
+                    "2026-13-24T00:00:00.020Z [main] INFO a.B - bad month\n";
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log", obj));
+  Ingest("h1/2026-11-24/h1-000001.log");
+  EXPECT_EQ(Records().size(), 2u);
+  auto dead = Topic("dead-letter");
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_NE(dead[0].find("\"offset\":100"), std::string::npos) << dead[0];
+  EXPECT_NE(dead[0].find("unknown level"), std::string::npos);
+  EXPECT_NE(dead[1].find("impossible time"), std::string::npos);
+}
+
+TEST_F(IngesterTest, MultiLineRecordsCarryTheirStackTrace) {
+  std::string obj =
+      "stray continuation\n"
+      "2026-11-24T00:00:00.000Z [main] ERROR a.B - boom\n"
+      "java.lang.Exception: null\n"
+      "\tat a.B.c(B.java:1)\n"
+      "Caused by: x\n"
+      "2026-11-24T00:00:00.010Z [main] INFO a.B - next\n";
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log", obj));
+  Ingest("h1/2026-11-24/h1-000001.log");
+  auto recs = Records();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].message, "boom\njava.lang.Exception: null\n\tat a.B.c(B.java:1)\nCaused by: x");
+  EXPECT_EQ(recs[1].message, "next");
+  auto dead = Topic("dead-letter");
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_NE(dead[0].find("no record above"), std::string::npos);
+}
+
+TEST_F(IngesterTest, MultiLineBoundAndOffMode) {
+  IngestOptions o;
+  o.multiline_max_lines = 3;
+  Reset(o);
+  std::string obj = "2026-11-24T00:00:00.000Z [main] ERROR a.B - boom\n\tat 1\n\tat 2\n\tat 3\n\tat 4\n";
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log", obj));
+  Ingest("h1/2026-11-24/h1-000001.log");
+  ASSERT_EQ(Records().size(), 1u);
+  EXPECT_EQ(Records()[0].message, "boom\n\tat 1\n\tat 2");
+  EXPECT_EQ(Topic("dead-letter").size(), 2u);
+
+  o.multiline = false;
+  Reset(o);
+  ASSERT_TRUE(store_.Put("h2/2026-11-24/h2-000001.log", obj));
+  Ingest("h2/2026-11-24/h2-000001.log");
+  EXPECT_EQ(Records().size(), 2u);
+  EXPECT_EQ(Topic("dead-letter").size(), 6u);
+}
+
+TEST_F(IngesterTest, ChunksCommitWithoutSplittingRecords) {
+  IngestOptions o;
+  o.chunk_records = 3;
+  Reset(o);
+  std::string obj;
+  for (int i = 0; i < 10; ++i) {
+    obj += "2026-11-24T00:00:00.000Z [main] ERROR a.B - r" + std::to_string(i) + "\n\tat x\n";
+  }
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log", obj));
+  Ingest("h1/2026-11-24/h1-000001.log");
+  auto recs = Records();
+  ASSERT_EQ(recs.size(), 10u);
+  for (auto& r : recs) EXPECT_EQ(r.message.substr(r.message.size() - 6), "\n\tat x");
+}
+
+std::filesystem::path SharedData() {
+  return std::filesystem::path(LOGSTREAM_SOURCE_DIR) / ".." / "shared" / "data" / "cs441-logs";
+}
+
+// The real Hadoop-mixed log: zero dead letters, one record per timestamped
+// line, stack traces inside their records.
+TEST_F(IngesterTest, RealMultiLineFileIngestsWithZeroDeadLetters) {
+  auto path = SharedData() / "LogFileGenerator.2022-10-07.log";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  size_t timestamped = 0;
+  std::istringstream lines(text);
+  for (std::string l; std::getline(lines, l);) {
+    if (l.size() > 12 && l[2] == ':' && l[5] == ':' && l[8] == '.') ++timestamped;
+  }
+  ASSERT_TRUE(store_.Put("LogFileGenerator.2022-10-07.log", text));
+  EXPECT_EQ(Ingest("LogFileGenerator.2022-10-07.log"), IngestOutcome::kIngested);
+  EXPECT_TRUE(Topic("dead-letter").empty());
+  auto recs = Records();
+  EXPECT_EQ(recs.size(), timestamped);
+  size_t with_trace = 0;
+  for (auto& r : recs) {
+    EXPECT_EQ(r.source, "unknown");
+    EXPECT_EQ(FormatDate(r.time), "2022-10-07");
+    if (r.message.find("\n\tat ") != std::string::npos) ++with_trace;
+  }
+  EXPECT_GT(with_trace, 0u);
+}
+
+}  // namespace
+}  // namespace logstream
