@@ -201,15 +201,18 @@ Result<int> DirStore::OpenParentDir(std::string_view key, bool create) const {
   return dir.release();
 }
 
-Result<std::string> DirStore::Etag(int fd, const struct stat& st, const std::string& path) {
-  {
-    std::lock_guard lock(mu_);
-    auto it = etags_.find(path);
-    if (it != etags_.end() && it->second.ino == st.st_ino &&
-        it->second.size == static_cast<uint64_t>(st.st_size) && it->second.mtime_ns == MtimeNs(st)) {
-      return it->second.etag;
-    }
+std::optional<std::string> DirStore::CachedEtagOf(const std::string& path, const struct stat& st) {
+  std::lock_guard lock(mu_);
+  auto it = etags_.find(path);
+  if (it != etags_.end() && it->second.ino == st.st_ino &&
+      it->second.size == static_cast<uint64_t>(st.st_size) && it->second.mtime_ns == MtimeNs(st)) {
+    return it->second.etag;
   }
+  return std::nullopt;
+}
+
+Result<std::string> DirStore::Etag(int fd, const struct stat& st, const std::string& path) {
+  if (auto cached = CachedEtagOf(path, st)) return *std::move(cached);
   std::string etag;
   char buf[128];
   const ssize_t n = ::fgetxattr(fd, kEtagXattr, buf, sizeof buf);
@@ -381,19 +384,27 @@ Status DirStore::Walk(int dir_fd, std::string& rel, ListState& state) {
       continue;
     }
     if (!rel.starts_with(state.prefix) || rel <= state.start_after) continue;
-    if (ValidateKey(rel).ok() == false) continue;  // not addressable as a key
+    if (!ValidateKey(rel).ok()) continue;  // a file no key can name
     if (state.result.objects.size() == state.max_keys) {
       state.result.truncated = true;
       state.done = true;
       return Status::Ok();
     }
-    Fd fd(::openat(dir_fd, e.sort_name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     struct stat st;
-    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      if (fd.get() < 0 && errno != ENOENT) return ErrnoError("open", root_ + "/" + rel, errno);
+    if (::fstatat(dir_fd, e.sort_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
       continue;  // deleted or replaced meanwhile
     }
-    ASSIGN_OR_RETURN(ObjectInfo info, InfoOf(fd.get(), st, PathOf(rel), rel));
+    const std::string path = PathOf(rel);
+    std::optional<std::string> etag = CachedEtagOf(path, st);
+    if (!etag) {  // read the xattr or the content
+      Fd fd(::openat(dir_fd, e.sort_name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+      if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
+        if (fd.get() < 0 && errno != ENOENT) return ErrnoError("open", path, errno);
+        continue;
+      }
+      ASSIGN_OR_RETURN(etag, Etag(fd.get(), st, path));
+    }
+    ObjectInfo info{rel, static_cast<uint64_t>(st.st_size), *std::move(etag), MtimeNs(st) / 1'000'000};
     state.result.objects.push_back(std::move(info));
   }
   rel.resize(rel_len);

@@ -72,6 +72,8 @@ class DirStore : public ObjectStore {
   // Opens the directory that holds key (creating missing ones if create),
   // never following a symbolic link; returns a descriptor the caller closes.
   Result<int> OpenParentDir(std::string_view key, bool create) const;
+  // The etag cached in memory for path if it is still valid for *st.
+  std::optional<std::string> CachedEtagOf(const std::string& path, const struct stat& st);
   // The MD5 hex of the open regular file fd (whose stat is *st) at path.
   Result<std::string> Etag(int fd, const struct stat& st, const std::string& path);
   Result<ObjectInfo> InfoOf(int fd, const struct stat& st, const std::string& path,
