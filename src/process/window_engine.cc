@@ -134,10 +134,6 @@ class Reader {
 
 }  // namespace
 
-RecordView ViewOf(const LogRecord& r) {
-  return RecordView{r.source, r.object, r.offset, r.time, r.level, r.thread, r.logger, r.message};
-}
-
 void AppendAggregateJson(const AggregateRow& row, std::string* out) {
   out->append("{");
   AppendTimeField("window_start", row.window_start, out);
@@ -249,7 +245,7 @@ struct WindowEngine::Impl {
     spare_cells.push_back(std::move(c));
   }
 
-  void Bump(RuleCell& rc, uint32_t r, std::string_view key, TimeMs start, const RecordView& v,
+  void Bump(RuleCell& rc, uint32_t r, std::string_view key, TimeMs start, const LogRecordView& v,
             TimeMs& last_fire) {
     ++rc.count;
     if (rc.fired) return;
@@ -333,7 +329,7 @@ struct WindowEngine::Impl {
     DropAllCells(any_active ? low : high);
   }
 
-  void Feed(const RecordView& v) {
+  void Feed(const LogRecordView& v) {
     ++stats.records;
     uint32_t id = Intern(v.source);
     Source& s = sources[id];
@@ -341,9 +337,7 @@ struct WindowEngine::Impl {
     s.idle = false;
     if (v.time < s.watermark) {
       ++stats.late;
-      out.late.push_back(LogRecord{std::string(v.source), std::string(v.object), v.offset, v.time,
-                                   v.level, std::string(v.thread), std::string(v.logger),
-                                   std::string(v.message)});
+      out.late.push_back(ToRecord(v));
       return;
     }
     MarkDirty(id);
@@ -587,7 +581,7 @@ Result<std::unique_ptr<WindowEngine>> WindowEngine::Create(const ProcessorConfig
 WindowEngine::WindowEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 WindowEngine::~WindowEngine() = default;
 
-void WindowEngine::Feed(const RecordView& record) { impl_->Feed(record); }
+void WindowEngine::Feed(const LogRecordView& record) { impl_->Feed(record); }
 void WindowEngine::AdvanceIdle(TimeMs now, bool caught_up) { impl_->AdvanceIdle(now, caught_up); }
 void WindowEngine::Finish() { impl_->Finish(); }
 

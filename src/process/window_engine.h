@@ -46,19 +46,6 @@
 
 namespace logstream {
 
-// The fields of a record the engine reads, viewing someone else's bytes.
-struct RecordView {
-  std::string_view source;
-  std::string_view object;
-  uint64_t offset = 0;
-  TimeMs time = 0;
-  Level level = Level::kInfo;
-  std::string_view thread;
-  std::string_view logger;
-  std::string_view message;
-};
-RecordView ViewOf(const LogRecord& record);
-
 struct AggregateRow {
   TimeMs window_start = 0;
   TimeMs window_end = 0;
@@ -128,7 +115,7 @@ class WindowEngine {
   WindowEngine(const WindowEngine&) = delete;
   WindowEngine& operator=(const WindowEngine&) = delete;
 
-  void Feed(const RecordView& record);
+  void Feed(const LogRecordView& record);
   void Feed(const LogRecord& record) { Feed(ViewOf(record)); }
 
   // Processing-time tick, called periodically with the current time. Sources

@@ -106,7 +106,7 @@ std::string RecordToJson(const LogRecord& record) {
   return s;
 }
 
-Result<LogRecord> RecordDecoder::Decode(std::string_view json) {
+Result<LogRecordView> RecordDecoder::DecodeView(std::string_view json) {
   buffer_.assign(json);
   buffer_.reserve(json.size() + simdjson::SIMDJSON_PADDING);
   auto bad = [](std::string_view what) {
@@ -118,18 +118,15 @@ Result<LogRecord> RecordDecoder::Decode(std::string_view json) {
   }
   simdjson::ondemand::object obj;
   if (doc.get_object().get(obj)) return bad("not a JSON object");
-  LogRecord r;
+  LogRecordView r;
   bool seen[8] = {};
   for (auto field : obj) {
     std::string_view k;
     if (field.unescaped_key().get(k)) return bad("bad key");
-    auto str = [&](std::string* dst) -> bool {
-      std::string_view v;
-      if (field.value().get_string().get(v)) return false;
-      dst->assign(v);
-      return true;
+    auto str = [&](std::string_view* dst) -> bool {
+      return !field.value().get_string().get(*dst);
     };
-    std::string tmp;
+    std::string_view tmp;
     if (k == "source") {
       if (!str(&r.source)) return bad("source is not a string");
       seen[0] = true;
@@ -150,7 +147,7 @@ Result<LogRecord> RecordDecoder::Decode(std::string_view json) {
     } else if (k == "level") {
       if (!str(&tmp)) return bad("level is not a string");
       auto l = ParseLevel(tmp);
-      if (!l) return bad("unknown level '" + tmp + "'");
+      if (!l) return bad("unknown level '" + std::string(tmp) + "'");
       r.level = *l;
       seen[4] = true;
     } else if (k == "thread") {
@@ -170,6 +167,11 @@ Result<LogRecord> RecordDecoder::Decode(std::string_view json) {
     if (!seen[i]) return bad(std::string("missing field '") + kNames[i] + "'");
   }
   return r;
+}
+
+Result<LogRecord> RecordDecoder::Decode(std::string_view json) {
+  ASSIGN_OR_RETURN(LogRecordView view, DecodeView(json));
+  return ToRecord(view);
 }
 
 }  // namespace logstream

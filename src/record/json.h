@@ -29,6 +29,9 @@ class RecordDecoder {
  public:
   // InvalidArgument naming the missing or malformed field.
   Result<LogRecord> Decode(std::string_view json);
+  // The same without copying strings: the views point into this decoder's
+  // buffers and stay valid until its next call.
+  Result<LogRecordView> DecodeView(std::string_view json);
 
  private:
   simdjson::ondemand::parser parser_;

@@ -44,6 +44,26 @@ struct LogRecord {
   bool operator==(const LogRecord&) const = default;
 };
 
+// A record whose strings view someone else's bytes (a decoder's buffers, a
+// LogRecord); valid as long as those bytes are.
+struct LogRecordView {
+  std::string_view source;
+  std::string_view object;
+  uint64_t offset = 0;
+  TimeMs time = 0;
+  Level level = Level::kInfo;
+  std::string_view thread;
+  std::string_view logger;
+  std::string_view message;
+};
+inline LogRecordView ViewOf(const LogRecord& r) {
+  return {r.source, r.object, r.offset, r.time, r.level, r.thread, r.logger, r.message};
+}
+inline LogRecord ToRecord(const LogRecordView& v) {
+  return {std::string(v.source), std::string(v.object), v.offset, v.time, v.level,
+          std::string(v.thread), std::string(v.logger), std::string(v.message)};
+}
+
 enum class LineFormat { kAuto, kIso, kClassic };
 // "auto", "iso", "classic".
 std::string_view LineFormatName(LineFormat format);
