@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Context ctx;
   RegisterGenerate(app, ctx);
+  RegisterIngest(app, ctx);
+  RegisterLog(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }
