@@ -1,0 +1,187 @@
+#include "src/process/processor.h"
+
+#include <algorithm>
+
+namespace logstream {
+namespace {
+
+// Creates the topic with `options` unless it exists (with any partition count).
+Status EnsureExists(Log* log, const std::string& topic, const TopicOptions& options) {
+  auto info = log->DescribeTopic(topic);
+  if (info) return Status::Ok();
+  if (info.error().code() != StatusCode::kNotFound) return info.error();
+  return log->EnsureTopic(topic, options);
+}
+
+std::string DeadLetterJson(std::string_view topic, int partition, const LogRecordEntry& e,
+                           std::string_view reason) {
+  std::string s = "{\"stage\":\"process\",\"topic\":";
+  AppendJsonString(topic, &s);
+  s += ",\"partition\":" + std::to_string(partition) + ",\"offset\":" + std::to_string(e.offset) +
+       ",\"reason\":";
+  AppendJsonString(reason, &s);
+  s += ",\"value\":";
+  AppendJsonString(e.value, &s);
+  s += "}";
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Processor>> Processor::Create(Log* log, const ProcessorConfig& config,
+                                                     ProcessorOptions options) {
+  EngineOptions engine_options;
+  engine_options.finite_input = options.exit_when_done;
+  ASSIGN_OR_RETURN(std::unique_ptr<WindowEngine> engine, WindowEngine::Create(config, engine_options));
+
+  TopicOptions input;
+  input.partitions = options.input_partitions;
+  RETURN_IF_ERROR(EnsureExists(log, options.input_topic, input));
+  for (const std::string* topic : {&options.aggregates_topic, &options.alerts_topic,
+                                   &options.late_topic, &options.dead_letter_topic}) {
+    RETURN_IF_ERROR(EnsureExists(log, *topic, TopicOptions{}));
+  }
+  TopicOptions state;
+  state.compacted = true;
+  RETURN_IF_ERROR(EnsureExists(log, options.state_topic, state));
+
+  ASSIGN_OR_RETURN(auto entries, log->ReadState(options.state_topic));
+  Status restored = engine->RestoreState(entries);
+  if (!restored.ok()) return Err(restored.WithContext("restoring " + options.state_topic));
+
+  ASSIGN_OR_RETURN(TopicInfo info, log->DescribeTopic(options.input_topic));
+  auto p = std::unique_ptr<Processor>(new Processor(log, std::move(options), std::move(engine)));
+  for (int i = 0; i < info.partitions; ++i) {
+    ASSIGN_OR_RETURN(int64_t offset, log->CommittedOffset(p->options_.group, info.name, i));
+    p->offsets_.push_back(offset);
+  }
+  p->committed_ = p->offsets_;
+  return p;
+}
+
+Processor::Processor(Log* log, ProcessorOptions options, std::unique_ptr<WindowEngine> engine)
+    : log_(log), options_(std::move(options)), engine_(std::move(engine)) {}
+
+Status Processor::Consume(int partition, const std::vector<LogRecordEntry>& entries) {
+  for (const LogRecordEntry& e : entries) {
+    auto view = decoder_.DecodeView(e.value);
+    if (view) {
+      engine_->Feed(*view);
+    } else {
+      dead_letters_.push_back(
+          DeadLetterJson(options_.input_topic, partition, e, view.error().message()));
+      counters_.bad_records.fetch_add(1, std::memory_order_relaxed);
+    }
+    offsets_[partition] = e.offset + 1;
+  }
+  uncommitted_records_ += static_cast<int64_t>(entries.size());
+  return Status::Ok();
+}
+
+void Processor::PublishCounters() {
+  const EngineStats& s = engine_->stats();
+  counters_.records.store(s.records, std::memory_order_relaxed);
+  counters_.windows_closed.store(s.windows_closed, std::memory_order_relaxed);
+  counters_.alerts.store(s.alerts, std::memory_order_relaxed);
+  counters_.late.store(s.late, std::memory_order_relaxed);
+}
+
+Status Processor::Commit() {
+  EngineOutputs out = engine_->TakeOutputs();
+  auto state = engine_->TakeStateChanges();
+  PublishCounters();
+  if (out.empty() && state.empty() && dead_letters_.empty() && offsets_ == committed_) {
+    return Status::Ok();
+  }
+  CommittedOutputs lines;
+  ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, log_->Begin(options_.transactional_id));
+  for (const AggregateRow& row : out.aggregates) {
+    std::string json;
+    AppendAggregateJson(row, &json);
+    RETURN_IF_ERROR(txn->Append(options_.aggregates_topic, row.source, json));
+    lines.aggregates.push_back(std::move(json));
+  }
+  for (const Alert& alert : out.alerts) {
+    std::string json;
+    AppendAlertJson(alert, &json);
+    RETURN_IF_ERROR(txn->Append(options_.alerts_topic, alert.key, json));
+    lines.alerts.push_back(std::move(json));
+  }
+  for (const LogRecord& r : out.late) {
+    RETURN_IF_ERROR(txn->Append(options_.late_topic, r.source, RecordToJson(r)));
+  }
+  for (const std::string& d : dead_letters_) {
+    RETURN_IF_ERROR(txn->Append(options_.dead_letter_topic, "", d));
+  }
+  for (const auto& [key, value] : state) {
+    RETURN_IF_ERROR(txn->Put(options_.state_topic, key, value));
+  }
+  for (size_t p = 0; p < offsets_.size(); ++p) {
+    if (offsets_[p] == committed_[p]) continue;
+    RETURN_IF_ERROR(txn->CommitOffset(options_.group, options_.input_topic, static_cast<int>(p),
+                                      offsets_[p]));
+  }
+  if (options_.before_commit) RETURN_IF_ERROR(options_.before_commit(*txn, lines));
+  RETURN_IF_ERROR(txn->Commit());
+  committed_ = offsets_;
+  dead_letters_.clear();
+  counters_.committed_records.fetch_add(uncommitted_records_, std::memory_order_relaxed);
+  uncommitted_records_ = 0;
+  counters_.commits.fetch_add(1, std::memory_order_relaxed);
+  if (options_.after_commit) options_.after_commit(lines);
+  return Status::Ok();
+}
+
+Status Processor::Run(const std::atomic<bool>* stop) {
+  const int partitions = static_cast<int>(offsets_.size());
+  TimeMs last_commit = options_.clock();
+  TimeMs last_tick = last_commit;
+  int wait_partition = 0;
+  while (!(stop && stop->load())) {
+    size_t got = 0;
+    for (int p = 0; p < partitions; ++p) {
+      ASSIGN_OR_RETURN(auto entries, log_->Read(options_.input_topic, p, offsets_[p],
+                                                options_.read_batch, 0));
+      RETURN_IF_ERROR(Consume(p, entries));
+      got += entries.size();
+    }
+    const bool caught_up = got == 0;
+    if (caught_up && options_.exit_when_done) {
+      ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(options_.input_topic));
+      bool done = true;
+      for (int p = 0; p < partitions; ++p) {
+        if (p < static_cast<int>(info.end_offsets.size()) && offsets_[p] < info.end_offsets[p]) {
+          done = false;
+        }
+      }
+      if (done) {
+        engine_->Finish();
+        RETURN_IF_ERROR(Commit());
+        PublishCounters();
+        return Status::Ok();
+      }
+    }
+    TimeMs now = options_.clock();
+    if (!options_.exit_when_done && now - last_tick >= options_.idle_tick_ms) {
+      engine_->AdvanceIdle(now, caught_up);
+      last_tick = now;
+    }
+    if (uncommitted_records_ >= options_.commit_records ||
+        now - last_commit >= options_.commit_interval_ms) {
+      RETURN_IF_ERROR(Commit());
+      last_commit = now;
+    } else {
+      PublishCounters();
+    }
+    if (caught_up && !options_.exit_when_done && partitions > 0) {
+      // Wait for new records on one partition at a time.
+      int p = wait_partition++ % partitions;
+      ASSIGN_OR_RETURN(auto entries, log_->Read(options_.input_topic, p, offsets_[p],
+                                                options_.read_batch, options_.poll_wait_ms));
+      RETURN_IF_ERROR(Consume(p, entries));
+    }
+  }
+  return Commit();
+}
+
+}  // namespace logstream
