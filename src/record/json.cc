@@ -1,6 +1,8 @@
 #include "src/record/json.h"
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace logstream {
 namespace {
@@ -36,6 +38,22 @@ void AppendJsonString(std::string_view s, std::string* out) {
   const auto* end = p + s.size();
   const auto* run = p;  // start of bytes copied verbatim
   while (p < end) {
+    // Skip 8 plain ASCII bytes at a time (no control, quote, backslash or
+    // high byte among them).
+    while (end - p >= 8) {
+      uint64_t x;
+      std::memcpy(&x, p, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ULL;
+      constexpr uint64_t kHigh = 0x8080808080808080ULL;
+      uint64_t special = ((x - kOnes * 0x20) | x) & kHigh;                // < 0x20 or >= 0x80
+      uint64_t q = x ^ (kOnes * '"');
+      uint64_t b = x ^ (kOnes * '\\');
+      special |= (q - kOnes) & ~q & kHigh;
+      special |= (b - kOnes) & ~b & kHigh;
+      if (special != 0) break;
+      p += 8;
+    }
+    if (p == end) break;
     unsigned char c = *p;
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       ++p;
