@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -266,6 +269,55 @@ TEST_F(DirWatchSourceTest, ObjectsDuringStartupAreNotMissedNorDuplicated) {
   Put("s/2026-11-24/1.log", "1\n");
   auto got = PollFor(*source, 2);
   EXPECT_THAT(Keys(got), ElementsAre("s/2026-11-24/0.log", "s/2026-11-24/1.log"));
+}
+
+TEST_F(DirWatchSourceTest, DirectoryRenamedInsideTheTreeKeepsBeingWatched) {
+  Put("old/2026-11-24/x.log", "x\n");
+  auto source = Open();
+  ASSERT_NE(source, nullptr);
+  EXPECT_THAT(Keys(*source->Poll(0)), ElementsAre("old/2026-11-24/x.log"));
+  fs::rename(root_ + "/old", root_ + "/new");
+  EXPECT_THAT(Keys(PollFor(*source, 1)), ElementsAre("new/2026-11-24/x.log"));  // a new key
+  Put("new/2026-11-24/y.log", "y\n");
+  EXPECT_THAT(Keys(PollFor(*source, 1)), ElementsAre("new/2026-11-24/y.log"));
+}
+
+TEST_F(DirWatchSourceTest, QueueOverflowTriggersAFullListing) {
+  auto source = Open(Options(false, "", 1000));
+  ASSERT_NE(source, nullptr);
+  fs::create_directories(root_ + "/h/2026-11-24");
+  EXPECT_THAT(*source->Poll(50), IsEmpty());
+  // Each publication queues 4 inotify events (create, close, moved from/to):
+  // 5000 of them overflow the default queue of 16384 events.
+  constexpr int kObjects = 5000;
+  char name[64];
+  for (int i = 0; i < kObjects; ++i) {
+    const std::string dir = root_ + "/h/2026-11-24/";
+    std::snprintf(name, sizeof name, "%06d.log", i);
+    const std::string tmp = dir + ".tmp-" + name;
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, name, 6), 6);
+    ::close(fd);
+    ASSERT_EQ(::rename(tmp.c_str(), (dir + name).c_str()), 0);
+  }
+  std::vector<ObjectEvent> all;
+  while (true) {
+    auto batch = source->Poll(200);
+    ASSERT_TRUE(batch) << batch.error().ToString();
+    if (batch->empty()) break;
+    EXPECT_LE(batch->size(), 1000u);
+    EXPECT_TRUE(std::is_sorted(batch->begin(), batch->end(),
+                               [](const auto& a, const auto& b) { return a.key < b.key; }));
+    all.insert(all.end(), batch->begin(), batch->end());
+  }
+  ASSERT_EQ(all.size(), static_cast<size_t>(kObjects));  // each once, none missed
+  std::set<std::string> keys;
+  for (const auto& e : all) keys.insert(e.key);
+  EXPECT_EQ(keys.size(), static_cast<size_t>(kObjects));
+  if (source->stats().overflows == 0) {
+    GTEST_SKIP() << "the inotify queue did not overflow (fs.inotify.max_queued_events is larger)";
+  }
 }
 
 TEST_F(DirWatchSourceTest, AckIsANoOp) {

@@ -72,7 +72,15 @@ struct RecordFields {
 Status ReadObjectFields(value& v, const std::string& path, RecordFields* r) {
   return ForEachField(v, path, [&](std::string_view k, value& f) -> Status {
     if (k == "key") return GetString(f, Join(path, k), &r->key);
-    if (k == "eTag") return GetString(f, Join(path, k), &r->etag);
+    if (k == "eTag") {
+      // S3-compatible stores may send null when they have no etag.
+      simdjson::ondemand::json_type type;
+      if (f.type().get(type) == simdjson::SUCCESS && type == simdjson::ondemand::json_type::null) {
+        r->etag = "";
+        return Status::Ok();
+      }
+      return GetString(f, Join(path, k), &r->etag);
+    }
     if (k == "size") {
       uint64_t n;
       if (auto e = f.get_uint64().get(n)) {
@@ -109,6 +117,9 @@ Status ParseRecord(value& v, size_t index, S3EventMessage* out) {
   }));
 
   if (!r.event_name) return Bad(path + ": missing eventName");
+  // MinIO and versitygw write event names as in bucket configurations
+  // ("s3:ObjectCreated:Put"); AWS writes "ObjectCreated:Put".
+  if (r.event_name->starts_with("s3:")) r.event_name->erase(0, 3);
   if (!r.event_name->starts_with(kCreatedPrefix)) {
     ++out->skipped;
     return Status::Ok();

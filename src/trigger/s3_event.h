@@ -8,7 +8,9 @@
 //     a space), s3.object.size and s3.object.eTag are read. Only records whose
 //     eventName starts with "ObjectCreated:" become ObjectEvents; the others
 //     (ObjectRemoved:*, ObjectRestore:*, ...) are skipped and counted. Fields
-//     of skipped records are not required.
+//     of skipped records are not required. Event names of S3-compatible stores
+//     ("s3:ObjectCreated:Put", MinIO, versitygw) are accepted and reported
+//     without the "s3:" prefix; an eTag of null (no etag known) becomes "".
 //   - {"Service":"Amazon S3","Event":"s3:TestEvent",...}: the message S3 sends
 //     when a notification is configured; recognised and ignored.
 //   - {"Type":"Notification","Message":"<one of the above, as a string>"}: the

@@ -170,6 +170,33 @@ TEST(S3EventTest, MultipleRecordsKeepOrderAndSkipOtherEvents) {
   EXPECT_EQ(m->events[1].etag, "abc-2");  // quotes stripped
 }
 
+TEST(S3EventTest, S3CompatibleStoreShape) {
+  // S3-compatible stores (versitygw, MinIO) prefix event names with "s3:",
+  // may send a null eTag and times without fractional seconds.
+  const std::string json = R"({"Records":[
+    {"eventVersion":"2.2","eventSource":"aws:s3","awsRegion":"us-east-1",
+     "eventTime":"2026-11-24T22:47:30Z","eventName":"s3:ObjectCreated:Put",
+     "userIdentity":{"PrincipalId":"user"},"requestParameters":{"sourceIPAddress":"127.0.0.1"},
+     "responseElements":{"x-amz-request-id":"","x-amz-id-2":""},
+     "s3":{"s3SchemaVersion":"1.0","configurationId":"webhook-global",
+           "bucket":{"name":"logs","ownerIdentity":{"PrincipalId":"user"},"arn":"arn:aws:s3:::/logs/web-1/a.log"},
+           "object":{"key":"web-1/2026-11-24/a.log","size":10,"eTag":null,"versionId":null,"sequencer":"1"}},
+     "glacierEventData":{"restoreEventData":{"lifecycleRestorationExpiryTime":"","lifecycleRestoreStorageClass":""}}},
+    {"eventName":"s3:ObjectRemoved:Delete","eventTime":"2026-11-24T22:47:31Z",
+     "s3":{"bucket":{"name":"logs"},"object":{"key":"web-1/2026-11-24/a.log","size":0,"eTag":null}}}]})";
+  auto m = ParseS3EventMessage(json);
+  ASSERT_TRUE(m) << m.error().ToString();
+  ASSERT_EQ(m->events.size(), 1u);
+  EXPECT_EQ(m->skipped, 1u);
+  EXPECT_EQ(m->events[0], (ObjectEvent{"ObjectCreated:Put", "logs", "web-1/2026-11-24/a.log", 10, "",
+                                       *ParseRfc3339("2026-11-24T22:47:30Z")}));
+
+  auto test = ParseS3EventMessage(
+      R"({"Service":"S3","Event":"s3:TestEvent","Time":"2026-11-24T22:47:30Z","Bucket":"Test-Bucket"})");
+  ASSERT_TRUE(test) << test.error().ToString();
+  EXPECT_TRUE(test->test_event);
+}
+
 TEST(S3EventTest, FieldOrderDoesNotMatter) {
   const std::string json =
       R"({"Records":[{"s3":{"object":{"eTag":"e","size":1,"key":"k"},"bucket":{"name":"b"}},)"
