@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -22,6 +23,7 @@ constexpr char kStatePrefix = '\x03';
 constexpr char kOffsetPrefix = '\x04';
 constexpr TimeMs kRetentionEveryMs = 60'000;
 constexpr const char* kOwnerFile = "OWNER";
+constexpr const char* kReaderDirPrefix = "logstream-reader-";
 
 void PutBig(std::string* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
@@ -123,6 +125,20 @@ std::string CommandLine() {
   return cmd;
 }
 
+// Readers killed before their destructor ran (`log tail --follow` ends with
+// Ctrl-C) leave their secondary directory behind: remove those of dead pids.
+void RemoveStaleReaderDirs() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(kReaderDirPrefix)) continue;
+    const std::string pid = name.substr(std::strlen(kReaderDirPrefix), name.rfind('-') - std::strlen(kReaderDirPrefix));
+    std::error_code ignored;
+    if (!pid.empty() && !fs::exists("/proc/" + pid, ignored)) fs::remove_all(entry.path(), ignored);
+  }
+}
+
 }  // namespace
 
 EmbeddedLog::EmbeddedLog(std::string path, const LogOptions& options)
@@ -172,9 +188,11 @@ Status EmbeddedLog::OpenDb() {
       return NotFound("no embedded log at " + path_ +
                       " (nothing has been written there yet; check --broker)");
     }
+    RemoveStaleReaderDirs();
     static std::atomic<int> counter = 0;
-    secondary_path_ = (fs::temp_directory_path() / ("logstream-reader-" + std::to_string(getpid()) +
-                                                     "-" + std::to_string(counter++)))
+    secondary_path_ = (fs::temp_directory_path() / (std::string(kReaderDirPrefix) +
+                                                     std::to_string(getpid()) + "-" +
+                                                     std::to_string(counter++)))
                           .string();
     o.max_open_files = -1;
     rocksdb::Status s = rocksdb::DB::OpenAsSecondary(o, path_, secondary_path_, &db);
