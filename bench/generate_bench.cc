@@ -12,7 +12,7 @@
 namespace logstream {
 namespace {
 
-GeneratorOptions BenchOptions(Compression compress = Compression::kNone) {
+GeneratorOptions BenchOptions(codec::Compression compress = codec::Compression::kNone) {
   GeneratorOptions o;
   o.start = 1795478400000;  // 2026-11-24T00:00:00Z
   o.max_count = 1000000;
@@ -48,12 +48,12 @@ void BM_GenerateNull(benchmark::State& state) { RunInto(state, BenchOptions(), N
 BENCHMARK(BM_GenerateNull)->Arg(0)->Arg(1)->ArgName("classic")->Unit(benchmark::kMillisecond);
 
 void BM_GenerateNullZstd(benchmark::State& state) {
-  RunInto(state, BenchOptions(Compression::kZstd), NullPublisher());
+  RunInto(state, BenchOptions(codec::Compression::kZstd), NullPublisher());
 }
 BENCHMARK(BM_GenerateNullZstd)->Arg(0)->ArgName("classic")->Unit(benchmark::kMillisecond);
 
 void BM_GenerateNullGzip(benchmark::State& state) {
-  RunInto(state, BenchOptions(Compression::kGzip), NullPublisher());
+  RunInto(state, BenchOptions(codec::Compression::kGzip), NullPublisher());
 }
 BENCHMARK(BM_GenerateNullGzip)->Arg(0)->ArgName("classic")->Unit(benchmark::kMillisecond);
 

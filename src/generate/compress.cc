@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-namespace logstream {
+namespace logstream::codec {
 
 std::string_view CompressionName(Compression c) {
   switch (c) {
@@ -132,4 +132,4 @@ Status Decompress(Compression c, std::string_view in, std::string* out) {
   return Internal("unknown compression");
 }
 
-}  // namespace logstream
+}  // namespace logstream::codec

@@ -11,7 +11,9 @@
 
 #include "src/base/status.h"
 
-namespace logstream {
+// In namespace codec because src/ingest/line_reader.h declares its own
+// logstream::Compression; the two should become one shared enum.
+namespace logstream::codec {
 
 enum class Compression { kNone, kGzip, kZstd };
 
@@ -26,4 +28,4 @@ Status Compress(Compression c, std::string_view in, std::string* out);
 // Replaces *out with the decompressed `in`; DataLoss if it is corrupt.
 Status Decompress(Compression c, std::string_view in, std::string* out);
 
-}  // namespace logstream
+}  // namespace logstream::codec

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace logstream {
+namespace logstream::codec {
 namespace {
 
 TEST(CompressTest, RoundTripsAndIsDeterministic) {
@@ -50,4 +50,4 @@ TEST(CompressTest, NamesAndSuffixes) {
 }
 
 }  // namespace
-}  // namespace logstream
+}  // namespace logstream::codec

@@ -269,8 +269,8 @@ class Generator {
     }
     const std::string key = ObjectKey(o_.prefix, h.name, h.object_day * kDayMs, ++h.sequence, o_.compress);
     std::string_view data(h.buf.data(), n);
-    if (o_.compress != Compression::kNone) {
-      RETURN_IF_ERROR(Compress(o_.compress, data, &compressed_));
+    if (o_.compress != codec::Compression::kNone) {
+      RETURN_IF_ERROR(codec::Compress(o_.compress, data, &compressed_));
       data = compressed_;
     }
     auto created = publish_(key, data);
@@ -323,7 +323,7 @@ Publisher NullPublisher() {
 std::string HostName(int index) { return "host-" + std::to_string(index + 1); }
 
 std::string ObjectKey(std::string_view prefix, std::string_view host, TimeMs day,
-                      uint64_t sequence, Compression compression) {
+                      uint64_t sequence, codec::Compression compression) {
   std::string key;
   if (!prefix.empty()) {
     key.append(prefix);
@@ -333,7 +333,7 @@ std::string ObjectKey(std::string_view prefix, std::string_view host, TimeMs day
   std::snprintf(seq, sizeof seq, "%06llu", static_cast<unsigned long long>(sequence));
   key.append(host).append("/").append(FormatDate(day)).append("/");
   key.append(host).append("-").append(seq).append(".log");
-  key.append(CompressionSuffix(compression));
+  key.append(codec::CompressionSuffix(compression));
   return key;
 }
 

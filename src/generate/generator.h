@@ -100,7 +100,7 @@ struct GeneratorOptions {
   int64_t roll_lines = 0;
   int64_t roll_bytes = 0;
   int64_t roll_seconds = 60;
-  Compression compress = Compression::kNone;
+  codec::Compression compress = codec::Compression::kNone;
   std::string prefix;  // key prefix ("" = keys start at the host name)
 };
 
@@ -152,7 +152,7 @@ Result<GenerateStats> Generate(const GeneratorOptions& options, const Publisher&
 std::string HostName(int index);
 // [PREFIX/]HOST/YYYY-MM-DD/HOST-NNNNNN.log[.gz|.zst]; `day` is any time of that UTC day.
 std::string ObjectKey(std::string_view prefix, std::string_view host, TimeMs day,
-                      uint64_t sequence, Compression compression);
+                      uint64_t sequence, codec::Compression compression);
 // Whether event time t lies in a burst period (ignores `enabled` and `hosts`).
 bool InBurst(const BurstOptions& burst, TimeMs t);
 

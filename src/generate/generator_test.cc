@@ -109,14 +109,14 @@ TEST(GeneratorTest, KeysAreNamedAndZeroPadded) {
   // Publication order is time order per host.
   EXPECT_EQ(c.order.front(), "host-1/2026-11-24/host-1-000001.log");
 
-  EXPECT_EQ(ObjectKey("logs/raw", "host-3", kStart + 5, 12, Compression::kGzip),
+  EXPECT_EQ(ObjectKey("logs/raw", "host-3", kStart + 5, 12, codec::Compression::kGzip),
             "logs/raw/host-3/2026-11-24/host-3-000012.log.gz");
-  EXPECT_EQ(ObjectKey("", "host-3", kStart, 1234567, Compression::kZstd),
+  EXPECT_EQ(ObjectKey("", "host-3", kStart, 1234567, codec::Compression::kZstd),
             "host-3/2026-11-24/host-3-1234567.log.zst");
   EXPECT_EQ(HostName(0), "host-1");
 
   o.prefix = "a/b";
-  o.compress = Compression::kZstd;
+  o.compress = codec::Compression::kZstd;
   Collector p = RunInto(o);
   EXPECT_EQ(p.objects.begin()->first, "a/b/host-1/2026-11-24/host-1-000001.log.zst");
 }
@@ -292,7 +292,7 @@ TEST(GeneratorTest, CompressedObjectsRoundTripToThePlainOnes) {
   GeneratorOptions o = Simulated(5000);
   o.roll_lines = 2000;
   Collector plain = RunInto(o);
-  for (Compression comp : {Compression::kGzip, Compression::kZstd}) {
+  for (codec::Compression comp : {codec::Compression::kGzip, codec::Compression::kZstd}) {
     o.compress = comp;
     Collector packed = RunInto(o);
     Collector again = RunInto(o);
@@ -300,9 +300,9 @@ TEST(GeneratorTest, CompressedObjectsRoundTripToThePlainOnes) {
     ASSERT_EQ(packed.objects.size(), plain.objects.size());
     auto it = plain.objects.begin();
     for (const auto& [key, data] : packed.objects) {
-      EXPECT_EQ(key, it->first + std::string(CompressionSuffix(comp)));
+      EXPECT_EQ(key, it->first + std::string(codec::CompressionSuffix(comp)));
       std::string back;
-      ASSERT_TRUE(Decompress(comp, data, &back).ok());
+      ASSERT_TRUE(codec::Decompress(comp, data, &back).ok());
       EXPECT_EQ(back, it->second);
       EXPECT_LT(data.size(), it->second.size());
       ++it;
