@@ -145,7 +145,13 @@ Status DirWatchSource::DrainInotify() {
         continue;
       }
       if (ev->mask & IN_IGNORED) {  // the directory is gone
-        dirs_.erase(ev->wd);
+        const auto gone = dirs_.find(ev->wd);
+        if (gone != dirs_.end() && gone->second.empty()) {
+          dirs_.erase(gone);
+          return FailedPrecondition("bucket directory " + root_ +
+                                    " was removed or unmounted; recreate it and restart");
+        }
+        if (gone != dirs_.end()) dirs_.erase(gone);
         continue;
       }
       const auto dir = dirs_.find(ev->wd);

@@ -26,7 +26,8 @@
 // batch even when inotify reports them out of order). A (key, etag) already
 // handed out by this source is never handed out again (re-listings, repeated
 // close events, identical re-publishing); the same key with a new etag (the
-// object changed) is handed out again, so ingest can report it.
+// object changed) is handed out again, so ingest can report it. This costs
+// one (key, etag) entry in memory per object handed out.
 //
 // Ack is a no-op: the bucket needs no acknowledgement. Not thread-safe: one
 // consumer. The store must outlive the source.
@@ -85,7 +86,8 @@ class DirWatchSource : public EventSource {
   // Returns ready events at once; otherwise waits up to max_wait ms (poll(2)
   // on the inotify fd) for new objects. A failed Head of one key is returned
   // as its error (after the events before it), and that key is dropped unless
-  // the error is Unavailable.
+  // the error is Unavailable. FailedPrecondition once the bucket directory
+  // itself is removed.
   Result<std::vector<ObjectEvent>> Poll(TimeMs max_wait) override;
   Status Ack(const ObjectEvent&) override { return Status::Ok(); }
   bool Done() const override { return options_.once && pending_.empty(); }

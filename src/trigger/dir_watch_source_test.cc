@@ -320,6 +320,17 @@ TEST_F(DirWatchSourceTest, QueueOverflowTriggersAFullListing) {
   }
 }
 
+TEST_F(DirWatchSourceTest, RemovedBucketDirectoryIsAnError) {
+  auto source = Open();
+  ASSERT_NE(source, nullptr);
+  fs::remove_all(root_);
+  Result<std::vector<ObjectEvent>> batch;
+  for (int i = 0; i < 20 && batch; ++i) batch = source->Poll(100);
+  ASSERT_FALSE(batch);
+  EXPECT_EQ(batch.error().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(batch.error().message(), HasSubstr("was removed"));
+}
+
 TEST_F(DirWatchSourceTest, AckIsANoOp) {
   Put("a.log", "a\n");
   auto source = Open();
