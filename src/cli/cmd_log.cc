@@ -6,6 +6,7 @@
 
 #include "src/cli/commands.h"
 #include "src/log/log.h"
+#include "src/record/json.h"
 
 namespace logstream::cli {
 
@@ -50,6 +51,20 @@ int Tail(const LogArgs& args) {
   if (!info) return Fail(info.error().ToString());
   std::vector<char> buffer(1 << 20);
   std::setvbuf(stdout, buffer.data(), _IOFBF, buffer.size());
+  if (info->compacted) {  // a state topic: its current entries
+    auto state = (*log)->ReadState(args.topic);
+    if (!state) return Fail(state.error().ToString());
+    std::string line;
+    for (const auto& [key, value] : *state) {
+      line = "{\"key\":";
+      AppendJsonString(key, &line);
+      line += ",\"value\":";
+      AppendJsonString(value, &line);
+      line += "}\n";
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    }
+    return 0;
+  }
   std::vector<int64_t> next(info->partitions, 0);
   auto drain = [&](int p, int64_t until) -> Status {
     while (next[p] < until) {
@@ -88,12 +103,17 @@ int Stats(const LogArgs& args) {
   if (!topics) return Fail(topics.error().ToString());
   auto groups = (*log)->ListGroupOffsets();
   if (!groups) return Fail(groups.error().ToString());
-  std::printf("%-24s %10s %14s %14s\n", "TOPIC", "PARTITIONS", "RECORDS", "BYTES");
+  std::printf("%-24s %10s %14s %14s\n", "TOPIC", "PARTITIONS", "RECORDS", "APPROX BYTES");
   std::map<std::string, const TopicInfo*> by_name;
   for (const auto& t : *topics) {
     by_name[t.name] = &t;
     int64_t records = 0;
     for (int p = 0; p < t.partitions; ++p) records += t.end_offsets[p] - t.start_offsets[p];
+    if (t.compacted) {  // a state topic: count its entries
+      auto state = (*log)->ReadState(t.name);
+      if (!state) return Fail(state.error().ToString());
+      records = static_cast<int64_t>(state->size());
+    }
     std::printf("%-24s %10d %14lld %14s\n", t.name.c_str(), t.partitions,
                 static_cast<long long>(records),
                 t.approximate_bytes < 0 ? "?" : std::to_string(t.approximate_bytes).c_str());

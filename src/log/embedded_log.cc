@@ -303,6 +303,7 @@ TopicInfo EmbeddedLog::InfoLocked(const std::string& name, const TopicMeta& meta
   TopicInfo info;
   info.name = name;
   info.partitions = meta.options.partitions;
+  info.compacted = meta.options.compacted;
   info.start_offsets = meta.start;
   info.end_offsets = meta.end;
   const std::string begin = meta.options.compacted ? StatePrefix(name) : PartitionPrefix(name, 0);

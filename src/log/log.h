@@ -37,6 +37,7 @@ struct LogRecordEntry {
 struct TopicInfo {
   std::string name;
   int partitions = 0;
+  bool compacted = false;              // a state topic: read it with ReadState
   std::vector<int64_t> end_offsets;    // next offset to be written, per partition
   std::vector<int64_t> start_offsets;  // first offset still retained
   int64_t approximate_bytes = -1;      // stored size of the topic; -1 if unknown

@@ -94,6 +94,7 @@ TEST_P(LogContractTest, EnsureTopicCreatesAndChecksPartitions) {
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->name, t);
   EXPECT_EQ(info->partitions, 3);
+  EXPECT_FALSE(info->compacted);
   EXPECT_THAT(info->end_offsets, testing::ElementsAre(0, 0, 0));
   auto topics = log_->ListTopics();
   ASSERT_TRUE(topics.has_value());
@@ -291,6 +292,7 @@ TEST_P(LogContractTest, StatePutGetDeleteReadState) {
   EXPECT_EQ(log_->GetState(s, "a")->value_or(""), "10");
   EXPECT_FALSE(log_->GetState(s, "b")->has_value());
   EXPECT_FALSE(log_->GetState(s, "zz")->has_value());
+  EXPECT_TRUE(log_->DescribeTopic(s)->compacted);
   auto state = log_->ReadState(s);
   ASSERT_TRUE(state.has_value());
   EXPECT_EQ(*state, (std::map<std::string, std::string>{{"a", "10"}, {"c", "3"}}));

@@ -39,6 +39,7 @@ TopicInfo MemoryLog::InfoLocked(const std::string& name, const Topic& topic) con
   TopicInfo info;
   info.name = name;
   info.partitions = topic.options.partitions;
+  info.compacted = topic.options.compacted;
   for (const auto& p : topic.partitions) {
     info.end_offsets.push_back(static_cast<int64_t>(p.size()));
     info.start_offsets.push_back(0);
