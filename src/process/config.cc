@@ -119,8 +119,8 @@ Result<RuleConfig> LoadRule(const toml::table& t, size_t index, std::string_view
     }
   }
   if (t.contains("cooldown")) {
-      ASSIGN_OR_RETURN(rule.cooldown, GetDuration(t, "cooldown", file));
-    }
+    ASSIGN_OR_RETURN(rule.cooldown, GetDuration(t, "cooldown", file));
+  }
   if (const toml::node* n = t.get("sinks")) {
     if (!n->is_array()) return Err(BadKey(file, *n, "'sinks' must be an array of sink names"));
     for (const toml::node& e : *n->as_array()) {
