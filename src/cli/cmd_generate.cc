@@ -122,7 +122,8 @@ void RegisterGenerate(CLI::App& app, Context& ctx) {
   cmd->add_option("--out", args->out,
                   "bucket: file:///abs/path or a directory path (whole directory is the bucket), "
                   "s3://bucket/prefix")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("URL");
   cmd->add_option("--config", args->config,
                   "TOML file; [generator] and [generator.levels] keys are the options in snake_case "
                   "(the command line wins)")

@@ -20,6 +20,7 @@ struct Field {
   Setter set;
   Getter get;
   bool is_flag = false;  // a boolean switch without a value on the command line
+  std::string_view type_name = "VALUE";  // shown in --help
 };
 
 Status BadValue(std::string_view key, std::string_view text, std::string_view want) {
@@ -56,7 +57,8 @@ Field Number(std::string_view key, std::string_view flag, std::string_view help,
             T v = member(const_cast<GeneratorOptions&>(o));
             if constexpr (std::is_floating_point_v<T>) return ShowDouble(v);
             else return std::to_string(v);
-          }};
+          },
+          false, std::is_floating_point_v<T> ? "NUM" : "INT"};
 }
 
 Field Duration(std::string_view key, std::string_view flag, std::string_view help,
@@ -70,7 +72,8 @@ Field Duration(std::string_view key, std::string_view flag, std::string_view hel
           },
           [member](const GeneratorOptions& o) {
             return FormatDuration(member(const_cast<GeneratorOptions&>(o)));
-          }};
+          },
+          false, "DURATION"};
 }
 
 Field Range(std::string_view name, LevelRange LevelRanges::*member) {
@@ -96,7 +99,8 @@ Field Range(std::string_view name, LevelRange LevelRanges::*member) {
           },
           [member](const GeneratorOptions& o) {
             return ShowDouble((o.levels.*member).lo) + "," + ShowDouble((o.levels.*member).hi);
-          }};
+          },
+          false, "LO,HI"};
 }
 
 const std::vector<Field>& Fields() {
@@ -125,7 +129,7 @@ const std::vector<Field>& Fields() {
                    o->pattern = std::string(t);
                    return Status::Ok();
                  },
-                 [](const O& o) { return o.pattern; }});
+                 [](const O& o) { return o.pattern; }, false, "REGEX"});
     f.push_back(Number<double>("frequency", "--frequency", "probability that a message contains a pattern string",
                                [](O& o) -> double& { return o.frequency; }));
     f.push_back(Number<uint64_t>("seed", "--seed", "random seed; same seed and options give identical objects",
@@ -141,7 +145,8 @@ const std::vector<Field>& Fields() {
                    o->start = *v;
                    return Status::Ok();
                  },
-                 [](const O& o) { return o.start ? FormatRfc3339Ms(*o.start) : std::string(); }});
+                 [](const O& o) { return o.start ? FormatRfc3339Ms(*o.start) : std::string(); },
+                 false, "TIME"});
     f.push_back(Number<double>("rate", "--rate", "cap on lines per second over all hosts; 0 = none",
                                [](O& o) -> double& { return o.rate; }));
     f.push_back({"format", "--format", "line format: iso or classic (the original logback pattern)",
@@ -151,7 +156,8 @@ const std::vector<Field>& Fields() {
                    o->format = *f;
                    return Status::Ok();
                  },
-                 [](const O& o) { return std::string(LineFormatName(o.format)); }});
+                 [](const O& o) { return std::string(LineFormatName(o.format)); }, false,
+                 "iso|classic"});
     f.push_back({"burst", "--burst",
                  "periodic bursts with a raised ERROR share (see --burst-period, --burst-length, "
                  "--burst-share, --burst-hosts; any of them turns bursts on)",
@@ -189,13 +195,14 @@ const std::vector<Field>& Fields() {
                    o->compress = *c;
                    return Status::Ok();
                  },
-                 [](const O& o) { return std::string(codec::CompressionName(o.compress)); }});
+                 [](const O& o) { return std::string(codec::CompressionName(o.compress)); }, false,
+                 "none|gzip|zstd"});
     f.push_back({"prefix", "--prefix", "key prefix inside the bucket (default: keys start at the host)",
                  [](std::string_view t, O* o) {
                    o->prefix = std::string(t);
                    return Status::Ok();
                  },
-                 [](const O& o) { return o.prefix; }});
+                 [](const O& o) { return o.prefix; }, false, "PATH"});
     f.push_back(Range("error", &LevelRanges::error));
     f.push_back(Range("warn", &LevelRanges::warn));
     f.push_back(Range("debug", &LevelRanges::debug));
@@ -283,6 +290,7 @@ void AddGeneratorFlags(CLI::App* cmd, GeneratorOptions* opts) {
     }
     CLI::Option* opt = cmd->add_option_function<std::string>(flag, apply, help);
     opt->group("Generator");
+    opt->type_name(std::string(f.type_name));
     const std::string shown = f.get(defaults);
     if (!shown.empty()) opt->default_str(shown);
   }
