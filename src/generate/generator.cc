@@ -151,7 +151,7 @@ class Generator {
 
   Result<GenerateStats> Run() {
     const TimeMs wall_start = hooks_.now();
-    TimeMs next_check = wall_start;
+    TimeMs next_progress = wall_start + 1000;
     const bool simulated = o_.start.has_value();
     const bool paced = !simulated || o_.rate > 0;
     const TimeMs duration = o_.duration_minutes * 60000;
@@ -166,24 +166,21 @@ class Generator {
         const TimeMs target = wall_start + i * o_.time_period;
         TimeMs now = hooks_.now();
         if (o_.max_count == 0 && std::max(now, target) >= wall_start + duration) break;
-        if (now < target) hooks_.sleep_ms(target - now);
+        if (!SleepUntil(target)) break;
         nominal = hooks_.now();
       }
       for (Host& h : hosts_) RETURN_IF_ERROR(Emit(h, stats_.hosts[&h - hosts_.data()], nominal));
       lines += hosts_.size();
 
       if (paced || (i & 1023) == 0) {
-        if (hooks_.stop != nullptr && hooks_.stop->load(std::memory_order_relaxed)) {
-          stats_.stopped = true;
+        if (Stopped()) break;
+        if (o_.rate > 0 &&
+            !SleepUntil(wall_start + static_cast<TimeMs>(static_cast<double>(lines) * 1000 / o_.rate))) {
           break;
         }
-        TimeMs now = hooks_.now();
-        if (o_.rate > 0) {
-          const auto due = wall_start + static_cast<TimeMs>(static_cast<double>(lines) * 1000 / o_.rate);
-          if (now < due) hooks_.sleep_ms(due - now);
-        }
-        if (hooks_.progress && now >= next_check) {
-          next_check = now + 1000;
+        const TimeMs now = hooks_.now();
+        if (hooks_.progress && now >= next_progress) {
+          next_progress = now + 1000;
           stats_.elapsed_ms = now - wall_start;
           hooks_.progress(stats_);
         }
@@ -195,6 +192,21 @@ class Generator {
   }
 
  private:
+  bool Stopped() {
+    if (hooks_.stop != nullptr && hooks_.stop->load(std::memory_order_relaxed)) stats_.stopped = true;
+    return stats_.stopped;
+  }
+
+  // Sleeps until wall time `until` in short slices, so a stop request is seen
+  // quickly; false if stopped.
+  bool SleepUntil(TimeMs until) {
+    for (TimeMs now = hooks_.now(); now < until; now = hooks_.now()) {
+      if (Stopped()) return false;
+      hooks_.sleep_ms(std::min<TimeMs>(until - now, 200));
+    }
+    return true;
+  }
+
   struct Host {
     Host(std::string n, std::string t, Rng r, bool b)
         : name(std::move(n)), thread(std::move(t)), rng(r), bursts(b) {}

@@ -368,6 +368,28 @@ TEST(GeneratorTest, StopEndsEarlyAndPublishesWhatWasWritten) {
   EXPECT_EQ(ParseAll(c).size(), stats->TotalLines());
 }
 
+TEST(GeneratorTest, StopIsSeenDuringLongSleeps) {
+  GeneratorOptions o;
+  o.max_count = 10;
+  o.time_period = 3600000;  // an hour between messages
+  std::atomic<bool> stop{false};
+  TimeMs now = kStart;
+  GenerateHooks hooks{.now = [&] { return now; },
+                      .sleep_ms = [&](TimeMs ms) {
+                        EXPECT_LE(ms, 200);
+                        now += ms;
+                        if (now - kStart > 5000) stop = true;
+                      },
+                      .stop = &stop};
+  Collector c;
+  auto stats = Generate(o, c.publisher(), hooks);
+  ASSERT_TRUE(stats);
+  EXPECT_TRUE(stats->stopped);
+  EXPECT_EQ(stats->TotalLines(), 1u);
+  EXPECT_EQ(c.objects.size(), 1u) << "the line written before the stop is published";
+  EXPECT_LT(now - kStart, 6000);
+}
+
 TEST(GeneratorTest, PublisherErrorsStopTheRun) {
   auto stats = Generate(Simulated(100), [](std::string_view, std::string_view) -> Result<bool> {
     return Err(IoError("disk full"));
