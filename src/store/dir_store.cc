@@ -113,6 +113,12 @@ Status NotFoundKey(std::string_view key, const std::string& url) {
   return NotFound("object " + std::string(key) + " does not exist in " + url);
 }
 
+Status NameTooLong(std::string_view key) {
+  return InvalidArgument("object key " + std::string(key) +
+                         " has a segment longer than a file name may be on this file system "
+                         "(usually 255 bytes); shorten it to store it in a directory bucket");
+}
+
 }  // namespace
 
 struct DirStore::ListState {
@@ -171,6 +177,7 @@ Result<int> DirStore::OpenParentDir(std::string_view key, bool create) const {
        start = slash + 1, slash = key.find('/', start)) {
     const std::string seg(key.substr(start, slash - start));
     if (create && ::mkdirat(dir.get(), seg.c_str(), 0755) != 0 && errno != EEXIST) {
+      if (errno == ENAMETOOLONG) return Err(NameTooLong(key));
       return Err(ErrnoError("create directory", PathOf(key.substr(0, slash)), errno));
     }
     Fd sub(::openat(dir.get(), seg.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
@@ -288,7 +295,7 @@ Result<PutResult> DirStore::Put(std::string_view key, std::string_view data) {
               ? FailedPrecondition("cannot publish object " + std::string(key) + ": " + path +
                                    " is a directory (a directory bucket cannot hold both a key "
                                    "and keys below it)")
-              : ErrnoError("rename to", path, err);
+              : err == ENAMETOOLONG ? NameTooLong(key) : ErrnoError("rename to", path, err);
     }
   }
   if (!s.ok()) {

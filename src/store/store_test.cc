@@ -320,5 +320,22 @@ TEST(DirStoreTest, KeyAndKeysBelowItConflictClearly) {
   EXPECT_EQ(ReadAll(store, "a/b.log").value_or("?"), "x");
 }
 
+TEST(DirStoreTest, OverlongFileNamesAreRefusedClearly) {
+  auto opened = DirStore::Open((TempDirs::Fresh() / "bucket").string());
+  ASSERT_TRUE(opened.has_value());
+  for (const std::string& key : {std::string(300, 'f'), std::string(300, 'd') + "/x.log"}) {
+    auto put = (*opened)->Put(key, "x");
+    ASSERT_FALSE(put.has_value());
+    EXPECT_EQ(put.error().code(), StatusCode::kInvalidArgument) << put.error().ToString();
+    EXPECT_THAT(put.error().message(), ::testing::HasSubstr("255 bytes"));
+  }
+  auto list = (*opened)->List("");
+  ASSERT_TRUE(list.has_value());
+  EXPECT_TRUE(list->objects.empty()) << "no temp file left behind";
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator((*opened)->root())) ++entries;
+  EXPECT_EQ(entries, 0u);
+}
+
 }  // namespace
 }  // namespace logstream
