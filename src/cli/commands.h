@@ -14,6 +14,8 @@ struct Context {
 void RegisterGenerate(CLI::App& app, Context& ctx);
 void RegisterLog(CLI::App& app, Context& ctx);
 void RegisterIngest(CLI::App& app, Context& ctx);
+void RegisterProcess(CLI::App& app, Context& ctx);
+void RegisterRun(CLI::App& app, Context& ctx);
 
 // Prints "logstream: <what>" to stderr and returns the exit code for it.
 int Fail(const std::string& what, int code = 1);

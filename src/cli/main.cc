@@ -25,8 +25,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("logstream ") + LOGSTREAM_VERSION);
   app.require_subcommand(1);
   Context ctx;
+  RegisterRun(app, ctx);
   RegisterGenerate(app, ctx);
   RegisterIngest(app, ctx);
+  RegisterProcess(app, ctx);
   RegisterLog(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
