@@ -34,7 +34,7 @@
 
 #include "src/base/status.h"
 #include "src/base/time.h"
-#include "src/generate/compress.h"
+#include "src/base/compress.h"
 #include "src/record/log_record.h"
 
 namespace logstream {

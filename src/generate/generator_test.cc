@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "src/generate/compress.h"
+#include "src/base/compress.h"
 #include "src/record/parser.h"
 
 namespace logstream {

@@ -378,7 +378,7 @@ Result<IngestOutcome> Ingester::IngestObject(const ObjectEvent& event) {
   if (!decoded) return report_failure("cannot read object: " + decoded.error().message());
   std::unique_ptr<ObjectReader> reader = std::move(decoded->reader);
   uint64_t base = 0;
-  if (resume > 0 && decoded->compression == Compression::kNone) {
+  if (resume > 0 && decoded->compression == codec::Compression::kNone) {
     // Plain objects resume with a ranged read instead of re-reading.
     auto ranged = store_.Get(event.key, resume);
     if (!ranged) return report_failure("cannot read object: " + ranged.error().message());

@@ -158,15 +158,6 @@ class PrefixedReader : public ObjectReader {
 
 }  // namespace
 
-std::string_view CompressionName(Compression c) {
-  switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
-  }
-  return "none";
-}
-
 Result<DecodedReader> OpenDecoded(std::unique_ptr<ObjectReader> raw) {
   std::string head(4, '\0');
   size_t got = 0;
@@ -183,12 +174,12 @@ Result<DecodedReader> OpenDecoded(std::unique_ptr<ObjectReader> raw) {
     auto g = std::make_unique<GzipReader>(std::move(raw), std::move(head));
     RETURN_IF_ERROR(g->Init());
     out.reader = std::move(g);
-    out.compression = Compression::kGzip;
+    out.compression = codec::Compression::kGzip;
   } else if (is("\x28\xb5\x2f\xfd")) {
     auto z = std::make_unique<ZstdReader>(std::move(raw), std::move(head));
     RETURN_IF_ERROR(z->Init());
     out.reader = std::move(z);
-    out.compression = Compression::kZstd;
+    out.compression = codec::Compression::kZstd;
   } else {
     out.reader = std::make_unique<PrefixedReader>(std::move(raw), std::move(head));
   }

@@ -9,13 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include "src/base/compress.h"
 #include "src/base/status.h"
 #include "src/store/object_store.h"
 
 namespace logstream {
 
-enum class Compression { kNone, kGzip, kZstd };
-std::string_view CompressionName(Compression c);
 
 // Wraps `raw` (an object's bytes) in a reader of its decompressed bytes.
 // The compression is detected from the first bytes: 1f 8b = gzip (several
@@ -23,7 +22,7 @@ std::string_view CompressionName(Compression c);
 // truncated input fails with DataLoss naming the format and the position.
 struct DecodedReader {
   std::unique_ptr<ObjectReader> reader;
-  Compression compression = Compression::kNone;
+  codec::Compression compression = codec::Compression::kNone;
 };
 Result<DecodedReader> OpenDecoded(std::unique_ptr<ObjectReader> raw);
 

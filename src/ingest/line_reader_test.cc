@@ -1,8 +1,6 @@
 #include "src/ingest/line_reader.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "src/store/memory_store.h"
 
@@ -10,22 +8,14 @@ namespace logstream {
 
 // Compression helpers shared with ingester_test.cc.
 std::string Gzip(std::string_view data) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
+  std::string out;
+  EXPECT_TRUE(codec::Compress(codec::Compression::kGzip, data, &out).ok());
   return out;
 }
 
 std::string Zstd(std::string_view data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  out.resize(ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3));
+  std::string out;
+  EXPECT_TRUE(codec::Compress(codec::Compression::kZstd, data, &out).ok());
   return out;
 }
 

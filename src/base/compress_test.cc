@@ -1,4 +1,4 @@
-#include "src/generate/compress.h"
+#include "src/base/compress.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// Whole-object compression for generated log files: gzip (zlib) and zstd
-// (libzstd). Output is deterministic: the same input gives the same bytes
+// Compression formats of log objects: gzip (zlib) and zstd (libzstd), with
+// whole-buffer compression for generated files. Output is deterministic: the same input gives the same bytes
 // (the gzip header carries mtime 0, no file name, OS "unix").
 //
 // Stateless free functions; thread-safe.
@@ -11,8 +11,6 @@
 
 #include "src/base/status.h"
 
-// In namespace codec because src/ingest/line_reader.h declares its own
-// logstream::Compression; the two should become one shared enum.
 namespace logstream::codec {
 
 enum class Compression { kNone, kGzip, kZstd };
