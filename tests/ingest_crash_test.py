@@ -11,7 +11,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from common import LOGSTREAM, bucket_lines, check_records_match_lines, run, tail, workdir  # noqa: E402
 
-KILLS = 24
+KILLS = 20
 d = workdir("ingest-crash")
 bucket, broker = f"{d}/b", f"{d}/l"
 config = f"{d}/ingest.toml"
@@ -32,10 +32,12 @@ full = time.monotonic() - t0
 
 rng = random.Random(20261124)
 killed = 0
-for i in range(KILLS):
+attempts = 0
+while killed < KILLS and attempts < KILLS * 4:
+    attempts += 1
     p = subprocess.Popen(ingest, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # Kill within the first part of what is left, so most kills land mid-ingest.
-    time.sleep(rng.uniform(0.02, max(0.05, full / KILLS * 1.5)))
+    time.sleep(rng.uniform(0.02, max(0.05, full / KILLS * 1.5 / (1 + attempts - killed))))
     if p.poll() is None:
         p.send_signal(signal.SIGKILL)
         killed += 1

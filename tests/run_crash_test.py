@@ -11,7 +11,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from common import LOGSTREAM, workdir  # noqa: E402
 
-KILLS = 22
+KILLS = 20
 d = workdir("run-crash")
 cfg = f"{d}/rules.toml"
 with open(cfg, "w") as f:
@@ -38,10 +38,12 @@ ref_aggs, ref_alerts = files(f"{d}/reference")
 rng = random.Random(11)
 killed = 0
 data = f"{d}/crashed"
-for i in range(KILLS):
+attempts = 0
+while killed < KILLS and attempts < KILLS * 4:
+    attempts += 1
     p = subprocess.Popen(list(map(str, cmd(data))), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # Kill within the first part of what is left, so most kills land mid-run.
-    time.sleep(rng.uniform(0.02, max(0.05, full / KILLS * 2)))
+    time.sleep(rng.uniform(0.02, max(0.05, full / KILLS * 2 / (1 + attempts - killed))))
     if p.poll() is None:
         p.send_signal(signal.SIGKILL)
         killed += 1
