@@ -1,0 +1,58 @@
+"""The command line: --help for every command, --version, config check on good
+and bad files, clear errors for bad input and a second writer."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import LOGSTREAM, run, workdir  # noqa: E402
+
+for cmd in ([], ["run"], ["generate"], ["ingest"], ["process"], ["log"], ["config", "check"]):
+    p = run(*cmd, "--help")
+    assert "Usage" in p.stdout, (cmd, p.stdout)
+assert run("--version").stdout.startswith("logstream ")
+
+d = workdir("cli")
+good = f"{d}/good.toml"
+with open(good, "w") as f:
+    f.write('[processor]\nwindow = "10s"\nslide = "5s"\n[[rules]]\nname = "warns"\n'
+            'levels = ["WARN", "ERROR"]\nmin_count = 5\nper = "all"\n[ingest]\nmultiline = "off"\n')
+out = run("config", "check", good).stdout
+assert 'slide = "5s"' in out and "warns" in out, out
+
+for text, words in (('[processor]\nwindw = "1s"\n', "unknown key 'windw'"),
+                    ('[processor]\nwindow = "ten"\n', "duration"),
+                    ('[[rules]]\nname = "x"\nlevel = "LOUD"\n', "LOUD"),
+                    ('[[rules]]\nname = "x"\npattern = "(unclosed"\n', "bad regex"),
+                    ('[ingest]\nformat = "xml"\n', "format"),
+                    ('[bogus]\nx = 1\n', "unknown key 'bogus'"),
+                    ('not toml at all = = =\n', "bad.toml")):
+    bad = f"{d}/bad.toml"
+    with open(bad, "w") as f:
+        f.write(text)
+    p = run("config", "check", bad, check=False)
+    assert p.returncode == 2, (text, p.returncode, p.stderr)
+    assert words in p.stderr, (text, p.stderr)
+
+p = run("generate", "--start", "yesterday", "--out", f"{d}/b", check=False)
+assert p.returncode != 0 and "start" in p.stderr, p.stderr
+p = run("generate", "--min-string", 50, "--max-string", 10, "--out", f"{d}/b", check=False)
+assert p.returncode != 0 and "min" in p.stderr, p.stderr
+p = run("ingest", "--store", "s3://bucket", "--broker", f"{d}/l", "--exit-when-done", check=False)
+assert p.returncode != 0 and "s3://" in p.stderr, p.stderr
+
+# A second writer of one embedded log gets an error naming the holder.
+holder = subprocess.Popen([LOGSTREAM, "ingest", "--store", f"{d}/b", "--broker", f"{d}/l"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    import time
+    for _ in range(100):
+        if os.path.exists(f"{d}/l/OWNER"):
+            break
+        time.sleep(0.05)
+    p = run("ingest", "--store", f"{d}/b", "--broker", f"{d}/l", "--exit-when-done", check=False)
+    assert p.returncode != 0 and str(holder.pid) in p.stderr and "logstream run" in p.stderr, p.stderr
+finally:
+    holder.terminate()
+    holder.wait()
+print("ok: help, version, config check and error messages")
