@@ -1,0 +1,57 @@
+"""A 1 GiB object (and a 256 MiB gzip one) ingest with bounded memory: peak RSS
+stays far below the object size, and every line becomes one record.
+Label `slow`: run with `ctest --test-dir build -L slow`."""
+import gzip
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import LOGSTREAM, run, workdir  # noqa: E402
+
+MAX_RSS_MB = 400  # RocksDB write buffers (2 x 64 MB) + one 16 MB chunk + read buffers
+
+d = workdir("ingest-1gib")
+bucket, broker = f"{d}/b", f"{d}/l"
+os.makedirs(f"{bucket}/big/2026-11-24")
+os.makedirs(f"{bucket}/gz/2026-11-24")
+
+# 1 MiB blocks of ~116-byte lines, written until the object reaches 1 GiB.
+block_lines = []
+size = 0
+i = 0
+while size < (1 << 20) - 200:
+    line = (f"2026-11-24T00:{i // 60000 % 60:02d}:{i // 1000 % 60:02d}.{i % 1000:03d}Z "
+            f"[worker-{i % 7}] {('INFO', 'WARN', 'ERROR', 'DEBUG')[i % 4]} a.b.Service - "
+            f"request {i} took {i % 997} ms {'x' * (i % 40)}\n")
+    block_lines.append(line)
+    size += len(line)
+    i += 1
+block = "".join(block_lines).encode()
+lines_per_block = len(block_lines)
+
+
+def write_object(path, total_bytes, compress=False):
+    blocks = total_bytes // len(block)
+    opener = gzip.open(path, "wb", compresslevel=1) if compress else open(path, "wb")
+    with opener as f:
+        for _ in range(blocks):
+            f.write(block)
+    return blocks * lines_per_block
+
+
+expected = write_object(f"{bucket}/big/2026-11-24/big-000001.log", 1 << 30)
+expected += write_object(f"{bucket}/gz/2026-11-24/gz-000001.log.gz", 256 << 20, compress=True)
+
+child = subprocess.Popen([LOGSTREAM, "ingest", "--store", bucket, "--broker", broker,
+                          "--exit-when-done"], stdout=subprocess.PIPE, text=True)
+_, status, usage = os.wait4(child.pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, child.stdout.read()
+rss_mb = usage.ru_maxrss / 1024
+topics = run("log", "topics", "--broker", broker).stdout
+m = re.search(r"^logs\s+\d+\s+([\d,]+)", topics, re.M)
+records = sum(int(x) for x in m.group(1).split(","))
+assert records == expected, (records, expected)
+assert rss_mb < MAX_RSS_MB, f"peak RSS {rss_mb:.0f} MB"
+print(f"ok: {expected} lines (1.25 GiB) ingested, peak RSS {rss_mb:.0f} MB")
