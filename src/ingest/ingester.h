@@ -35,7 +35,7 @@ struct IngestOptions {
   size_t multiline_max_bytes = 1 << 20;   // bytes per record
   std::string default_source = "unknown"; // for keys without HOST/YYYY-MM-DD/
   size_t chunk_records = 100000;          // commit at least this often
-  size_t chunk_bytes = 16 << 20;          // ... or after this many JSON bytes
+  size_t chunk_bytes = 4 << 20;           // ... or after this many JSON bytes
   bool reingest_changed = false;          // same key, new etag: ingest again
 };
 
