@@ -155,6 +155,10 @@ EmbeddedLog::~EmbeddedLog() {
   }
   if (db_ && !options_.read_only) {
     (void)db_->FlushWAL(true);
+    // Persist the memtable as a table file so the next open need not replay
+    // (and checksum) up to a write buffer of WAL. The WAL is synced above, so
+    // durability does not depend on this flush succeeding.
+    (void)db_->Flush(rocksdb::FlushOptions());
     std::error_code ec;
     std::filesystem::remove(std::filesystem::path(path_) / kOwnerFile, ec);
   }
@@ -181,11 +185,10 @@ Status EmbeddedLog::OpenDb() {
   o.manual_wal_flush = false;
   o.write_buffer_size = 64 << 20;
   o.compression = rocksdb::kLZ4Compression;
-  // Fresh data (memtable flushes to L0, and L1) is written uncompressed: it
-  // is compacted soon anyway, and compressing it costs as much CPU as the
-  // writer itself. Deeper levels, which hold the bulk, stay LZ4.
-  o.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
-                             rocksdb::kLZ4Compression};
+  // Memtable flushes (L0) are written uncompressed: L0 is compacted soon
+  // anyway, and LZ4 on the flush costs as much CPU as the writer's WAL.
+  // Compaction output (L1 and deeper), which holds the bulk, stays LZ4.
+  o.compression_per_level = {rocksdb::kNoCompression, rocksdb::kLZ4Compression};
   rocksdb::DB* db = nullptr;
   std::error_code ec;
   if (options_.read_only) {
