@@ -48,7 +48,7 @@ struct ProcessorOptions {
 
   TimeMs commit_interval_ms = 100;  // commit at least this often while input flows...
   int64_t commit_records = 200000;  // ...or after this many records
-  size_t read_batch = 4096;         // records per Read per partition
+  size_t read_batch = 32768;        // records per Read per partition
   TimeMs poll_wait_ms = 50;         // how long a caught-up consumer waits for new records
   TimeMs idle_tick_ms = 100;        // how often idleness is checked (streaming only)
 
