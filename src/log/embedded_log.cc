@@ -413,7 +413,7 @@ Status EmbeddedLog::Apply(const std::string& id, int64_t epoch, TxnBuffer& buffe
 }
 
 Status EmbeddedLog::ReadBatches(std::string_view topic, int partition, int64_t offset,
-                                size_t max_records, std::vector<LogRecordEntry>* out) {
+                                size_t max_records, RecordBuffer* out) {
   const std::string prefix = PartitionPrefix(topic, partition);
   const std::string upper = PrefixEnd(prefix);
   rocksdb::Slice lower_slice(prefix), upper_slice(upper);
@@ -433,17 +433,26 @@ Status EmbeddedLog::ReadBatches(std::string_view topic, int partition, int64_t o
 Result<std::vector<LogRecordEntry>> EmbeddedLog::Read(std::string_view topic, int partition,
                                                       int64_t offset, size_t max_records,
                                                       TimeMs max_wait) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait);
+  RecordBuffer records;
+  RETURN_IF_ERROR(ReadInto(topic, partition, offset, max_records, max_wait, &records));
   std::vector<LogRecordEntry> out;
+  AppendEntries(records, &out);
+  return out;
+}
+
+Status EmbeddedLog::ReadInto(std::string_view topic, int partition, int64_t offset,
+                             size_t max_records, TimeMs max_wait, RecordBuffer* out) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait);
+  out->Clear();
   while (true) {
     RETURN_IF_ERROR(Refresh());
     ASSIGN_OR_RETURN(TopicOptions options, FindTopic(topic));
     if (partition < 0 || partition >= options.partitions) {
-      return Err(InvalidArgument("partition " + std::to_string(partition) +
-                                 " out of range for topic '" + std::string(topic) + "'"));
+      return InvalidArgument("partition " + std::to_string(partition) +
+                             " out of range for topic '" + std::string(topic) + "'");
     }
-    RETURN_IF_ERROR(ReadBatches(topic, partition, offset, max_records, &out));
-    if (!out.empty() || std::chrono::steady_clock::now() >= deadline) return out;
+    RETURN_IF_ERROR(ReadBatches(topic, partition, offset, max_records, out));
+    if (!out->empty() || std::chrono::steady_clock::now() >= deadline) return Status::Ok();
     if (options_.read_only) {
       std::this_thread::sleep_until(
           std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)));

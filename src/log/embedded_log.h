@@ -54,6 +54,8 @@ class EmbeddedLog : public Log {
   Result<std::unique_ptr<Transaction>> Begin(std::string_view id) override;
   Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition, int64_t offset,
                                            size_t max_records, TimeMs max_wait = 0) override;
+  Status ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
+                  TimeMs max_wait, RecordBuffer* out) override;
   Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,
                                   int partition) override;
   Result<std::vector<GroupOffset>> ListGroupOffsets() override;
@@ -82,7 +84,7 @@ class EmbeddedLog : public Log {
   Result<TopicOptions> FindTopic(std::string_view topic);
   Status Apply(const std::string& id, int64_t epoch, TxnBuffer& buffer);
   Status ReadBatches(std::string_view topic, int partition, int64_t offset, size_t max_records,
-                     std::vector<LogRecordEntry>* out);
+                     RecordBuffer* out);
   TopicInfo InfoLocked(const std::string& name, const TopicMeta& meta);
   void Background();
 

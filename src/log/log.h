@@ -34,6 +34,42 @@ struct LogRecordEntry {
   std::string value;
 };
 
+// The records of one ReadInto, their keys and values packed in one byte
+// buffer that is reused from read to read, so a reader that keeps its buffer
+// allocates nothing per record. A value type; not thread-safe. The views
+// returned by key() and value() stay valid until the next Clear or Add.
+class RecordBuffer {
+ public:
+  void Clear() {
+    bytes_.clear();
+    entries_.clear();
+  }
+  void Add(int64_t offset, TimeMs append_time, std::string_view key, std::string_view value) {
+    entries_.push_back({offset, append_time, bytes_.size(), key.size(), value.size()});
+    bytes_.append(key).append(value);
+  }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  int64_t offset(size_t i) const { return entries_[i].offset; }
+  TimeMs append_time(size_t i) const { return entries_[i].append_time; }
+  std::string_view key(size_t i) const {
+    return std::string_view(bytes_).substr(entries_[i].pos, entries_[i].key_size);
+  }
+  std::string_view value(size_t i) const {
+    const Entry& e = entries_[i];
+    return std::string_view(bytes_).substr(e.pos + e.key_size, e.value_size);
+  }
+
+ private:
+  struct Entry {
+    int64_t offset;
+    TimeMs append_time;
+    size_t pos, key_size, value_size;
+  };
+  std::string bytes_;
+  std::vector<Entry> entries_;
+};
+
 struct TopicInfo {
   std::string name;
   int partitions = 0;
@@ -99,6 +135,11 @@ class Log {
   virtual Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition,
                                                    int64_t offset, size_t max_records,
                                                    TimeMs max_wait = 0) = 0;
+
+  // Read into *out (cleared first), reusing its memory: the same records,
+  // waiting and errors as Read, without an allocation per record.
+  virtual Status ReadInto(std::string_view topic, int partition, int64_t offset,
+                          size_t max_records, TimeMs max_wait, RecordBuffer* out) = 0;
 
   // The group's committed next offset, or 0 when none was committed.
   virtual Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,

@@ -169,6 +169,38 @@ TEST_P(LogContractTest, ReadFromMiddleOfBatch) {
   }
 }
 
+TEST_P(LogContractTest, ReadIntoMatchesReadAndReusesTheBuffer) {
+  const std::string t = T("readinto");
+  Create(t, 2);
+  for (int b = 0; b < 3; ++b) {
+    auto txn = Begin();
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(txn->AppendTo(t, 0, "k" + std::to_string(i), std::to_string(b * 10 + i)).ok());
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  RecordBuffer buffer;
+  buffer.Add(99, 1, "stale", "stale");
+  for (int64_t from : {0, 5, 9, 10, 15, 29}) {
+    auto want = log_->Read(t, 0, from, 7);
+    ASSERT_TRUE(want.has_value());
+    ASSERT_TRUE(log_->ReadInto(t, 0, from, 7, 0, &buffer).ok());
+    ASSERT_EQ(buffer.size(), want->size());
+    for (size_t i = 0; i < buffer.size(); ++i) {
+      EXPECT_EQ(buffer.offset(i), (*want)[i].offset);
+      EXPECT_EQ(buffer.append_time(i), (*want)[i].append_time);
+      EXPECT_EQ(buffer.key(i), (*want)[i].key);
+      EXPECT_EQ(buffer.value(i), (*want)[i].value);
+    }
+  }
+  ASSERT_TRUE(log_->ReadInto(t, 0, 30, 7, 0, &buffer).ok());
+  EXPECT_TRUE(buffer.empty());
+  ASSERT_TRUE(log_->ReadInto(t, 1, 0, 7, 0, &buffer).ok());
+  EXPECT_TRUE(buffer.empty());
+  EXPECT_FALSE(log_->ReadInto(t, 2, 0, 7, 0, &buffer).ok());
+  EXPECT_FALSE(log_->ReadInto(T("missing"), 0, 0, 7, 0, &buffer).ok());
+}
+
 TEST_P(LogContractTest, SameKeySamePartition) {
   const std::string t = T("keyed");
   Create(t, 4);

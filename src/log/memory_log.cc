@@ -112,12 +112,22 @@ Status MemoryLog::Apply(const std::string& id, int64_t epoch, TxnBuffer& buffer)
 Result<std::vector<LogRecordEntry>> MemoryLog::Read(std::string_view topic, int partition,
                                                     int64_t offset, size_t max_records,
                                                     TimeMs max_wait) {
+  RecordBuffer records;
+  RETURN_IF_ERROR(ReadInto(topic, partition, offset, max_records, max_wait, &records));
+  std::vector<LogRecordEntry> out;
+  AppendEntries(records, &out);
+  return out;
+}
+
+Status MemoryLog::ReadInto(std::string_view topic, int partition, int64_t offset,
+                           size_t max_records, TimeMs max_wait, RecordBuffer* out) {
+  out->Clear();
   std::unique_lock lock(mu_);
   auto it = topics_.find(topic);
-  if (it == topics_.end()) return Err(TopicNotFound(topic));
+  if (it == topics_.end()) return TopicNotFound(topic);
   if (partition < 0 || partition >= it->second.options.partitions) {
-    return Err(InvalidArgument("partition " + std::to_string(partition) + " out of range for topic '" +
-                               std::string(topic) + "'"));
+    return InvalidArgument("partition " + std::to_string(partition) + " out of range for topic '" +
+                           std::string(topic) + "'");
   }
   const auto& records = it->second.partitions[partition];
   offset = std::max<int64_t>(offset, 0);
@@ -125,11 +135,10 @@ Result<std::vector<LogRecordEntry>> MemoryLog::Read(std::string_view topic, int 
     committed_.wait_for(lock, std::chrono::milliseconds(max_wait),
                         [&] { return static_cast<int64_t>(records.size()) > offset; });
   }
-  std::vector<LogRecordEntry> out;
-  for (int64_t i = offset; i < static_cast<int64_t>(records.size()) && out.size() < max_records; ++i) {
-    out.push_back(records[i]);
+  for (int64_t i = offset; i < static_cast<int64_t>(records.size()) && out->size() < max_records; ++i) {
+    out->Add(records[i].offset, records[i].append_time, records[i].key, records[i].value);
   }
-  return out;
+  return Status::Ok();
 }
 
 Result<int64_t> MemoryLog::CommittedOffset(std::string_view group, std::string_view topic,

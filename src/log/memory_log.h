@@ -30,6 +30,8 @@ class MemoryLog : public Log {
   Result<std::unique_ptr<Transaction>> Begin(std::string_view id) override;
   Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition, int64_t offset,
                                            size_t max_records, TimeMs max_wait = 0) override;
+  Status ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
+                  TimeMs max_wait, RecordBuffer* out) override;
   Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,
                                   int partition) override;
   Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) override;

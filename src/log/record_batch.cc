@@ -103,8 +103,25 @@ Result<BatchHeader> DecodeBatchHeader(std::string_view batch) {
                      static_cast<size_t>(p - batch.data())};
 }
 
-Status DecodeBatch(std::string_view batch, int64_t base_offset, int64_t from_offset,
-                   size_t max_records, std::vector<LogRecordEntry>* out) {
+namespace {
+
+void AddEntry(int64_t offset, TimeMs time, std::string_view key, std::string_view value,
+              std::vector<LogRecordEntry>* out) {
+  LogRecordEntry& e = out->emplace_back();
+  e.offset = offset;
+  e.append_time = time;
+  e.key.assign(key);
+  e.value.assign(value);
+}
+
+void AddEntry(int64_t offset, TimeMs time, std::string_view key, std::string_view value,
+              RecordBuffer* out) {
+  out->Add(offset, time, key, value);
+}
+
+template <typename Out>
+Status DecodeBatchInto(std::string_view batch, int64_t base_offset, int64_t from_offset,
+                       size_t max_records, Out* out) {
   ASSIGN_OR_RETURN(BatchHeader header, DecodeBatchHeader(batch));
   const char* p = batch.data() + header.header_size;
   const char* end = batch.data() + batch.size();
@@ -121,13 +138,29 @@ Status DecodeBatch(std::string_view batch, int64_t base_offset, int64_t from_off
     const char* value = p;
     p += vlen;
     if (base_offset + i < from_offset) continue;
-    LogRecordEntry& e = out->emplace_back();
-    e.offset = base_offset + i;
-    e.append_time = header.append_time;
-    e.key.assign(key, klen);
-    e.value.assign(value, vlen);
+    AddEntry(base_offset + i, header.append_time, std::string_view(key, klen),
+             std::string_view(value, vlen), out);
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeBatch(std::string_view batch, int64_t base_offset, int64_t from_offset,
+                   size_t max_records, std::vector<LogRecordEntry>* out) {
+  return DecodeBatchInto(batch, base_offset, from_offset, max_records, out);
+}
+
+Status DecodeBatch(std::string_view batch, int64_t base_offset, int64_t from_offset,
+                   size_t max_records, RecordBuffer* out) {
+  return DecodeBatchInto(batch, base_offset, from_offset, max_records, out);
+}
+
+void AppendEntries(const RecordBuffer& records, std::vector<LogRecordEntry>* out) {
+  out->reserve(out->size() + records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    AddEntry(records.offset(i), records.append_time(i), records.key(i), records.value(i), out);
+  }
 }
 
 }  // namespace logstream

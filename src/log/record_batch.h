@@ -58,5 +58,10 @@ Result<BatchHeader> DecodeBatchHeader(std::string_view batch);
 // *out. DataLoss if the batch is corrupt.
 Status DecodeBatch(std::string_view batch, int64_t base_offset, int64_t from_offset,
                    size_t max_records, std::vector<LogRecordEntry>* out);
+Status DecodeBatch(std::string_view batch, int64_t base_offset, int64_t from_offset,
+                   size_t max_records, RecordBuffer* out);
+
+// Appends every record of `records` to *out.
+void AppendEntries(const RecordBuffer& records, std::vector<LogRecordEntry>* out);
 
 }  // namespace logstream

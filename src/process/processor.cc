@@ -13,15 +13,15 @@ Status EnsureExists(Log* log, const std::string& topic, const TopicOptions& opti
   return log->EnsureTopic(topic, options);
 }
 
-std::string DeadLetterJson(std::string_view topic, int partition, const LogRecordEntry& e,
-                           std::string_view reason) {
+std::string DeadLetterJson(std::string_view topic, int partition, int64_t offset,
+                           std::string_view value, std::string_view reason) {
   std::string s = "{\"stage\":\"process\",\"topic\":";
   AppendJsonString(topic, &s);
-  s += ",\"partition\":" + std::to_string(partition) + ",\"offset\":" + std::to_string(e.offset) +
+  s += ",\"partition\":" + std::to_string(partition) + ",\"offset\":" + std::to_string(offset) +
        ",\"reason\":";
   AppendJsonString(reason, &s);
   s += ",\"value\":";
-  AppendJsonString(e.value, &s);
+  AppendJsonString(value, &s);
   s += "}";
   return s;
 }
@@ -62,17 +62,17 @@ Result<std::unique_ptr<Processor>> Processor::Create(Log* log, const ProcessorCo
 Processor::Processor(Log* log, ProcessorOptions options, std::unique_ptr<WindowEngine> engine)
     : log_(log), options_(std::move(options)), engine_(std::move(engine)) {}
 
-Status Processor::Consume(int partition, const std::vector<LogRecordEntry>& entries) {
-  for (const LogRecordEntry& e : entries) {
-    auto view = decoder_.DecodeView(e.value);
+Status Processor::Consume(int partition, const RecordBuffer& entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto view = decoder_.DecodeView(entries.value(i));
     if (view) {
       engine_->Feed(*view);
     } else {
-      dead_letters_.push_back(
-          DeadLetterJson(options_.input_topic, partition, e, view.error().message()));
+      dead_letters_.push_back(DeadLetterJson(options_.input_topic, partition, entries.offset(i),
+                                             entries.value(i), view.error().message()));
       counters_.bad_records.fetch_add(1, std::memory_order_relaxed);
     }
-    offsets_[partition] = e.offset + 1;
+    offsets_[partition] = entries.offset(i) + 1;
   }
   uncommitted_records_ += static_cast<int64_t>(entries.size());
   return Status::Ok();
@@ -140,10 +140,10 @@ Status Processor::Run(const std::atomic<bool>* stop) {
   while (!(stop && stop->load())) {
     size_t got = 0;
     for (int p = 0; p < partitions; ++p) {
-      ASSIGN_OR_RETURN(auto entries, log_->Read(options_.input_topic, p, offsets_[p],
-                                                options_.read_batch, 0));
-      RETURN_IF_ERROR(Consume(p, entries));
-      got += entries.size();
+      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, offsets_[p], options_.read_batch, 0,
+                                     &read_buffer_));
+      RETURN_IF_ERROR(Consume(p, read_buffer_));
+      got += read_buffer_.size();
     }
     const bool caught_up = got == 0;
     if (caught_up && options_.exit_when_done) {
@@ -176,9 +176,9 @@ Status Processor::Run(const std::atomic<bool>* stop) {
     if (caught_up && !options_.exit_when_done && partitions > 0) {
       // Wait for new records on one partition at a time.
       int p = wait_partition++ % partitions;
-      ASSIGN_OR_RETURN(auto entries, log_->Read(options_.input_topic, p, offsets_[p],
-                                                options_.read_batch, options_.poll_wait_ms));
-      RETURN_IF_ERROR(Consume(p, entries));
+      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, offsets_[p], options_.read_batch,
+                                     options_.poll_wait_ms, &read_buffer_));
+      RETURN_IF_ERROR(Consume(p, read_buffer_));
     }
   }
   return Commit();

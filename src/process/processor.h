@@ -94,7 +94,7 @@ class Processor {
 
  private:
   Processor(Log* log, ProcessorOptions options, std::unique_ptr<WindowEngine> engine);
-  Status Consume(int partition, const std::vector<LogRecordEntry>& entries);
+  Status Consume(int partition, const RecordBuffer& entries);
   Status Commit();
   void PublishCounters();
 
@@ -102,6 +102,7 @@ class Processor {
   ProcessorOptions options_;
   std::unique_ptr<WindowEngine> engine_;
   RecordDecoder decoder_;
+  RecordBuffer read_buffer_;        // reused by every read
   std::vector<int64_t> offsets_;    // next offset per input partition
   std::vector<int64_t> committed_;  // offsets in the last commit
   std::vector<std::string> dead_letters_;  // pending dead-letter values
