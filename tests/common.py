@@ -84,3 +84,15 @@ def check_records_match_lines(records, lines):
         if "T" in stamp and r["time"] != stamp:
             raise SystemExit(f"record {k} time {r['time']} != {stamp}")
     return len(seen)
+
+
+def service_env(name):
+    """The address lines of a server started by scripts/services, as a dict."""
+    state = os.environ.get("LOGSTREAM_SERVICES_DIR", "/tmp/logstream-services")
+    env = {}
+    with open(os.path.join(state, name, "env")) as f:
+        for line in f:
+            k, _, v = line.strip().partition("=")
+            if k:
+                env[k] = v
+    return env
