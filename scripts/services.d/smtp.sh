@@ -1,0 +1,20 @@
+# SMTP capture server (aiosmtpd, installed by scripts/setup.d/smtp.sh).
+# Every message lands as one .eml file in DIR/data (printed as SMTP_MAILDIR) (raw RFC 5322 text,
+# preceded by X-Captured-From/-To lines with the envelope). SMTP_PORT fixes
+# the port (e.g. to restart on the same address); default a free one.
+# Authentication is accepted (also without TLS) unless the password is "wrong".
+svc_start() {
+  local dir="$1" port="${SMTP_PORT:-$(free_port)}"
+  local py=/opt/logstream/venv/bin/python
+  if ! "$py" -c 'import aiosmtpd' 2>/dev/null; then
+    echo "services: aiosmtpd is missing in /opt/logstream/venv; run scripts/setup --no-build" >&2
+    return 1
+  fi
+  spawn "$py" "$ROOT/scripts/services.d/smtp_capture.py" 127.0.0.1 "$port" "$dir/data"
+  echo "$port" > "$dir/port"
+  {
+    echo "SMTP_URL=smtp://127.0.0.1:$port"
+    echo "SMTP_MAILDIR=$dir/data"
+  } > "$dir/env"
+}
+svc_ready() { wait_port "$(cat "$1/port")" 30; }
