@@ -9,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/table.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
@@ -189,6 +191,15 @@ Status EmbeddedLog::OpenDb() {
   // anyway, and LZ4 on the flush costs as much CPU as the writer's WAL.
   // Compaction output (L1 and deeper), which holds the bulk, stays LZ4.
   o.compression_per_level = {rocksdb::kNoCompression, rocksdb::kLZ4Compression};
+  // The memory budget, whatever the amount of data: two write buffers and
+  // one block cache that also holds the table files' index and filter blocks
+  // (kMemoryBudget in embedded_log.h).
+  o.max_write_buffer_number = 2;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   std::error_code ec;
   if (options_.read_only) {

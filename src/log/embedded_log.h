@@ -38,6 +38,11 @@ class DB;
 
 namespace logstream {
 
+// RocksDB's memory budget per open log: two 64 MiB write buffers and a
+// 16 MiB block cache holding data, index and filter blocks.
+inline constexpr size_t kBlockCacheBytes = 16 << 20;
+inline constexpr size_t kMemoryBudgetBytes = 2 * (64 << 20) + kBlockCacheBytes;
+
 class EmbeddedLog : public Log {
  public:
   // Opens the log in directory `path`, creating it unless options.read_only.
