@@ -41,6 +41,8 @@ void ParseAll(benchmark::State& state, LineFormat format, bool to_json) {
   options.format = format;
   options.classic_date = 1763942400000;
   std::string json;
+  const std::string prefix =
+      RecordJsonPrefix("host-1", "logs/host-1/2026-11-24/host-1-000001.log");
   size_t lines = 0;
   for (auto _ : state) {
     const char* p = buf.data();
@@ -51,8 +53,7 @@ void ParseAll(benchmark::State& state, LineFormat format, bool to_json) {
       if (!r) state.SkipWithError(r.error().message().c_str());
       if (to_json) {
         json.clear();
-        AppendRecordJson("host-1", "logs/host-1/2026-11-24/host-1-000001.log", p - buf.data(), *r,
-                         &json);
+        AppendRecordJsonWithPrefix(prefix, p - buf.data(), *r, &json);
         benchmark::DoNotOptimize(json.data());
       }
       benchmark::DoNotOptimize(r->message.data());

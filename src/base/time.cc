@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <chrono>
+#include <climits>
 #include <cmath>
+#include <cstring>
 
 namespace logstream {
 namespace {
@@ -51,19 +53,26 @@ unsigned DaysInMonth(int64_t year, unsigned month) {
 void AppendRfc3339Ms(TimeMs t, std::string* out) {
   int64_t days = FloorDiv(t, 86400000);
   int64_t ms_of_day = t - days * 86400000;
-  CivilDate d = CivilFromDays(days);
   char buf[32];
-  int64_t y = d.year;
-  if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;
-  buf[0] = static_cast<char>('0' + y / 1000);
-  buf[1] = static_cast<char>('0' + y / 100 % 10);
-  buf[2] = static_cast<char>('0' + y / 10 % 10);
-  buf[3] = static_cast<char>('0' + y % 10);
-  buf[4] = '-';
-  Put2(d.month, buf + 5);
-  buf[7] = '-';
-  Put2(d.day, buf + 8);
-  buf[10] = 'T';
+  // Consecutive times are mostly on one day: keep that day's "YYYY-MM-DDT".
+  thread_local int64_t cached_day = INT64_MIN;
+  thread_local char cached_date[11];
+  if (days != cached_day) {
+    CivilDate d = CivilFromDays(days);
+    int64_t y = d.year;
+    if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;
+    cached_date[0] = static_cast<char>('0' + y / 1000);
+    cached_date[1] = static_cast<char>('0' + y / 100 % 10);
+    cached_date[2] = static_cast<char>('0' + y / 10 % 10);
+    cached_date[3] = static_cast<char>('0' + y % 10);
+    cached_date[4] = '-';
+    Put2(d.month, cached_date + 5);
+    cached_date[7] = '-';
+    Put2(d.day, cached_date + 8);
+    cached_date[10] = 'T';
+    cached_day = days;
+  }
+  std::memcpy(buf, cached_date, 11);
   unsigned secs = static_cast<unsigned>(ms_of_day / 1000);
   unsigned ms = static_cast<unsigned>(ms_of_day % 1000);
   Put2(secs / 3600, buf + 11);

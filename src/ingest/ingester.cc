@@ -78,7 +78,8 @@ class ObjectIngest {
         key_(std::move(key)),
         manifest_key_(std::move(manifest_key)),
         m_(std::move(m)),
-        source_(SourceFromKey(key_, o.default_source)) {
+        source_(SourceFromKey(key_, o.default_source)),
+        json_prefix_(RecordJsonPrefix(source_, key_)) {
     parse_.format = o.format;
     parse_.max_line_bytes = o.max_line_bytes;
     parse_.classic_date = ClassicDateFromKey(key_);
@@ -160,7 +161,7 @@ class ObjectIngest {
       line.message = std::string_view(msg_begin, pending_.data() + pending_.size() - msg_begin);
     }
     json_.clear();
-    AppendRecordJson(source_, key_, pending_offset_, line, &json_);
+    AppendRecordJsonWithPrefix(json_prefix_, pending_offset_, line, &json_);
     RETURN_IF_ERROR(txn_->Append(o_.logs_topic, source_, json_));
     ++m_.records;
     ++chunk_records_;
@@ -211,6 +212,7 @@ class ObjectIngest {
   std::string manifest_key_;
   Manifest m_;
   std::string source_;
+  std::string json_prefix_;  // the JSON all records of this object start with
   ParseOptions parse_;
   std::unique_ptr<Transaction> txn_;
   std::string pending_;

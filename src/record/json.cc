@@ -90,13 +90,18 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-void AppendRecordJson(std::string_view source, std::string_view object, uint64_t offset,
-                      const LogLine& line, std::string* out) {
-  out->append("{\"source\":");
-  AppendJsonString(source, out);
-  out->append(",\"object\":");
-  AppendJsonString(object, out);
-  out->append(",\"offset\":");
+std::string RecordJsonPrefix(std::string_view source, std::string_view object) {
+  std::string out = "{\"source\":";
+  AppendJsonString(source, &out);
+  out.append(",\"object\":");
+  AppendJsonString(object, &out);
+  out.append(",\"offset\":");
+  return out;
+}
+
+void AppendRecordJsonWithPrefix(std::string_view prefix, uint64_t offset, const LogLine& line,
+                                std::string* out) {
+  out->append(prefix);
   char num[24];
   auto r = std::to_chars(num, num + sizeof(num), offset);
   out->append(num, r.ptr - num);
@@ -111,6 +116,11 @@ void AppendRecordJson(std::string_view source, std::string_view object, uint64_t
   out->append(",\"message\":");
   AppendJsonString(line.message, out);
   out->push_back('}');
+}
+
+void AppendRecordJson(std::string_view source, std::string_view object, uint64_t offset,
+                      const LogLine& line, std::string* out) {
+  AppendRecordJsonWithPrefix(RecordJsonPrefix(source, object), offset, line, out);
 }
 
 void AppendRecordJson(const LogRecord& r, std::string* out) {

@@ -22,6 +22,12 @@ void AppendJsonString(std::string_view s, std::string* out);
 void AppendRecordJson(std::string_view source, std::string_view object, uint64_t offset,
                       const LogLine& line, std::string* out);
 void AppendRecordJson(const LogRecord& record, std::string* out);
+
+// The same in two steps, for many records of one object: the prefix
+// `{"source":..,"object":..,"offset":` is built once per object.
+std::string RecordJsonPrefix(std::string_view source, std::string_view object);
+void AppendRecordJsonWithPrefix(std::string_view prefix, uint64_t offset, const LogLine& line,
+                                std::string* out);
 std::string RecordToJson(const LogRecord& record);
 
 // Decodes record JSON. Reuse one decoder per thread (it keeps its buffers).
