@@ -159,10 +159,20 @@ class Log {
 struct LogOptions {
   bool read_only = false;      // readers such as `log tail` (RocksDB secondary)
   TimeMs fsync_interval = 0;   // 0: fsync every commit; N: at most every N ms
+  // Kafka: prefix of topics, transactional ids and groups ("" = "logstream"),
+  // and librdkafka properties passed through (`-X property=value`).
+  std::string name_space;
+  std::map<std::string, std::string> properties;
 };
 
 // Opens a broker by URL: a path or file:///path is the embedded log (created
-// if missing); kafka://host:port[,host:port] is Kafka (not built yet).
+// if missing); kafka://host:port[,host:port] is Kafka once the Kafka backend
+// is registered (src/kafka: RegisterKafkaLog(), which the CLI calls).
 Result<std::unique_ptr<Log>> OpenLog(std::string_view url, const LogOptions& options = {});
+
+// Lets a backend that src/log does not depend on open URLs starting with
+// `scheme` (e.g. "kafka://") through OpenLog. Call at start-up, before OpenLog.
+using LogOpener = Result<std::unique_ptr<Log>> (*)(std::string_view url, const LogOptions& options);
+void RegisterLogBackend(std::string scheme, LogOpener opener);
 
 }  // namespace logstream

@@ -1,0 +1,802 @@
+#include "src/kafka/kafka_log.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace logstream {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Ms = std::chrono::milliseconds;
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* rk) const {
+    if (rd_kafka_type(rk) == RD_KAFKA_CONSUMER) rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+  }
+};
+using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+struct PartitionsDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+using Partitions = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionsDeleter>;
+
+Status KafkaError(rd_kafka_resp_err_t err, std::string_view what) {
+  std::string m = std::string(what) + ": " + rd_kafka_err2str(err);
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+      return NotFound(m);
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
+    case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
+    case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
+      return InvalidArgument(m);
+    case RD_KAFKA_RESP_ERR__FENCED:
+    case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
+      return FailedPrecondition(m + " (another writer with the same transactional id took over)");
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+      return FailedPrecondition(m + " (grant the ACL or fix the credentials)");
+    default:
+      return Unavailable(m + " (check that the Kafka cluster is reachable; retry)");
+  }
+}
+
+Status TxnError(rd_kafka_error_t* error, std::string_view what) {
+  Status s = KafkaError(rd_kafka_error_code(error), what);
+  s = Status(s.code(), std::string(what) + ": " + rd_kafka_error_string(error));
+  rd_kafka_error_destroy(error);
+  return s;
+}
+
+// Legal Kafka topic characters; the full name is at most 249 characters.
+bool ValidName(std::string_view name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+struct TopicMeta {
+  int partitions = 0;
+  bool compacted = false;
+};
+
+}  // namespace
+
+Result<std::string> KafkaBootstrapFromUrl(std::string_view url) {
+  if (!url.starts_with("kafka://") || url.size() == 8) {
+    return Err(InvalidArgument("not a Kafka URL: '" + std::string(url) +
+                               "' (expected kafka://HOST:PORT[,HOST:PORT])"));
+  }
+  std::string servers(url.substr(8));
+  while (!servers.empty() && servers.back() == '/') servers.pop_back();
+  return servers;
+}
+
+// A transactional producer, kept per transactional id.
+struct TxnProducer {
+  Handle rk;
+  bool busy = false;    // a transaction is open on it
+  bool broken = false;  // fatal error (fenced): never reused
+};
+
+// A read_committed consumer assigned to one partition.
+struct Reader {
+  std::mutex mu;
+  Handle rk;
+  bool assigned = false;
+  int64_t next = -1;        // next offset expected from the consumer
+  bool eof = false;         // the consumer reported the end at next
+  int64_t eof_offset = -1;
+};
+
+struct StateCache {
+  std::mutex mu;
+  std::map<std::string, std::string> values;
+  std::vector<int64_t> next;  // next offset per partition
+};
+
+struct KafkaLog::Impl {
+  KafkaOptions options;
+  std::string prefix;  // namespace + "."
+  Handle admin;        // metadata and Admin API calls
+
+  std::mutex mu;
+  std::map<std::string, TopicMeta, std::less<>> topics;  // by short name
+  std::map<std::string, std::shared_ptr<TxnProducer>, std::less<>> producers;
+  std::map<std::pair<std::string, int>, std::shared_ptr<Reader>> readers;
+  std::map<std::string, std::shared_ptr<StateCache>, std::less<>> states;
+
+  std::string Full(std::string_view name) const { return prefix + std::string(name); }
+  int TimeoutMs() const { return static_cast<int>(options.timeout); }
+
+  Result<Handle> NewClient(rd_kafka_type_t type, std::map<std::string, std::string> settings) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    settings["bootstrap.servers"] = options.bootstrap_servers;
+    for (const auto& [k, v] : options.properties) settings[k] = v;
+    for (const auto& [k, v] : settings) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return Err(InvalidArgument("Kafka property " + k + "=" + v + ": " + err));
+      }
+    }
+    rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);
+    if (rk == nullptr) {
+      rd_kafka_conf_destroy(conf);
+      return Err(InvalidArgument(std::string("cannot create a Kafka client: ") + err));
+    }
+    return Handle(rk);
+  }
+
+  // Runs one Admin API call and returns its result event.
+  Result<EventPtr> AdminCall(rd_kafka_admin_op_t op, std::string_view what,
+                             const std::function<void(const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& call) {
+    rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(admin.get(), op);
+    char err[256];
+    rd_kafka_AdminOptions_set_request_timeout(opts, TimeoutMs(), err, sizeof err);
+    if (op == RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS) {
+      if (rd_kafka_error_t* e = rd_kafka_AdminOptions_set_require_stable_offsets(opts, 1)) {
+        rd_kafka_error_destroy(e);
+      }
+    }
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(admin.get());
+    call(opts, queue);
+    EventPtr event(rd_kafka_queue_poll(queue, TimeoutMs() + 5000));
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_AdminOptions_destroy(opts);
+    if (!event) return Err(Unavailable(std::string(what) + ": no answer from Kafka (retry)"));
+    if (rd_kafka_resp_err_t e = rd_kafka_event_error(event.get())) {
+      return Err(KafkaError(e, std::string(what) + " (" + rd_kafka_event_error_string(event.get()) + ")"));
+    }
+    return event;
+  }
+
+  // Partition count of a topic from cluster metadata; NotFound if absent.
+  Result<int> MetadataPartitions(const std::string& full) {
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(admin.get(), 1, nullptr, &md, TimeoutMs());
+    if (err) return Err(KafkaError(err, "reading Kafka metadata"));
+    std::optional<int> partitions;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      const auto& t = md->topics[i];
+      if (full == t.topic && !t.err) partitions = t.partition_cnt;
+    }
+    rd_kafka_metadata_destroy(md);
+    if (!partitions) return Err(NotFound("no topic " + full + " in Kafka"));
+    return *partitions;
+  }
+
+  Result<bool> IsCompacted(const std::string& full) {
+    rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, full.c_str());
+    auto event = AdminCall(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "describing topic " + full,
+                           [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_DescribeConfigs(admin.get(), &res, 1, o, q);
+                           });
+    rd_kafka_ConfigResource_destroy(res);
+    if (!event) return Err(event.error());
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** resources =
+        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event->get()), &n);
+    for (size_t i = 0; i < n; ++i) {
+      if (rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(resources[i])) {
+        return Err(KafkaError(e, "describing topic " + full));
+      }
+      size_t m = 0;
+      const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(resources[i], &m);
+      for (size_t j = 0; j < m; ++j) {
+        if (std::string_view(rd_kafka_ConfigEntry_name(entries[j])) == "cleanup.policy") {
+          const char* v = rd_kafka_ConfigEntry_value(entries[j]);
+          return v != nullptr && std::string_view(v).find("compact") != std::string_view::npos;
+        }
+      }
+    }
+    return false;
+  }
+
+  // The topic's partition count and kind, cached (topics are not changed
+  // behind the log's back).
+  Result<TopicMeta> Meta(std::string_view topic) {
+    {
+      std::lock_guard lock(mu);
+      auto it = topics.find(topic);
+      if (it != topics.end()) return it->second;
+    }
+    if (!ValidName(topic)) return Err(InvalidArgument("invalid topic name '" + std::string(topic) + "'"));
+    const std::string full = Full(topic);
+    ASSIGN_OR_RETURN(int partitions, MetadataPartitions(full));
+    ASSIGN_OR_RETURN(bool compacted, IsCompacted(full));
+    TopicMeta meta{partitions, compacted};
+    std::lock_guard lock(mu);
+    topics[std::string(topic)] = meta;
+    return meta;
+  }
+
+  Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& full, int partition) {
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(admin.get(), full.c_str(), partition, &lo, &hi, TimeoutMs());
+    if (err) return Err(KafkaError(err, "reading the offsets of " + full));
+    return std::pair{lo, hi};
+  }
+
+  Result<TopicInfo> Describe(std::string_view topic, const TopicMeta& meta) {
+    TopicInfo info;
+    info.name = std::string(topic);
+    info.partitions = meta.partitions;
+    info.compacted = meta.compacted;
+    for (int p = 0; p < meta.partitions; ++p) {
+      ASSIGN_OR_RETURN(auto marks, Watermarks(Full(topic), p));
+      info.start_offsets.push_back(marks.first);
+      info.end_offsets.push_back(marks.second);
+    }
+    return info;
+  }
+
+  Result<std::shared_ptr<Reader>> GetReader(std::string_view topic, int partition) {
+    std::lock_guard lock(mu);
+    auto& slot = readers[{std::string(topic), partition}];
+    if (!slot) {
+      ASSIGN_OR_RETURN(Handle rk, NewClient(RD_KAFKA_CONSUMER,
+                                            {{"group.id", prefix + "logstream-reader"},
+                                             {"enable.auto.commit", "false"},
+                                             {"enable.auto.offset.store", "false"},
+                                             {"isolation.level", "read_committed"},
+                                             {"enable.partition.eof", "true"},
+                                             {"auto.offset.reset", "earliest"},
+                                             {"fetch.wait.max.ms", "100"}}));
+      slot = std::make_shared<Reader>();
+      slot->rk = std::move(rk);
+    }
+    return slot;
+  }
+
+  // Reads committed records of topic/partition from offset into add(msg).
+  Status ReadRecords(std::string_view topic, int partition, int64_t offset, size_t max_records,
+                     TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add) {
+    ASSIGN_OR_RETURN(TopicMeta meta, Meta(topic));
+    if (partition < 0 || partition >= meta.partitions) {
+      return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
+    }
+    if (max_records == 0) return Status();
+    ASSIGN_OR_RETURN(std::shared_ptr<Reader> reader, GetReader(topic, partition));
+    std::lock_guard lock(reader->mu);
+    const std::string full = Full(topic);
+    rd_kafka_t* rk = reader->rk.get();
+    offset = std::max<int64_t>(offset, 0);
+    if (!reader->assigned || offset != reader->next || reader->eof) {
+      Partitions list(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(list.get(), full.c_str(), partition)->offset = offset;
+      if (!reader->assigned) {
+        if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, list.get())) return KafkaError(e, "assigning " + full);
+        reader->assigned = true;
+      } else if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk, list.get(), TimeoutMs())) {
+        return TxnError(e, "seeking in " + full);
+      }
+      reader->next = offset;
+      reader->eof = false;
+    }
+    const auto start = Clock::now();
+    const auto deadline = start + Ms(std::max<TimeMs>(max_wait, 0));
+    const auto give_up = start + Ms(options.timeout);
+    // After the end is reached, records still hidden below the high watermark
+    // are an open transaction or commit markers being written: wait up to
+    // kSettle for the latter.
+    constexpr TimeMs kSettle = 1000;
+    std::optional<Clock::time_point> settle_until;
+    size_t count = 0;
+    while (count < max_records) {
+      rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, count > 0 ? 0 : 20);
+      const auto now = Clock::now();
+      if (msg == nullptr) {
+        if (count > 0) break;
+        if (!reader->eof) {
+          if (now > give_up) return Unavailable("no answer from Kafka reading " + full + " (retry)");
+          continue;
+        }
+        if (now < deadline) continue;
+        if (!settle_until) {
+          ASSIGN_OR_RETURN(auto marks, Watermarks(full, partition));
+          settle_until = reader->eof_offset < marks.second ? now + Ms(kSettle) : now;
+        }
+        if (now >= *settle_until) break;
+        continue;
+      }
+      std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(msg, rd_kafka_message_destroy);
+      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        reader->eof = true;
+        reader->eof_offset = msg->offset;
+        if (count > 0) break;
+        if (settle_until && now >= deadline) {
+          ASSIGN_OR_RETURN(auto marks, Watermarks(full, partition));
+          if (msg->offset >= marks.second) break;
+        }
+        continue;
+      }
+      if (msg->err) {
+        if (count > 0) break;
+        return KafkaError(msg->err, "reading " + full + " partition " + std::to_string(partition));
+      }
+      if (msg->offset < reader->next) continue;  // fetched before a seek
+      add(msg);
+      reader->next = msg->offset + 1;
+      reader->eof = false;
+      ++count;
+    }
+    return Status();
+  }
+
+  Result<std::shared_ptr<StateCache>> RefreshState(std::string_view topic) {
+    ASSIGN_OR_RETURN(TopicMeta meta, Meta(topic));
+    if (!meta.compacted) {
+      return Err(InvalidArgument("topic " + std::string(topic) + " is not a state (compacted) topic"));
+    }
+    std::shared_ptr<StateCache> cache;
+    {
+      std::lock_guard lock(mu);
+      auto& slot = states[std::string(topic)];
+      if (!slot) {
+        slot = std::make_shared<StateCache>();
+        slot->next.assign(meta.partitions, 0);
+      }
+      cache = slot;
+    }
+    std::lock_guard lock(cache->mu);
+    for (int p = 0; p < meta.partitions; ++p) {
+      while (true) {
+        size_t got = 0;
+        RETURN_IF_ERROR(ReadRecords(topic, p, cache->next[p], 10000, 0, [&](const rd_kafka_message_t* m) {
+          std::string key(static_cast<const char*>(m->key), m->key_len);
+          if (m->len == 0) {
+            cache->values.erase(key);
+          } else {
+            cache->values[key] = std::string(static_cast<const char*>(m->payload), m->len);
+          }
+          cache->next[p] = m->offset + 1;
+          ++got;
+        }));
+        if (got == 0) break;
+      }
+    }
+    return cache;
+  }
+};
+
+namespace {
+
+class KafkaTransaction : public Transaction {
+ public:
+  KafkaTransaction(KafkaLog::Impl* log, std::shared_ptr<TxnProducer> producer)
+      : log_(log), producer_(std::move(producer)) {}
+  ~KafkaTransaction() override { Abort(); }
+
+  Status Append(std::string_view topic, std::string_view key, std::string_view value) override {
+    return Produce(topic, RD_KAFKA_PARTITION_UA, key, value, false);
+  }
+  Status AppendTo(std::string_view topic, int partition, std::string_view key,
+                  std::string_view value) override {
+    if (partition < 0) return InvalidArgument("negative partition " + std::to_string(partition));
+    return Produce(topic, partition, key, value, false);
+  }
+  Status Put(std::string_view state_topic, std::string_view key, std::string_view value) override {
+    return Produce(state_topic, RD_KAFKA_PARTITION_UA, key, value, true);
+  }
+  Status CommitOffset(std::string_view group, std::string_view topic, int partition,
+                      int64_t next_offset) override {
+    RETURN_IF_ERROR(CheckOpen());
+    if (!ValidName(group)) return InvalidArgument("invalid group name '" + std::string(group) + "'");
+    ASSIGN_OR_RETURN(TopicMeta meta, log_->Meta(topic));
+    if (partition < 0 || partition >= meta.partitions) {
+      return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
+    }
+    offsets_[std::string(group)][{log_->Full(topic), partition}] = next_offset;
+    return Status();
+  }
+
+  Status Commit() override {
+    RETURN_IF_ERROR(CheckOpen());
+    rd_kafka_t* rk = producer_->rk.get();
+    for (const auto& [group, offsets] : offsets_) {
+      Partitions list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+      for (const auto& [tp, offset] : offsets) {
+        rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
+      }
+      rd_kafka_consumer_group_metadata_t* gm = rd_kafka_consumer_group_metadata_new(log_->Full(group).c_str());
+      rd_kafka_error_t* error = rd_kafka_send_offsets_to_transaction(rk, list.get(), gm, log_->TimeoutMs());
+      rd_kafka_consumer_group_metadata_destroy(gm);
+      if (error) return Fail(error, "sending the offsets of group " + group + " to the transaction");
+    }
+    while (true) {
+      rd_kafka_error_t* error = rd_kafka_commit_transaction(rk, log_->TimeoutMs());
+      if (!error) break;
+      if (rd_kafka_error_is_retriable(error)) {
+        rd_kafka_error_destroy(error);
+        continue;
+      }
+      return Fail(error, "committing the Kafka transaction");
+    }
+    Finish();
+    return Status();
+  }
+
+  void Abort() override {
+    if (done_) return;
+    rd_kafka_error_t* error = rd_kafka_abort_transaction(producer_->rk.get(), log_->TimeoutMs());
+    if (error) {
+      if (rd_kafka_error_is_fatal(error)) producer_->broken = true;
+      rd_kafka_error_destroy(error);
+    }
+    Finish();
+  }
+
+ private:
+  Status CheckOpen() const {
+    if (done_) return FailedPrecondition("the transaction is already committed or aborted");
+    return Status();
+  }
+
+  void Finish() {
+    done_ = true;
+    std::lock_guard lock(log_->mu);
+    producer_->busy = false;
+  }
+
+  // Ends the transaction after a failed send/commit: aborts it when the
+  // producer can go on, marks the producer broken when the error is fatal.
+  Status Fail(rd_kafka_error_t* error, std::string_view what) {
+    if (rd_kafka_error_is_fatal(error)) {
+      producer_->broken = true;
+    } else if (rd_kafka_error_txn_requires_abort(error)) {
+      if (rd_kafka_error_t* e = rd_kafka_abort_transaction(producer_->rk.get(), log_->TimeoutMs())) {
+        if (rd_kafka_error_is_fatal(e)) producer_->broken = true;
+        rd_kafka_error_destroy(e);
+      }
+    }
+    Finish();
+    return TxnError(error, what);
+  }
+
+  Status Produce(std::string_view topic, int32_t partition, std::string_view key, std::string_view value,
+                 bool state) {
+    RETURN_IF_ERROR(CheckOpen());
+    ASSIGN_OR_RETURN(TopicMeta meta, log_->Meta(topic));
+    if (meta.compacted != state) {
+      return InvalidArgument(state ? "Put needs a state (compacted) topic; " + std::string(topic) + " is not one"
+                                   : "Append needs a record topic; " + std::string(topic) +
+                                         " is a state topic (use Put)");
+    }
+    if (partition >= meta.partitions) {
+      return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
+    }
+    const std::string full = log_->Full(topic);
+    rd_kafka_t* rk = producer_->rk.get();
+    while (true) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk, RD_KAFKA_V_TOPIC(full.c_str()), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(value.empty() ? nullptr : const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status();
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return KafkaError(err, "producing to " + full);
+      rd_kafka_poll(rk, 10);
+    }
+  }
+
+  KafkaLog::Impl* log_;
+  std::shared_ptr<TxnProducer> producer_;
+  bool done_ = false;
+  std::map<std::string, std::map<std::pair<std::string, int>, int64_t>> offsets_;
+};
+
+}  // namespace
+
+KafkaLog::KafkaLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+KafkaLog::~KafkaLog() = default;
+
+Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaOptions& options) {
+  if (options.bootstrap_servers.empty()) return Err(InvalidArgument("no Kafka bootstrap servers given"));
+  if (!ValidName(options.name_space)) {
+    return Err(InvalidArgument("invalid Kafka namespace '" + options.name_space + "' (use letters, digits, . _ -)"));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->prefix = options.name_space + ".";
+  ASSIGN_OR_RETURN(impl->admin, impl->NewClient(RD_KAFKA_PRODUCER, {}));
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(impl->admin.get(), 0, nullptr, &md, impl->TimeoutMs());
+  if (err) {
+    return Err(KafkaError(err, "connecting to Kafka at " + options.bootstrap_servers +
+                                   " (is the broker running? `scripts/services start kafka`)"));
+  }
+  rd_kafka_metadata_destroy(md);
+  return std::unique_ptr<KafkaLog>(new KafkaLog(std::move(impl)));
+}
+
+std::string KafkaLog::Url() const { return "kafka://" + impl_->options.bootstrap_servers; }
+
+Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options) {
+  if (!ValidName(topic) || impl_->Full(topic).size() > 249) {
+    return InvalidArgument("invalid topic name '" + std::string(topic) +
+                           "' (Kafka allows letters, digits, . _ - and 249 characters with the namespace)");
+  }
+  if (options.partitions < 1) return InvalidArgument("a topic needs at least one partition");
+  const std::string full = impl_->Full(topic);
+  char err[512];
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(full.c_str(), options.partitions, impl_->options.replication_factor, err, sizeof err);
+  if (nt == nullptr) return InvalidArgument("topic " + full + ": " + err);
+  const std::string retention_ms = std::to_string(options.retention_ms < 0 ? -1 : options.retention_ms);
+  const std::string retention_bytes = std::to_string(options.retention_bytes < 0 ? -1 : options.retention_bytes);
+  rd_kafka_NewTopic_set_config(nt, "cleanup.policy", options.compacted ? "compact" : "delete");
+  if (!options.compacted) {
+    rd_kafka_NewTopic_set_config(nt, "retention.ms", retention_ms.c_str());
+    rd_kafka_NewTopic_set_config(nt, "retention.bytes", retention_bytes.c_str());
+  }
+  auto event = impl_->AdminCall(RD_KAFKA_ADMIN_OP_CREATETOPICS, "creating topic " + full,
+                                [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                                  rd_kafka_CreateTopics(impl_->admin.get(), &nt, 1, o, q);
+                                });
+  rd_kafka_NewTopic_destroy(nt);
+  if (!event) return event.error();
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event->get()), &n);
+  rd_kafka_resp_err_t code = n > 0 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+    {
+      std::lock_guard lock(impl_->mu);
+      impl_->topics.erase(std::string(topic));
+    }
+    ASSIGN_OR_RETURN(TopicMeta meta, impl_->Meta(topic));
+    if (meta.partitions != options.partitions) {
+      return FailedPrecondition("topic " + full + " exists with " + std::to_string(meta.partitions) +
+                                " partitions, not " + std::to_string(options.partitions) +
+                                " (use the existing count or another namespace)");
+    }
+    if (meta.compacted != options.compacted) {
+      return FailedPrecondition("topic " + full + " exists but is " +
+                                (meta.compacted ? "a compacted state topic" : "not compacted"));
+    }
+    return Status();
+  }
+  if (code) {
+    return KafkaError(code, "creating topic " + full + " (" + rd_kafka_topic_result_error_string(results[0]) + ")");
+  }
+  // Wait until the new topic's metadata has reached the broker.
+  const auto give_up = Clock::now() + Ms(impl_->options.timeout);
+  while (true) {
+    auto partitions = impl_->MetadataPartitions(full);
+    if (partitions && *partitions == options.partitions) break;
+    if (Clock::now() > give_up) return Unavailable("topic " + full + " was created but does not show up");
+    std::this_thread::sleep_for(Ms(20));
+  }
+  std::lock_guard lock(impl_->mu);
+  impl_->topics[std::string(topic)] = TopicMeta{options.partitions, options.compacted};
+  return Status();
+}
+
+Result<std::vector<TopicInfo>> KafkaLog::ListTopics() {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->admin.get(), 1, nullptr, &md, impl_->TimeoutMs());
+  if (err) return Err(KafkaError(err, "listing Kafka topics"));
+  std::vector<std::string> names;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    std::string_view name = md->topics[i].topic;
+    if (name.starts_with(impl_->prefix)) names.emplace_back(name.substr(impl_->prefix.size()));
+  }
+  rd_kafka_metadata_destroy(md);
+  std::sort(names.begin(), names.end());
+  std::vector<TopicInfo> out;
+  for (const auto& name : names) {
+    ASSIGN_OR_RETURN(TopicInfo info, DescribeTopic(name));
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<TopicInfo> KafkaLog::DescribeTopic(std::string_view topic) {
+  ASSIGN_OR_RETURN(TopicMeta meta, impl_->Meta(topic));
+  return impl_->Describe(topic, meta);
+}
+
+Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id) {
+  if (!ValidName(id)) return Err(InvalidArgument("invalid transaction id '" + std::string(id) + "'"));
+  std::shared_ptr<TxnProducer> producer;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->producers.find(id);
+    if (it != impl_->producers.end() && !it->second->busy && !it->second->broken) {
+      producer = it->second;
+      producer->busy = true;
+    }
+  }
+  if (!producer) {
+    // New, or the id's producer is in a transaction: a new producer with the
+    // same transactional.id fences the older one.
+    std::map<std::string, std::string> settings = {
+        {"transactional.id", impl_->Full(id)},
+        {"enable.idempotence", "true"},
+        {"acks", "all"},
+        {"compression.type", impl_->options.compression},
+        {"linger.ms", "5"},
+        {"transaction.timeout.ms", "60000"},
+    };
+    ASSIGN_OR_RETURN(Handle rk, impl_->NewClient(RD_KAFKA_PRODUCER, settings));
+    while (true) {
+      rd_kafka_error_t* error = rd_kafka_init_transactions(rk.get(), impl_->TimeoutMs());
+      if (!error) break;
+      if (rd_kafka_error_is_retriable(error)) {
+        rd_kafka_error_destroy(error);
+        continue;
+      }
+      return Err(TxnError(error, "initializing Kafka transactions for " + impl_->Full(id)));
+    }
+    producer = std::make_shared<TxnProducer>();
+    producer->rk = std::move(rk);
+    producer->busy = true;
+    std::lock_guard lock(impl_->mu);
+    impl_->producers[std::string(id)] = producer;
+  }
+  if (rd_kafka_error_t* error = rd_kafka_begin_transaction(producer->rk.get())) {
+    if (rd_kafka_error_is_fatal(error)) producer->broken = true;
+    std::lock_guard lock(impl_->mu);
+    producer->busy = false;
+    return Err(TxnError(error, "beginning a Kafka transaction"));
+  }
+  return std::unique_ptr<Transaction>(new KafkaTransaction(impl_.get(), std::move(producer)));
+}
+
+Result<std::vector<LogRecordEntry>> KafkaLog::Read(std::string_view topic, int partition, int64_t offset,
+                                                   size_t max_records, TimeMs max_wait) {
+  std::vector<LogRecordEntry> out;
+  RETURN_IF_ERROR(impl_->ReadRecords(topic, partition, offset, max_records, max_wait,
+                                     [&](const rd_kafka_message_t* m) {
+                                       LogRecordEntry& e = out.emplace_back();
+                                       e.offset = m->offset;
+                                       e.append_time = rd_kafka_message_timestamp(m, nullptr);
+                                       if (m->key) e.key.assign(static_cast<const char*>(m->key), m->key_len);
+                                       if (m->payload) e.value.assign(static_cast<const char*>(m->payload), m->len);
+                                     }));
+  return out;
+}
+
+Status KafkaLog::ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
+                          TimeMs max_wait, RecordBuffer* out) {
+  out->Clear();
+  return impl_->ReadRecords(topic, partition, offset, max_records, max_wait, [&](const rd_kafka_message_t* m) {
+    out->Add(m->offset, rd_kafka_message_timestamp(m, nullptr),
+             std::string_view(m->key ? static_cast<const char*>(m->key) : "", m->key ? m->key_len : 0),
+             std::string_view(m->payload ? static_cast<const char*>(m->payload) : "", m->payload ? m->len : 0));
+  });
+}
+
+Result<int64_t> KafkaLog::CommittedOffset(std::string_view group, std::string_view topic, int partition) {
+  ASSIGN_OR_RETURN(TopicMeta meta, impl_->Meta(topic));
+  if (partition < 0 || partition >= meta.partitions) {
+    return Err(InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition)));
+  }
+  const std::string full_group = impl_->Full(group), full_topic = impl_->Full(topic);
+  const auto give_up = Clock::now() + Ms(impl_->options.timeout);
+  while (true) {
+    Partitions list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), full_topic.c_str(), partition);
+    rd_kafka_ListConsumerGroupOffsets_t* request =
+        rd_kafka_ListConsumerGroupOffsets_new(full_group.c_str(), list.get());
+    auto event = impl_->AdminCall(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "reading offsets of group " + full_group,
+                                  [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                                    rd_kafka_ListConsumerGroupOffsets(impl_->admin.get(), &request, 1, o, q);
+                                  });
+    rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+    int64_t offset = -1;
+    if (event) {
+      size_t n = 0;
+      const rd_kafka_group_result_t** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
+          rd_kafka_event_ListConsumerGroupOffsets_result(event->get()), &n);
+      for (size_t i = 0; i < n; ++i) {
+        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) code = rd_kafka_error_code(e);
+        const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(groups[i]);
+        for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
+          if (parts->elems[j].err) code = parts->elems[j].err;
+          offset = parts->elems[j].offset;
+        }
+      }
+    } else if (Clock::now() > give_up) {
+      return Err(event.error());
+    }
+    if (event && code == RD_KAFKA_RESP_ERR_NO_ERROR) return std::max<int64_t>(offset, 0);
+    if (event && code != RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT &&
+        code != RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS) {
+      return Err(KafkaError(code, "reading offsets of group " + full_group));
+    }
+    if (Clock::now() > give_up) return Err(KafkaError(code, "reading offsets of group " + full_group));
+    std::this_thread::sleep_for(Ms(20));  // a transaction's offsets are being committed
+  }
+}
+
+Result<std::vector<GroupOffset>> KafkaLog::ListGroupOffsets() {
+  auto event = impl_->AdminCall(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, "listing consumer groups",
+                                [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                                  rd_kafka_ListConsumerGroups(impl_->admin.get(), o, q);
+                                });
+  if (!event) return Err(event.error());
+  size_t n = 0;
+  const rd_kafka_ConsumerGroupListing_t** listed =
+      rd_kafka_ListConsumerGroups_result_valid(rd_kafka_event_ListConsumerGroups_result(event->get()), &n);
+  std::vector<std::string> groups;
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view g = rd_kafka_ConsumerGroupListing_group_id(listed[i]);
+    if (g.starts_with(impl_->prefix)) groups.emplace_back(g.substr(impl_->prefix.size()));
+  }
+  std::vector<GroupOffset> out;
+  for (const auto& group : groups) {
+    const std::string full_group = impl_->Full(group);
+    rd_kafka_ListConsumerGroupOffsets_t* request = rd_kafka_ListConsumerGroupOffsets_new(full_group.c_str(), nullptr);
+    auto offsets = impl_->AdminCall(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "reading offsets of group " + full_group,
+                                    [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                                      rd_kafka_ListConsumerGroupOffsets(impl_->admin.get(), &request, 1, o, q);
+                                    });
+    rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    if (!offsets) return Err(offsets.error());
+    size_t m = 0;
+    const rd_kafka_group_result_t** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
+        rd_kafka_event_ListConsumerGroupOffsets_result(offsets->get()), &m);
+    for (size_t i = 0; i < m; ++i) {
+      const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(results[i]);
+      for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
+        std::string_view topic = parts->elems[j].topic;
+        if (!topic.starts_with(impl_->prefix) || parts->elems[j].offset < 0) continue;
+        out.push_back({group, std::string(topic.substr(impl_->prefix.size())), parts->elems[j].partition,
+                       parts->elems[j].offset});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const GroupOffset& a, const GroupOffset& b) {
+    return std::tie(a.group, a.topic, a.partition) < std::tie(b.group, b.topic, b.partition);
+  });
+  return out;
+}
+
+Result<std::map<std::string, std::string>> KafkaLog::ReadState(std::string_view state_topic) {
+  ASSIGN_OR_RETURN(std::shared_ptr<StateCache> cache, impl_->RefreshState(state_topic));
+  std::lock_guard lock(cache->mu);
+  return cache->values;
+}
+
+Result<std::optional<std::string>> KafkaLog::GetState(std::string_view state_topic, std::string_view key) {
+  ASSIGN_OR_RETURN(std::shared_ptr<StateCache> cache, impl_->RefreshState(state_topic));
+  std::lock_guard lock(cache->mu);
+  auto it = cache->values.find(std::string(key));
+  if (it == cache->values.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::unique_ptr<Log>> OpenKafkaLog(std::string_view url, const LogOptions& options) {
+  KafkaOptions kafka;
+  ASSIGN_OR_RETURN(kafka.bootstrap_servers, KafkaBootstrapFromUrl(url));
+  if (!options.name_space.empty()) kafka.name_space = options.name_space;
+  kafka.properties = options.properties;
+  ASSIGN_OR_RETURN(std::unique_ptr<KafkaLog> log, KafkaLog::Open(kafka));
+  return std::unique_ptr<Log>(std::move(log));
+}
+
+void RegisterKafkaLog() { RegisterLogBackend("kafka://", &OpenKafkaLog); }
+
+}  // namespace logstream

@@ -1,0 +1,89 @@
+// KafkaLog: the Log interface on Apache Kafka through librdkafka's C API.
+//
+// Names: every topic, transactional.id and consumer group is prefixed by the
+// namespace ("logstream" by default): topic "logs" is "logstream.logs" on the
+// cluster, so several pipelines share one cluster without seeing each other.
+//
+// Mapping (see log.h for the contract):
+// - Begin(id): a transactional producer (idempotent, acks=all) with
+//   transactional.id NAMESPACE.id, kept and reused per id; a Begin while the
+//   producer of that id has an open transaction creates a new producer with
+//   the same id, whose init_transactions fences the older one (its Commit
+//   fails). Append/Put produce (key = partitioning key, Put with an empty value
+//   produces a tombstone); CommitOffset goes through send_offsets_to_transaction
+//   with the group NAMESPACE.group at Commit; Commit = commit_transaction.
+// - Read: a read_committed consumer per (topic, partition), assigned (no
+//   group membership), kept and re-positioned by seek.
+// - State topics are compacted topics (cleanup.policy=compact); ReadState and
+//   GetState read them to their end, incrementally from a per-log cache.
+// - CommittedOffset / ListGroupOffsets: the Admin API (ListConsumerGroups,
+//   ListConsumerGroupOffsets with require_stable).
+// - Offsets are Kafka's: they increase but are not dense, because every
+//   transaction commit or abort leaves a control record that takes an offset
+//   (and aborted records keep theirs). end_offsets are high watermarks.
+//
+// Thread-safe: one KafkaLog may be used from several threads; transactions
+// as in log.h. The KafkaLog must outlive its transactions.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "src/log/log.h"
+
+namespace logstream {
+
+struct KafkaOptions {
+  std::string bootstrap_servers;             // host:port[,host:port]
+  std::string name_space = "logstream";      // prefix of topics, ids and groups
+  // librdkafka properties passed to every client (TLS, SASL, tuning), e.g.
+  // {"compression.type", "zstd"}; they override the defaults below.
+  std::map<std::string, std::string> properties;
+  std::string compression = "lz4";           // producer compression.type
+  int replication_factor = -1;               // new topics; -1 = broker default
+  TimeMs timeout = 60000;                    // per blocking broker call
+};
+
+// Parses kafka://HOST:PORT[,HOST:PORT] into the bootstrap server list.
+Result<std::string> KafkaBootstrapFromUrl(std::string_view url);
+
+class KafkaLog : public Log {
+ public:
+  // Connects (checks the cluster answers within options.timeout).
+  static Result<std::unique_ptr<KafkaLog>> Open(const KafkaOptions& options);
+  ~KafkaLog() override;
+
+  std::string Url() const override;
+  Status EnsureTopic(std::string_view topic, const TopicOptions& options) override;
+  Result<std::vector<TopicInfo>> ListTopics() override;
+  Result<TopicInfo> DescribeTopic(std::string_view topic) override;
+  Result<std::unique_ptr<Transaction>> Begin(std::string_view id) override;
+  Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition, int64_t offset,
+                                           size_t max_records, TimeMs max_wait = 0) override;
+  Status ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
+                  TimeMs max_wait, RecordBuffer* out) override;
+  Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,
+                                  int partition) override;
+  Result<std::vector<GroupOffset>> ListGroupOffsets() override;
+  Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) override;
+  Result<std::optional<std::string>> GetState(std::string_view state_topic,
+                                              std::string_view key) override;
+
+  struct Impl;
+
+ private:
+  explicit KafkaLog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Opens a KafkaLog for a kafka:// URL with the namespace and librdkafka
+// properties of `options` (LogOptions::name_space, ::properties).
+Result<std::unique_ptr<Log>> OpenKafkaLog(std::string_view url, const LogOptions& options);
+
+// Makes OpenLog (src/log) open kafka:// URLs with OpenKafkaLog. Call once at
+// start-up (the CLI does); src/log itself does not depend on Kafka.
+void RegisterKafkaLog();
+
+}  // namespace logstream
