@@ -1,6 +1,7 @@
 #include "src/store/object_store.h"
 
 #include "src/store/dir_store.h"
+#include "src/store/s3_store.h"
 
 namespace logstream {
 namespace {
@@ -35,7 +36,9 @@ Status ValidateKey(std::string_view key) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url) {
+Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url) { return OpenStore(url, {}); }
+
+Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url, const OpenStoreOptions& options) {
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
     if (url.empty()) return Err(InvalidArgument("empty store URL: give file:///abs/path or a directory path"));
@@ -50,8 +53,13 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url) {
     }
     return DirStore::Open(path);
   }
+  if (scheme == "s3") {
+    S3StoreOptions s3;
+    s3.create_bucket = options.create_bucket;
+    return S3Store::Open(url, std::move(s3));
+  }
   return Err(InvalidArgument("store URL " + std::string(url) + ": scheme " + std::string(scheme) +
-                             ":// is not supported yet; use file:///abs/path or a directory path"));
+                             ":// is not supported; use file:///abs/path, a directory path or s3://bucket/prefix"));
 }
 
 Result<std::string> ReadAll(ObjectStore& store, std::string_view key) {

@@ -79,8 +79,14 @@ class ObjectStore {
 Status ValidateKey(std::string_view key);
 
 // Opens a store by URL: "file:///abs/path", "/abs/path" or "relative/path"
-// (a directory bucket, created if missing).
+// (a directory bucket, created if missing), or "s3://bucket[/prefix]" (see
+// src/store/s3_store.h; endpoint, region and credentials from the environment).
 Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url);
+
+struct OpenStoreOptions {
+  bool create_bucket = false;  // s3://: create a missing bucket (writers such as generate)
+};
+Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url, const OpenStoreOptions& options);
 
 // Reads a whole object into memory (for tests and small objects).
 Result<std::string> ReadAll(ObjectStore& store, std::string_view key);

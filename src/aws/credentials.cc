@@ -1,0 +1,183 @@
+#include "src/aws/credentials.h"
+
+#include <curl/curl.h>
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace logstream::aws {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<std::string> NonEmpty(const EnvGetter& env, const char* name) {
+  std::optional<std::string> v = env(name);
+  if (v && v->empty()) return std::nullopt;
+  return v;
+}
+
+size_t AppendToString(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// One small IMDS request; nullopt on any failure (not on EC2, timeout, ...).
+std::optional<std::string> ImdsRequest(const std::string& url, const char* method,
+                                       const std::string& header, long timeout_ms) {
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return std::nullopt;
+  std::string body;
+  curl_slist* headers = curl_slist_append(nullptr, header.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, AppendToString);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
+  const CURLcode rc = curl_easy_perform(curl.get());
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK || status != 200) return std::nullopt;
+  return body;
+}
+
+std::optional<Credentials> FromInstanceMetadata(const CredentialOptions& options) {
+  std::string endpoint = NonEmpty(options.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(options.imds_endpoint);
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  const long t = options.imds_timeout_ms;
+  auto token = ImdsRequest(endpoint + "/latest/api/token", "PUT",
+                           "X-aws-ec2-metadata-token-ttl-seconds: 21600", t);
+  if (!token) return std::nullopt;
+  const std::string auth = "X-aws-ec2-metadata-token: " + *token;
+  const std::string base = endpoint + "/latest/meta-data/iam/security-credentials/";
+  auto role = ImdsRequest(base, "GET", auth, t);
+  if (!role) return std::nullopt;
+  std::string_view name = Trim(*role);
+  name = name.substr(0, name.find('\n'));
+  if (name.empty()) return std::nullopt;
+  auto doc = ImdsRequest(base + std::string(name), "GET", auth, t);
+  if (!doc) return std::nullopt;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(*doc).get(root) != simdjson::SUCCESS) return std::nullopt;
+  std::string_view id, secret, session;
+  if (root["AccessKeyId"].get(id) != simdjson::SUCCESS ||
+      root["SecretAccessKey"].get(secret) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  if (root["Token"].get(session) != simdjson::SUCCESS) session = {};
+  return Credentials{std::string(id), std::string(secret), std::string(session),
+                     "instance metadata (role " + std::string(name) + ")"};
+}
+
+}  // namespace
+
+std::string Credentials::Describe() const {
+  return "access key id " + access_key_id + " (from " + source + ")";
+}
+
+std::optional<std::string> SystemEnv(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+Result<std::optional<Credentials>> ParseSharedCredentials(std::string_view text,
+                                                          std::string_view profile,
+                                                          std::string_view file_name) {
+  Credentials c;
+  bool in_profile = false, found = false;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = Trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    ++line_no;
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[') {
+      if (line.back() != ']') {
+        return Err(InvalidArgument(std::string(file_name) + ":" + std::to_string(line_no) +
+                                   ": a section header must end with ']'"));
+      }
+      std::string_view name = Trim(line.substr(1, line.size() - 2));
+      if (name.starts_with("profile ")) name = Trim(name.substr(8));
+      in_profile = name == profile;
+      found = found || in_profile;
+      continue;
+    }
+    if (!in_profile) continue;
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string_view key = Trim(line.substr(0, eq));
+    const std::string value(Trim(line.substr(eq + 1)));
+    if (key == "aws_access_key_id") c.access_key_id = value;
+    else if (key == "aws_secret_access_key") c.secret_access_key = value;
+    else if (key == "aws_session_token") c.session_token = value;
+  }
+  if (!found) return std::nullopt;
+  const std::string where = std::string(file_name) + " [" + std::string(profile) + "]";
+  if (c.access_key_id.empty() || c.secret_access_key.empty()) {
+    return Err(InvalidArgument("profile " + where +
+                               " needs both aws_access_key_id and aws_secret_access_key"));
+  }
+  c.source = "shared credentials file " + where;
+  return c;
+}
+
+Result<Credentials> ResolveCredentials(const CredentialOptions& options) {
+  const EnvGetter& env = options.env;
+  // 1. Environment.
+  auto id = NonEmpty(env, "AWS_ACCESS_KEY_ID");
+  auto secret = NonEmpty(env, "AWS_SECRET_ACCESS_KEY");
+  if (id && secret) {
+    return Credentials{*id, *secret, NonEmpty(env, "AWS_SESSION_TOKEN").value_or(""), "environment"};
+  }
+  if (id || secret) {
+    return Err(InvalidArgument(std::string("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together (only ") +
+                               (id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY") + " is set)"));
+  }
+  // 2. Shared credentials file.
+  const auto profile_env = NonEmpty(env, "AWS_PROFILE");
+  const std::string profile = profile_env.value_or("default");
+  std::string file;
+  if (auto f = NonEmpty(env, "AWS_SHARED_CREDENTIALS_FILE")) {
+    file = *f;
+  } else if (auto home = NonEmpty(env, "HOME")) {
+    file = *home + "/.aws/credentials";
+  }
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (in) {
+      std::stringstream text;
+      text << in.rdbuf();
+      ASSIGN_OR_RETURN(std::optional<Credentials> c, ParseSharedCredentials(text.str(), profile, file));
+      if (c) return *c;
+    }
+    if (profile_env) {
+      return Err(NotFound("AWS_PROFILE=" + profile + " but " + file + " has no [" + profile +
+                          "] section; add it or unset AWS_PROFILE"));
+    }
+  }
+  // 3. Instance metadata (IMDSv2), only when nothing else is configured.
+  const bool imds_disabled = NonEmpty(env, "AWS_EC2_METADATA_DISABLED").value_or("") == "true";
+  if (!imds_disabled) {
+    if (auto c = FromInstanceMetadata(options)) return *c;
+  }
+  return Err(NotFound(
+      "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in "
+      "the shared credentials file (" + (file.empty() ? std::string("~/.aws/credentials") : file) +
+      ", AWS_PROFILE), or run on EC2 with an instance role"));
+}
+
+}  // namespace logstream::aws
