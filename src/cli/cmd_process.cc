@@ -7,6 +7,7 @@
 #include "src/cli/signals.h"
 #include "src/ingest/ingester.h"
 #include "src/log/log.h"
+#include "src/notify/sink_config.h"
 #include "src/process/processor.h"
 
 namespace logstream::cli {
@@ -68,6 +69,7 @@ int CheckConfig(const std::string& path) {
   if (!config) return Fail(config.error().message(), 2);
   IngestOptions ingest;
   if (Status s = LoadIngestToml(path, &ingest); !s.ok()) return Fail(s.message(), 2);
+  if (auto sinks = LoadSinkConfigs(doc, path); !sinks) return Fail(sinks.error().message(), 2);
   std::cout << "# " << path << ": OK. Effective configuration:\n" << ProcessorConfigToToml(*config);
   return 0;
 }

@@ -17,6 +17,7 @@
 #include "src/ingest/ingester.h"
 #include "src/log/log.h"
 #include "src/notify/alert_text.h"
+#include "src/notify/notifier.h"
 #include "src/notify/topic_file.h"
 #include "src/process/processor.h"
 #include "src/store/object_store.h"
@@ -64,12 +65,16 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
   namespace fs = std::filesystem;
   ProcessorConfig pconfig;
   IngestOptions ioptions;
+  std::vector<SinkConfig> sinks;  // [[sinks]]: delivered by a notifier thread
   if (!a.config.empty()) {
     if (Status s = LoadGeneratorConfig(a.config, cmd, &a.gen); !s.ok()) return Fail(s.message(), 2);
     auto c = LoadProcessorConfigFile(a.config);
     if (!c) return Fail(c.error().message(), 2);
     pconfig = *c;
     if (Status s = LoadIngestToml(a.config, &ioptions); !s.ok()) return Fail(s.message(), 2);
+    auto sc = LoadSinkConfigFile(a.config);
+    if (!sc) return Fail(sc.error().message(), 2);
+    sinks = std::move(*sc);
   }
   if (Status s = ValidateGeneratorOptions(a.gen); !s.ok()) return Fail(s.message(), 2);
   std::error_code ec;
@@ -96,6 +101,16 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
   auto processor = make_processor(false);
   if (!processor) return Fail(processor.error().message());
 
+  std::unique_ptr<Notifier> notifier;
+  if (!sinks.empty()) {
+    auto n = MakeNotifier(log->get(), sinks, pconfig);
+    if (!n) return Fail(n.error().message(), 2);
+    notifier = std::move(*n);
+  }
+  // With a stdout sink the notifier prints the alerts; else they are echoed here.
+  bool stdout_sink = false;
+  for (const SinkConfig& c : sinks) stdout_sink = stdout_sink || c.type == SinkType::kStdout;
+
   const bool tty = isatty(STDERR_FILENO) == 1;
   std::mutex out_mu;
   auto print_alert = [&](std::string_view json) {
@@ -107,13 +122,14 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
   TopicFile aggregates(**log, poptions.aggregates_topic, data + "/aggregates.jsonl",
                        "aggregates.jsonl");
   TopicFile alerts(**log, poptions.alerts_topic, data + "/alerts.jsonl", "alerts.jsonl",
-                   print_alert);
+                   stdout_sink ? nullptr : TopicFile::OnLine(print_alert));
   if (Status s = aggregates.Init(); !s.ok()) return Fail(s.message());
   if (Status s = alerts.Init(); !s.ok()) return Fail(s.message());
 
   std::atomic<bool>& stop = InstallStopHandlers();
   Failure failure;
   std::atomic<bool> gen_done{false}, ingest_done{false}, process_done{false};
+  std::atomic<bool> notify_done{!notifier}, notify_drain{false};
   std::atomic<bool> stop_watch{false}, stop_stream{false};
   std::atomic<uint64_t> generated{0};
   auto fail = [&](const Status& s) {
@@ -171,6 +187,17 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
     process_done.store(true);
   });
 
+  // Notifier: [[sinks]]; with --exit-when-done it delivers every alert
+  // once the processor is done, then ends.
+  std::thread notify_thread;
+  if (notifier) {
+    notify_thread = std::thread([&] {
+      Status s = notifier->Run(&stop, &notify_drain);
+      if (!s.ok()) fail(s.WithContext("notify"));
+      notify_done.store(true);
+    });
+  }
+
   auto poll_sinks = [&](TimeMs wait) -> Status {
     auto n = aggregates.Poll(0);
     if (!n) return n.error();
@@ -183,13 +210,14 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
     if (a.exit_when_done) {
       if (gen_done.load()) stop_watch.store(true);
       if (ingest_done.load()) stop_stream.store(true);
+      if (process_done.load()) notify_drain.store(true);
     }
     if (stop.load()) {
       stop_watch.store(true);
       stop_stream.store(true);
     }
     if (Status s = poll_sinks(100); !s.ok()) fail(s.WithContext("file sinks"));
-    if (process_done.load() && ingest_done.load() && gen_done.load()) break;
+    if (process_done.load() && ingest_done.load() && gen_done.load() && notify_done.load()) break;
     auto now = std::chrono::steady_clock::now();
     if (tty && now - last_progress > std::chrono::milliseconds(250)) {
       last_progress = now;
@@ -211,6 +239,7 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
   gen_thread.join();
   ingest_thread.join();
   process_thread.join();
+  if (notify_thread.joinable()) notify_thread.join();
   if (Status s = poll_sinks(0); !s.ok()) failure.Set(s);
   if (tty) std::fprintf(stderr, "\r\033[K");
   const IngestCounters& ic = ingester.counters();
@@ -221,6 +250,7 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
                static_cast<unsigned long long>(ic.objects.load()),
                static_cast<unsigned long long>(ic.records.load()),
                static_cast<unsigned long long>(ic.dead_letters.load()), data.c_str());
+  if (notifier) PrintNotifierSummary(*notifier);
   if (Status s = failure.Get(); !s.ok()) return Fail(s.message());
   return 0;
 }
@@ -247,7 +277,7 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   cmd->add_option("--data", args->data, "Directory for bucket/, broker/ and the .jsonl sinks")
       ->capture_default_str();
   cmd->add_option("--config", args->config,
-                  "TOML file: [generator], [ingest], [processor], [[rules]]")
+                  "TOML file: [generator], [ingest], [processor], [[rules]], [[sinks]]")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--exit-when-done", args->exit_when_done,
                 "When the generator ends (--max-count or --duration-minutes), process everything, "

@@ -5,6 +5,18 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
+#include <vector>
+
+#include "src/base/status.h"
+
+namespace logstream {
+class Log;
+class Notifier;
+struct ProcessorConfig;
+struct SinkConfig;
+}  // namespace logstream
+
 namespace logstream::cli {
 
 struct Context {
@@ -16,6 +28,14 @@ void RegisterLog(CLI::App& app, Context& ctx);
 void RegisterIngest(CLI::App& app, Context& ctx);
 void RegisterProcess(CLI::App& app, Context& ctx);
 void RegisterRun(CLI::App& app, Context& ctx);
+void RegisterNotify(CLI::App& app, Context& ctx);
+
+// The notifier of `sinks`, each rule of `rules` to its sinks; retries and
+// parking reported on stderr (cmd_notify.cc, shared with `run`).
+Result<std::unique_ptr<Notifier>> MakeNotifier(Log* log, const std::vector<SinkConfig>& sinks,
+                                               const ProcessorConfig& rules);
+// One summary line of the notifier's counters on stderr.
+void PrintNotifierSummary(const Notifier& notifier);
 
 // Prints "logstream: <what>" to stderr and returns the exit code for it.
 int Fail(const std::string& what, int code = 1);

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   RegisterIngest(app, ctx);
   RegisterProcess(app, ctx);
   RegisterLog(app, ctx);
+  RegisterNotify(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }
