@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "src/cli/commands.h"
@@ -18,6 +19,7 @@ struct GenerateArgs {
   GeneratorOptions options;
   std::string out = "data/bucket";
   std::string config;
+  std::string s3_endpoint;
 };
 
 // s3://bucket/path/prefix names the bucket and a key prefix; a file:// URL or
@@ -89,7 +91,10 @@ int RunGenerate(GenerateArgs& args, const CLI::App& cmd) {
   if (!url_prefix.empty()) o.prefix = o.prefix.empty() ? url_prefix : url_prefix + "/" + o.prefix;
   if (Status s = ValidateGeneratorOptions(o); !s.ok()) return Fail(s.message(), 2);
 
-  auto store = OpenStore(store_url);
+  if (!args.s3_endpoint.empty()) setenv("AWS_ENDPOINT_URL_S3", args.s3_endpoint.c_str(), 1);
+  OpenStoreOptions open_options;
+  open_options.create_bucket = true;  // as the original generators' bucket setup did
+  auto store = OpenStore(store_url, open_options);
   if (!store) return Fail("cannot open --out " + args.out + ": " + store.error().message());
   ObjectStore& bucket = **store;
   Publisher publish = [&bucket](std::string_view key, std::string_view data) -> Result<bool> {
@@ -121,8 +126,12 @@ void RegisterGenerate(CLI::App& app, Context& ctx) {
   AddGeneratorFlags(cmd, &args->options);
   cmd->add_option("--out", args->out,
                   "bucket: file:///abs/path or a directory path (whole directory is the bucket), "
-                  "s3://bucket/prefix")
+                  "s3://bucket/prefix (a missing bucket is created)")
       ->capture_default_str()
+      ->type_name("URL");
+  cmd->add_option("--s3-endpoint", args->s3_endpoint,
+                  "S3 endpoint for s3:// (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS); "
+                  "credentials and region from the AWS environment")
       ->type_name("URL");
   cmd->add_option("--config", args->config,
                   "TOML file; [generator] and [generator.levels] keys are the options in snake_case "

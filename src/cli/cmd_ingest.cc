@@ -1,4 +1,5 @@
 // `logstream ingest`: object-created events from a bucket into topic `logs`.
+#include <cstdlib>
 #include <iostream>
 
 #include "src/cli/commands.h"
@@ -7,6 +8,7 @@
 #include "src/log/log.h"
 #include "src/store/object_store.h"
 #include "src/trigger/dir_watch_source.h"
+#include "src/trigger/list_poll_source.h"
 
 namespace logstream::cli {
 namespace {
@@ -18,6 +20,9 @@ struct IngestArgs {
   std::string format;
   std::string multiline;
   bool exit_when_done = false;
+  std::string events;  // watch | poll; default: watch for file stores, poll for s3://
+  std::string poll_interval = "2s";
+  std::string s3_endpoint;
 };
 
 int RunIngestCommand(const IngestArgs& a) {
@@ -28,15 +33,27 @@ int RunIngestCommand(const IngestArgs& a) {
   }
   if (!a.format.empty()) options.format = *ParseLineFormat(a.format);
   if (!a.multiline.empty()) options.multiline = a.multiline == "auto";
+  if (!a.s3_endpoint.empty()) setenv("AWS_ENDPOINT_URL_S3", a.s3_endpoint.c_str(), 1);
+  const std::string events = !a.events.empty() ? a.events : a.store.starts_with("s3://") ? "poll" : "watch";
+  auto interval = ParseDuration(a.poll_interval);
+  if (!interval || *interval <= 0) return Fail("--poll-interval " + a.poll_interval + ": give a duration such as 2s", 2);
   auto store = OpenStore(a.store);
   if (!store) return Fail("cannot open store " + a.store + ": " + store.error().message());
   auto log = OpenLog(a.broker);
   if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
   Ingester ingester(**store, **log, options);
   if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
-  DirWatchOptions watch;
-  watch.once = a.exit_when_done;
-  auto source = DirWatchSource::Open(store->get(), watch);
+  Result<std::unique_ptr<EventSource>> source = Err(Internal("no event source"));
+  if (events == "poll") {
+    ListPollOptions poll;
+    poll.once = a.exit_when_done;
+    poll.interval_ms = *interval;
+    source = ListPollSource::Open(store->get(), poll);
+  } else {
+    DirWatchOptions watch;
+    watch.once = a.exit_when_done;
+    source = DirWatchSource::Open(store->get(), watch);
+  }
   if (!source) return Fail("cannot watch " + a.store + ": " + source.error().message());
   std::atomic<bool>& stop = InstallStopHandlers();
   Status s = RunIngest(**source, ingester, stop);
@@ -58,7 +75,7 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
       "record (multi-line stack traces stay in their record); lines that do not parse and\n"
       "objects that cannot be read go to topic `dead-letter` with a reason. Lists the bucket\n"
       "at start (objects that landed while it was down are picked up), then watches it.");
-  cmd->add_option("--store", args->store, "Bucket URL: file:///abs/path or a directory")
+  cmd->add_option("--store", args->store, "Bucket URL: file:///abs/path, a directory or s3://bucket/prefix")
       ->capture_default_str();
   cmd->add_option("--broker", args->broker, "Broker: a directory or file:///path (embedded log)")
       ->capture_default_str();
@@ -69,6 +86,16 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
   cmd->add_option("--multiline", args->multiline,
                   "auto: lines without a leading timestamp continue the record above; off")
       ->check(CLI::IsMember({"auto", "off"}));
+  cmd->add_option("--events", args->events,
+                  "Where object-created events come from: watch (inotify on a file:// bucket; the "
+                  "default there) or poll (list the store every --poll-interval; the default for s3://)")
+      ->check(CLI::IsMember({"watch", "poll"}));
+  cmd->add_option("--poll-interval", args->poll_interval, "Time between listings with --events poll")
+      ->capture_default_str();
+  cmd->add_option("--s3-endpoint", args->s3_endpoint,
+                  "S3 endpoint for s3:// (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS); "
+                  "credentials and region from the AWS environment")
+      ->type_name("URL");
   cmd->add_flag("--exit-when-done", args->exit_when_done,
                 "Ingest what is in the bucket now, then exit 0 (default: keep watching)");
   cmd->callback([args, &ctx] { ctx.exit_code = RunIngestCommand(*args); });

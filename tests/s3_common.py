@@ -1,0 +1,32 @@
+"""Helpers for the tests against the S3 server of `scripts/services start s3`
+(standard library only; requests are signed by the curl command line)."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import service_env  # noqa: E402
+
+
+def s3_env():
+    """os.environ plus the server's address, credentials and region."""
+    svc = service_env("s3")
+    env = dict(os.environ)
+    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        env.pop(k, None)
+    env.update({k: v for k, v in svc.items() if k.startswith("AWS_")})
+    env["AWS_ENDPOINT_URL_S3"] = svc["S3_URL"]
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    return env
+
+
+def s3_get(bucket, key):
+    """The bytes of object bucket/key, fetched with `curl --aws-sigv4`."""
+    svc = service_env("s3")
+    from urllib.parse import quote
+    url = f"{svc['S3_URL']}/{bucket}/{quote(key, safe='/~')}"
+    p = subprocess.run(["curl", "-sf", "--aws-sigv4", f"aws:amz:{svc['AWS_REGION']}:s3",
+                        "-u", f"{svc['AWS_ACCESS_KEY_ID']}:{svc['AWS_SECRET_ACCESS_KEY']}",
+                        "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", url],
+                       capture_output=True, check=True)
+    return p.stdout
