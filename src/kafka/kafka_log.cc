@@ -93,6 +93,9 @@ Result<std::string> KafkaBootstrapFromUrl(std::string_view url) {
 // A transactional producer, kept per transactional id.
 struct TxnProducer {
   Handle rk;
+  // Largest delivered offset per (topic, partition) in the open transaction
+  // (filled by the delivery report callback while commit flushes).
+  std::map<std::pair<std::string, int>, int64_t> delivered;
   bool busy = false;    // a transaction is open on it
   bool broken = false;  // fatal error (fenced): never reused
 };
@@ -127,9 +130,11 @@ struct KafkaLog::Impl {
   std::string Full(std::string_view name) const { return prefix + std::string(name); }
   int TimeoutMs() const { return static_cast<int>(options.timeout); }
 
-  Result<Handle> NewClient(rd_kafka_type_t type, std::map<std::string, std::string> settings) {
+  Result<Handle> NewClient(rd_kafka_type_t type, std::map<std::string, std::string> settings,
+                           const std::function<void(rd_kafka_conf_t*)>& customize = nullptr) {
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    if (customize) customize(conf);
     settings["bootstrap.servers"] = options.bootstrap_servers;
     for (const auto& [k, v] : options.properties) settings[k] = v;
     for (const auto& [k, v] : settings) {
@@ -230,11 +235,16 @@ struct KafkaLog::Impl {
   }
 
   Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& full, int partition) {
-    int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(admin.get(), full.c_str(), partition, &lo, &hi, TimeoutMs());
-    if (err) return Err(KafkaError(err, "reading the offsets of " + full));
-    return std::pair{lo, hi};
+    // A new topic's leader may not be known yet: retry for a while.
+    const auto give_up = Clock::now() + Ms(std::min<TimeMs>(options.timeout, 10000));
+    while (true) {
+      int64_t lo = 0, hi = 0;
+      rd_kafka_resp_err_t err =
+          rd_kafka_query_watermark_offsets(admin.get(), full.c_str(), partition, &lo, &hi, TimeoutMs());
+      if (!err) return std::pair{lo, hi};
+      if (Clock::now() > give_up) return Err(KafkaError(err, "reading the offsets of " + full));
+      std::this_thread::sleep_for(Ms(20));
+    }
   }
 
   Result<TopicInfo> Describe(std::string_view topic, const TopicMeta& meta) {
@@ -432,6 +442,21 @@ class KafkaTransaction : public Transaction {
       }
       return Fail(error, "committing the Kafka transaction");
     }
+    // Return once the commit markers are written, so that what was committed
+    // is visible to read_committed readers (the log's promise at Commit).
+    const auto give_up = Clock::now() + Ms(log_->options.timeout);
+    for (const auto& [tp, last] : producer_->delivered) {
+      while (true) {
+        auto marks = log_->Watermarks(tp.first, tp.second);
+        if (marks && marks->second > last) break;
+        if (Clock::now() > give_up) {
+          Finish();
+          return Unavailable("transaction committed, but its records on " + tp.first +
+                             " are not visible yet");
+        }
+        std::this_thread::sleep_for(Ms(2));
+      }
+    }
     Finish();
     return Status();
   }
@@ -454,6 +479,7 @@ class KafkaTransaction : public Transaction {
 
   void Finish() {
     done_ = true;
+    producer_->delivered.clear();
     std::lock_guard lock(log_->mu);
     producer_->busy = false;
   }
@@ -636,9 +662,19 @@ Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id) {
         {"acks", "all"},
         {"compression.type", impl_->options.compression},
         {"linger.ms", "5"},
+        {"partitioner", "murmur2_random"},  // Java client's partitioner, as the embedded log
         {"transaction.timeout.ms", "60000"},
     };
-    ASSIGN_OR_RETURN(Handle rk, impl_->NewClient(RD_KAFKA_PRODUCER, settings));
+    auto producer_state = std::make_shared<TxnProducer>();
+    ASSIGN_OR_RETURN(Handle rk, impl_->NewClient(RD_KAFKA_PRODUCER, settings, [&](rd_kafka_conf_t* conf) {
+      rd_kafka_conf_set_opaque(conf, producer_state.get());
+      rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+        if (m->err) return;  // commit_transaction reports failed deliveries
+        auto* p = static_cast<TxnProducer*>(opaque);
+        int64_t& last = p->delivered[{rd_kafka_topic_name(m->rkt), m->partition}];
+        last = std::max(last, m->offset);
+      });
+    }));
     while (true) {
       rd_kafka_error_t* error = rd_kafka_init_transactions(rk.get(), impl_->TimeoutMs());
       if (!error) break;
@@ -648,7 +684,7 @@ Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id) {
       }
       return Err(TxnError(error, "initializing Kafka transactions for " + impl_->Full(id)));
     }
-    producer = std::make_shared<TxnProducer>();
+    producer = std::move(producer_state);
     producer->rk = std::move(rk);
     producer->busy = true;
     std::lock_guard lock(impl_->mu);

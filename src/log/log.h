@@ -3,7 +3,9 @@
 // without special cases. Every implementation passes log/log_contract_test.
 //
 // Topics have a fixed number of partitions. A record's partition is chosen by
-// its key (same key, same partition). Offsets are per partition, dense from 0.
+// its key (same key, same partition). Offsets are per partition and increase
+// from 0: dense on the embedded log; on Kafka a transaction's commit marker
+// takes an offset too, so readers continue at the last offset read + 1.
 // Writes happen only inside a Transaction: records, state entries and group
 // offsets become visible together at Commit, or not at all.
 //
