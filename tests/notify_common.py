@@ -87,14 +87,14 @@ def message_id(alert_id):
     return f"<{s}@logstream>"
 
 
-def config(path, smtp_url=None, rcpt=None, webhook_url=None, min_count=13, extra=""):
+def config(path, smtp_url=None, rcpt=None, webhook_url=None, min_count=13, extra="",
+           mail_retry='backoff = "200ms"\nmax_backoff = "2s"\n'):
     """A config with the error-burst rule, an email and/or a webhook sink."""
     text = ('[processor]\nwindow = "10s"\nlateness = "2s"\n'
             f'[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = {min_count}\n')
     if smtp_url:
         text += (f'[[sinks]]\nname = "ops-mail"\ntype = "email"\nurl = "{smtp_url}"\ntls = "none"\n'
-                 f'from = "logstream@example.com"\nto = ["{rcpt}"]\nbackoff = "200ms"\n'
-                 'max_backoff = "2s"\n')
+                 f'from = "logstream@example.com"\nto = ["{rcpt}"]\n' + mail_retry)
     if webhook_url:
         text += (f'[[sinks]]\nname = "ops-hook"\ntype = "webhook"\nurl = "{webhook_url}"\n'
                  'secret_env = "LOGSTREAM_WEBHOOK_SECRET"\nbackoff = "100ms"\nmax_backoff = "1s"\n'
