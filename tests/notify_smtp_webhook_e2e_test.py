@@ -44,3 +44,24 @@ assert all(r[1] in by_id for r in hook.requests), "X-Logstream-Alert-Id header"
 assert "retrying" in p.stderr, p.stderr
 print(f"ok: {len(alerts)} alerts -> {len(got)} mails, {len(posted)} webhook POSTs "
       f"(after {len(failed)} answered 500)")
+
+# `notify test`: one marked test alert to every sink, each result reported.
+hook = WebhookReceiver()
+cfg = config(f"{d}/test.toml", smtp["SMTP_URL"], rcpt, hook.url,
+             extra=f'[[sinks]]\nname = "copy"\ntype = "file"\npath = "{d}/copy.jsonl"\n'
+                   '[[sinks]]\nname = "down"\ntype = "webhook"\nurl = "http://127.0.0.1:1/x"\n')
+p = run("notify", "test", "--config", cfg, check=False)
+assert p.returncode == 1, p
+lines = p.stdout.splitlines()
+for want in ("ops-mail (email): OK", "ops-hook (webhook): OK", "copy (file): OK", "down (webhook): RETRY"):
+    assert any(l.startswith(want) for l in lines), f"{want!r} not in:\n{p.stdout}"
+test_mails = [m for m in mails(smtp["SMTP_MAILDIR"], rcpt) if m["X-Logstream-Alert-Id"].startswith("test/")]
+assert len(test_mails) == 1 and "TEST ALERT" in test_mails[0].get_content(), test_mails
+assert [a["rule"] for a in hook.accepted()] == ["test"], hook.requests
+hook.close()
+os.environ["LOGSTREAM_WEBHOOK_SECRET"] = "never-printed-123"
+cfg = config(f"{d}/bad.toml", extra='[[sinks]]\nname = "m"\ntype = "email"\nurl = "smtp://127.0.0.1:1"\n'
+             'tls = "none"\nfrom = "a@b.c"\nto = "d@e.f"\npassword_env = "LOGSTREAM_TEST_UNSET"\n')
+p = run("notify", "test", "--config", cfg, check=False)
+assert p.returncode == 1 and "LOGSTREAM_TEST_UNSET is not set" in p.stdout, p.stdout
+print("ok: notify test reports each sink")
