@@ -281,7 +281,7 @@ def run_batch(args, config):
 
 def run_stream(args, config):
     bootstrap = kafka_bootstrap(args.broker)
-    ns = args.namespace
+    ns = args.namespace + "."
     spark = spark_session(args.master or "local[2]", args.jars)
     out_topics = {"aggregates": ns + "spark-aggregates", "alerts": ns + "spark-alerts"}
     ensure_topics(spark, bootstrap, out_topics.values())
@@ -334,8 +334,9 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", help="TOML file with [processor] and [[rules]] (default: built-in)")
     ap.add_argument("--broker", help="kafka://HOST:PORT[,HOST:PORT]")
-    ap.add_argument("--namespace", default="logstream.",
-                    help="prefix of every topic name (default %(default)s)")
+    ap.add_argument("--namespace", default="logstream",
+                    help="topic names are NAMESPACE.NAME, as in the C++ Kafka backend "
+                         "(default %(default)s)")
     ap.add_argument("--checkpoint", help="checkpoint directory (local path, hdfs://, s3a://)")
     ap.add_argument("--available-now", action="store_true",
                     help="process what the topic holds now, then exit (tests, backfills)")
