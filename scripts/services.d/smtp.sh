@@ -1,6 +1,7 @@
 # SMTP capture server (aiosmtpd, installed by scripts/setup.d/smtp.sh).
-# Every message lands as one .eml file in DIR/data (printed as SMTP_MAILDIR) (raw RFC 5322 text,
-# preceded by X-Captured-From/-To lines with the envelope). SMTP_PORT fixes
+# Every message lands as one .eml file in DIR/data, printed as SMTP_MAILDIR
+# (raw RFC 5322 text, preceded by X-Captured-From/-To/-Auth lines with the
+# envelope; read it with any mail parser, e.g. Python's email). SMTP_PORT fixes
 # the port (e.g. to restart on the same address); default a free one.
 # Authentication is accepted (also without TLS) unless the password is "wrong".
 svc_start() {
