@@ -9,6 +9,7 @@
 #include "src/store/object_store.h"
 #include "src/trigger/dir_watch_source.h"
 #include "src/trigger/list_poll_source.h"
+#include "src/trigger/sqs_source.h"
 
 namespace logstream::cli {
 namespace {
@@ -23,6 +24,7 @@ struct IngestArgs {
   std::string events;  // watch | poll; default: watch for file stores, poll for s3://
   std::string poll_interval = "2s";
   std::string s3_endpoint;
+  LogOptions log_options;  // from the global --namespace and -X
 };
 
 int RunIngestCommand(const IngestArgs& a) {
@@ -39,12 +41,28 @@ int RunIngestCommand(const IngestArgs& a) {
   if (!interval || *interval <= 0) return Fail("--poll-interval " + a.poll_interval + ": give a duration such as 2s", 2);
   auto store = OpenStore(a.store);
   if (!store) return Fail("cannot open store " + a.store + ": " + store.error().message());
-  auto log = OpenLog(a.broker);
+  auto log = OpenLog(a.broker, a.log_options);
   if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
   Ingester ingester(**store, **log, options);
   if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
   Result<std::unique_ptr<EventSource>> source = Err(Internal("no event source"));
-  if (events == "poll") {
+  if (events.starts_with("sqs://")) {
+    SqsSourceOptions sqs;
+    const std::string rest = events.substr(6);
+    sqs.queue_url = rest.starts_with("http://") || rest.starts_with("https://") ? rest : "https://" + rest;
+    sqs.bucket = (*store)->Bucket();
+    if (a.store.starts_with("s3://")) {
+      const size_t slash = a.store.find('/', 5);
+      if (slash != std::string::npos) sqs.prefix = a.store.substr(slash + 1);
+    }
+    sqs.exit_when_empty = a.exit_when_done;
+    sqs.on_set_aside = [](std::string_view body, std::string_view reason) {
+      std::cerr << "logstream: set aside SQS message (" << reason << "): " << body.substr(0, 300) << "\n";
+    };
+    auto src = SqsSource::Open(std::move(sqs));
+    if (src) source = std::unique_ptr<EventSource>(std::move(*src));
+    else source = Err(src.error());
+  } else if (events == "poll") {
     ListPollOptions poll;
     poll.once = a.exit_when_done;
     poll.interval_ms = *interval;
@@ -88,8 +106,13 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"auto", "off"}));
   cmd->add_option("--events", args->events,
                   "Where object-created events come from: watch (inotify on a file:// bucket; the "
-                  "default there) or poll (list the store every --poll-interval; the default for s3://)")
-      ->check(CLI::IsMember({"watch", "poll"}));
+                  "default there), poll (list the store every --poll-interval; the default for s3://) or\n"
+                  "sqs://QUEUE_URL (S3 event notifications from SQS, e.g. sqs://http://127.0.0.1:PORT/ACCOUNT/QUEUE;\n"
+                  "a message is deleted once its objects are committed)")
+      ->check([](const std::string& v) -> std::string {
+        if (v == "watch" || v == "poll" || (v.starts_with("sqs://") && v.size() > 6)) return "";
+        return "--events must be watch, poll or sqs://QUEUE_URL";
+      });
   cmd->add_option("--poll-interval", args->poll_interval, "Time between listings with --events poll")
       ->capture_default_str();
   cmd->add_option("--s3-endpoint", args->s3_endpoint,
@@ -98,7 +121,8 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
       ->type_name("URL");
   cmd->add_flag("--exit-when-done", args->exit_when_done,
                 "Ingest what is in the bucket now, then exit 0 (default: keep watching)");
-  cmd->callback([args, &ctx] { ctx.exit_code = RunIngestCommand(*args); });
+  cmd->callback([args, &ctx] {
+    args->log_options = ctx.log_options; ctx.exit_code = RunIngestCommand(*args); });
 }
 
 }  // namespace logstream::cli

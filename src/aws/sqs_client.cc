@@ -1,0 +1,170 @@
+#include "src/aws/sqs_client.h"
+
+#include <curl/curl.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+namespace logstream::aws {
+namespace {
+
+size_t Append(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+}  // namespace
+
+std::string JsonQuote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+Result<std::unique_ptr<SqsClient>> SqsClient::Create(std::string queue_url, SqsOptions options) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  const size_t sep = queue_url.find("://");
+  const size_t path = sep == std::string::npos ? std::string::npos : queue_url.find('/', sep + 3);
+  if (sep == std::string::npos || path == std::string::npos || path + 1 >= queue_url.size()) {
+    return Err(InvalidArgument("SQS queue URL \"" + queue_url +
+                               "\" must be http(s)://HOST[:PORT]/ACCOUNT/QUEUE"));
+  }
+  std::unique_ptr<SqsClient> c(new SqsClient());
+  c->endpoint_ = queue_url.substr(0, path + 1);
+  const std::string host = queue_url.substr(sep + 3, path - sep - 3);
+  std::string region = options.region;
+  if (region.empty() && host.starts_with("sqs.") && host.ends_with(".amazonaws.com")) {
+    region = host.substr(4, host.size() - 4 - 14);
+  }
+  if (region.empty()) region = options.credential_options.env("AWS_REGION").value_or("");
+  if (region.empty()) region = "us-east-1";
+  c->region_ = region;
+  ASSIGN_OR_RETURN(c->credentials_, ResolveCredentials(options.credential_options));
+  c->queue_url_ = std::move(queue_url);
+  c->options_ = std::move(options);
+  return c;
+}
+
+Result<std::string> SqsClient::Call(std::string_view action, const std::string& json) {
+  const std::string sigv4 = "aws:amz:" + region_ + ":sqs";
+  const std::string userpwd = credentials_.access_key_id + ":" + credentials_.secret_access_key;
+  const std::string target = "X-Amz-Target: AmazonSQS." + std::string(action);
+  const std::string token = "x-amz-security-token: " + credentials_.session_token;
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  Status last;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+    if (!curl) return Err(Internal("curl_easy_init failed"));
+    curl_slist* headers = curl_slist_append(nullptr, target.c_str());
+    headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
+    if (!credentials_.session_token.empty()) headers = curl_slist_append(headers, token.c_str());
+    std::string body;
+    curl_easy_setopt(curl.get(), CURLOPT_URL, endpoint_.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_AWS_SIGV4, sigv4.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_USERPWD, userpwd.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, json.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
+    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 60'000L);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Append);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
+    const CURLcode rc = curl_easy_perform(curl.get());
+    curl_slist_free_all(headers);
+    long status = 0;
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+    const std::string what = "SQS " + std::string(action) + " on " + queue_url_;
+    if (rc == CURLE_OK && status >= 200 && status < 300) return body;
+    if (rc != CURLE_OK) {
+      last = Unavailable(what + ": " + curl_easy_strerror(rc));
+    } else if (status >= 500 || status == 429 || body.find("Throttl") != std::string::npos) {
+      last = Unavailable(what + " failed (" + std::to_string(status) + "): " + body.substr(0, 300));
+    } else if (status == 403 || body.find("InvalidClientTokenId") != std::string::npos ||
+               body.find("SignatureDoesNotMatch") != std::string::npos) {
+      return Err(InvalidArgument(what + " refused (" + std::to_string(status) + "): " + body.substr(0, 300) +
+                                 "; signed with " + credentials_.Describe() + " for region " + region_));
+    } else if (body.find("NonExistentQueue") != std::string::npos || status == 404) {
+      return Err(NotFound("SQS queue " + queue_url_ + " does not exist (" + body.substr(0, 200) + ")"));
+    } else {
+      return Err(InvalidArgument(what + " failed (" + std::to_string(status) + "): " + body.substr(0, 300)));
+    }
+    if (attempt < options_.max_attempts) {
+      TimeMs cap = options_.base_backoff_ms << std::min(attempt - 1, 20);
+      cap = std::min(cap, options_.max_backoff_ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          std::uniform_int_distribution<TimeMs>(cap / 4, std::max<TimeMs>(cap, 1))(rng)));
+    }
+  }
+  return Err(Unavailable(last.message() + " (gave up after " + std::to_string(options_.max_attempts) + " attempts)"));
+}
+
+Result<std::vector<SqsMessage>> SqsClient::Receive(int max, int wait_s, int visibility_s) {
+  const std::string req = "{\"QueueUrl\":" + JsonQuote(queue_url_) +
+                          ",\"MaxNumberOfMessages\":" + std::to_string(std::clamp(max, 1, 10)) +
+                          ",\"WaitTimeSeconds\":" + std::to_string(std::clamp(wait_s, 0, 20)) +
+                          ",\"VisibilityTimeout\":" + std::to_string(visibility_s) +
+                          ",\"AttributeNames\":[\"ApproximateReceiveCount\"]"
+                          ",\"MessageSystemAttributeNames\":[\"ApproximateReceiveCount\"]}";
+  ASSIGN_OR_RETURN(std::string body, Call("ReceiveMessage", req));
+  std::vector<SqsMessage> out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body).get(root) != simdjson::SUCCESS) {
+    return Err(DataLoss("SQS ReceiveMessage answered with malformed JSON: " + body.substr(0, 200)));
+  }
+  simdjson::dom::array messages;
+  if (root["Messages"].get(messages) != simdjson::SUCCESS) return out;  // none
+  for (simdjson::dom::element m : messages) {
+    SqsMessage msg;
+    std::string_view v;
+    if (m["MessageId"].get(v) == simdjson::SUCCESS) msg.message_id = v;
+    if (m["ReceiptHandle"].get(v) == simdjson::SUCCESS) msg.receipt_handle = v;
+    if (m["Body"].get(v) == simdjson::SUCCESS) msg.body = v;
+    if (m["Attributes"]["ApproximateReceiveCount"].get(v) == simdjson::SUCCESS) {
+      msg.receive_count = std::atoi(std::string(v).c_str());
+    }
+    if (msg.receipt_handle.empty()) return Err(DataLoss("SQS message without a ReceiptHandle"));
+    out.push_back(std::move(msg));
+  }
+  return out;
+}
+
+Status SqsClient::Delete(std::string_view receipt_handle) {
+  auto r = Call("DeleteMessage", "{\"QueueUrl\":" + JsonQuote(queue_url_) +
+                                     ",\"ReceiptHandle\":" + JsonQuote(receipt_handle) + "}");
+  return r ? Status::Ok() : r.error();
+}
+
+Status SqsClient::ChangeVisibility(std::string_view receipt_handle, int visibility_s) {
+  auto r = Call("ChangeMessageVisibility", "{\"QueueUrl\":" + JsonQuote(queue_url_) +
+                                               ",\"ReceiptHandle\":" + JsonQuote(receipt_handle) +
+                                               ",\"VisibilityTimeout\":" + std::to_string(visibility_s) + "}");
+  return r ? Status::Ok() : r.error();
+}
+
+Status SqsClient::Send(std::string_view body) {
+  auto r = Call("SendMessage", "{\"QueueUrl\":" + JsonQuote(queue_url_) + ",\"MessageBody\":" + JsonQuote(body) + "}");
+  return r ? Status::Ok() : r.error();
+}
+
+}  // namespace logstream::aws

@@ -1,0 +1,62 @@
+// A minimal SQS client (JSON protocol, AWS SigV4 signed by libcurl) for the
+// S3 -> SQS notification path: receive, delete, change visibility, plus
+// create/send for tests and tools. Retries transient failures like S3Client.
+// Thread-safe (one curl handle per call).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/aws/credentials.h"
+#include "src/base/status.h"
+#include "src/base/time.h"
+
+namespace logstream::aws {
+
+struct SqsMessage {
+  std::string message_id;
+  std::string receipt_handle;
+  std::string body;
+  int receive_count = 0;  // ApproximateReceiveCount
+};
+
+struct SqsOptions {
+  std::string region;  // empty: from the queue host (sqs.REGION.amazonaws.com), AWS_REGION, us-east-1
+  CredentialOptions credential_options;
+  int max_attempts = 8;
+  TimeMs base_backoff_ms = 100;
+  TimeMs max_backoff_ms = 10'000;
+};
+
+class SqsClient {
+ public:
+  // queue_url: http(s)://HOST[:PORT]/ACCOUNT/QUEUE.
+  static Result<std::unique_ptr<SqsClient>> Create(std::string queue_url, SqsOptions options = {});
+
+  // Long-polls up to wait_s seconds (0..20) for at most max (1..10) messages,
+  // hiding them for visibility_s seconds.
+  Result<std::vector<SqsMessage>> Receive(int max, int wait_s, int visibility_s);
+  Status Delete(std::string_view receipt_handle);
+  Status ChangeVisibility(std::string_view receipt_handle, int visibility_s);
+  Status Send(std::string_view body);
+
+  const std::string& queue_url() const { return queue_url_; }
+
+ private:
+  SqsClient() = default;
+  // One JSON call with retries; returns the response body.
+  Result<std::string> Call(std::string_view action, const std::string& json);
+
+  std::string queue_url_;
+  std::string endpoint_;  // scheme://host[:port]/
+  std::string region_;
+  Credentials credentials_;
+  SqsOptions options_;
+};
+
+// JSON string literal of s (quotes included).
+std::string JsonQuote(std::string_view s);
+
+}  // namespace logstream::aws
