@@ -122,7 +122,9 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
   cmd->add_flag("--exit-when-done", args->exit_when_done,
                 "Ingest what is in the bucket now, then exit 0 (default: keep watching)");
   cmd->callback([args, &ctx] {
-    args->log_options = ctx.log_options; ctx.exit_code = RunIngestCommand(*args); });
+    args->log_options = ctx.log_options;
+    ctx.exit_code = RunIngestCommand(*args);
+  });
 }
 
 }  // namespace logstream::cli

@@ -16,10 +16,11 @@ struct LogArgs {
   std::string broker;
   std::string topic;
   bool follow = false;
+  LogOptions log_options;  // from the global --namespace and -X
 };
 
 Result<std::unique_ptr<Log>> OpenReader(const LogArgs& args) {
-  LogOptions options;
+  LogOptions options = args.log_options;
   options.read_only = true;
   return OpenLog(args.broker, options);
 }
@@ -145,19 +146,28 @@ void RegisterLog(CLI::App& app, Context& ctx) {
   };
   CLI::App* topics = log->add_subcommand("topics", "List topics with partition end offsets");
   add_broker(topics);
-  topics->callback([args, &ctx] { ctx.exit_code = Topics(*args); });
+  topics->callback([args, &ctx] {
+    args->log_options = ctx.log_options;
+    ctx.exit_code = Topics(*args);
+  });
 
   CLI::App* tail = log->add_subcommand(
       "tail", "Print a topic's records from the beginning, one JSON value per line, then exit");
   add_broker(tail);
   tail->add_option("topic", args->topic, "Topic to print, e.g. logs or dead-letter")->required();
   tail->add_flag("--follow,-f", args->follow, "Keep printing new records as they are committed");
-  tail->callback([args, &ctx] { ctx.exit_code = Tail(*args); });
+  tail->callback([args, &ctx] {
+    args->log_options = ctx.log_options;
+    ctx.exit_code = Tail(*args);
+  });
 
   CLI::App* stats = log->add_subcommand(
       "stats", "Topics with record and byte counts; consumer groups with committed offsets and lag");
   add_broker(stats);
-  stats->callback([args, &ctx] { ctx.exit_code = Stats(*args); });
+  stats->callback([args, &ctx] {
+    args->log_options = ctx.log_options;
+    ctx.exit_code = Stats(*args);
+  });
 }
 
 }  // namespace logstream::cli

@@ -20,6 +20,7 @@ struct NotifyArgs {
   std::string broker = "logstream-data/broker";
   std::string config;
   bool exit_when_done = false;
+  LogOptions log_options;  // from the global --namespace and -X
 };
 
 void PrintEvent(std::string_view line) {
@@ -33,7 +34,7 @@ int RunNotify(const NotifyArgs& a) {
   auto sinks = LoadSinkConfigFile(a.config);
   if (!sinks) return Fail(sinks.error().message(), 2);
   if (sinks->empty()) return Fail(a.config + " has no [[sinks]]: nothing to deliver to", 2);
-  auto log = OpenLog(a.broker);
+  auto log = OpenLog(a.broker, a.log_options);
   if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
   auto notifier = MakeNotifier(log->get(), *sinks, *rules);
   if (!notifier) return Fail(notifier.error().message(), 2);
@@ -51,7 +52,7 @@ int RunNotifyTest(const NotifyArgs& a) {
   std::unique_ptr<Log> log;
   for (const SinkConfig& c : *sinks) {
     if (c.type == SinkType::kKafka && c.url.empty() && !log) {
-      auto l = OpenLog(a.broker);
+      auto l = OpenLog(a.broker, a.log_options);
       if (!l) return Fail("cannot open broker " + a.broker + ": " + l.error().message());
       log = std::move(*l);
     }
@@ -119,13 +120,17 @@ void RegisterNotify(CLI::App& app, Context& ctx) {
       ->check(CLI::ExistingFile);
   test->add_option("--broker", args->broker, "Broker for kafka sinks without url")
       ->capture_default_str();
-  test->callback([args, &ctx] { ctx.exit_code = RunNotifyTest(*args); });
+  test->callback([args, &ctx] {
+    args->log_options = ctx.log_options;
+    ctx.exit_code = RunNotifyTest(*args);
+  });
   cmd->callback([cmd, test, args, &ctx] {
     if (test->parsed()) return;
     if (args->config.empty()) {
       ctx.exit_code = Fail("notify needs --config FILE (with [[sinks]])", 2);
       return;
     }
+    args->log_options = ctx.log_options;
     ctx.exit_code = RunNotify(*args);
   });
 }

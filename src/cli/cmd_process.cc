@@ -17,6 +17,7 @@ struct ProcessArgs {
   std::string broker = "logstream-data/broker";
   std::string config;
   bool exit_when_done = false;
+  LogOptions log_options;  // from the global --namespace and -X
 };
 
 int RunProcess(const ProcessArgs& a) {
@@ -26,7 +27,7 @@ int RunProcess(const ProcessArgs& a) {
     if (!c) return Fail(c.error().message(), 2);
     config = *c;
   }
-  auto log = OpenLog(a.broker);
+  auto log = OpenLog(a.broker, a.log_options);
   if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
   ProcessorOptions options;
   options.input_partitions = IngestOptions{}.partitions;
@@ -91,7 +92,10 @@ void RegisterProcess(CLI::App& app, Context& ctx) {
   cmd->add_flag("--exit-when-done",
                 args->exit_when_done,
                 "Process what is in `logs` now, emit every open window (watermark +infinity), exit 0");
-  cmd->callback([args, &ctx] { ctx.exit_code = RunProcess(*args); });
+  cmd->callback([args, &ctx] {
+    args->log_options = ctx.log_options;
+    ctx.exit_code = RunProcess(*args);
+  });
 
   CLI::App* config = app.add_subcommand("config", "Configuration files");
   config->require_subcommand(1);

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "src/log/log.h"
+
 #include <memory>
 #include <vector>
 
@@ -21,6 +23,9 @@ namespace logstream::cli {
 
 struct Context {
   int exit_code = 0;
+  // Broker options given before or after the subcommand (--namespace, -X);
+  // every command opens its broker with these.
+  LogOptions log_options;
 };
 
 void RegisterGenerate(CLI::App& app, Context& ctx);
