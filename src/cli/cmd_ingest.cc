@@ -10,6 +10,7 @@
 #include "src/trigger/dir_watch_source.h"
 #include "src/trigger/list_poll_source.h"
 #include "src/trigger/sqs_source.h"
+#include "src/trigger/webhook_source.h"
 
 namespace logstream::cli {
 namespace {
@@ -24,6 +25,8 @@ struct IngestArgs {
   std::string events;  // watch | poll; default: watch for file stores, poll for s3://
   std::string poll_interval = "2s";
   std::string s3_endpoint;
+  std::string listen = "127.0.0.1:8090";
+  std::string webhook_token;
   LogOptions log_options;  // from the global --namespace and -X
 };
 
@@ -62,6 +65,23 @@ int RunIngestCommand(const IngestArgs& a) {
     auto src = SqsSource::Open(std::move(sqs));
     if (src) source = std::unique_ptr<EventSource>(std::move(*src));
     else source = Err(src.error());
+  } else if (events == "webhook") {
+    WebhookOptions hook;
+    hook.listen = a.listen;
+    hook.bearer_token = !a.webhook_token.empty() ? a.webhook_token
+                                                 : std::getenv("LOGSTREAM_WEBHOOK_TOKEN") ? std::getenv("LOGSTREAM_WEBHOOK_TOKEN") : "";
+    hook.bucket = (*store)->Bucket();
+    if (a.store.starts_with("s3://")) {
+      const size_t slash = a.store.find('/', 5);
+      if (slash != std::string::npos) hook.prefix = a.store.substr(slash + 1);
+    }
+    auto src = WebhookSource::Open(std::move(hook));
+    if (src) {
+      std::cerr << "logstream: listening for S3 event notifications on http://" << a.listen << "/\n";
+      source = std::unique_ptr<EventSource>(std::move(*src));
+    } else {
+      source = Err(src.error());
+    }
   } else if (events == "poll") {
     ListPollOptions poll;
     poll.once = a.exit_when_done;
@@ -108,11 +128,15 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
                   "Where object-created events come from: watch (inotify on a file:// bucket; the "
                   "default there), poll (list the store every --poll-interval; the default for s3://) or\n"
                   "sqs://QUEUE_URL (S3 event notifications from SQS, e.g. sqs://http://127.0.0.1:PORT/ACCOUNT/QUEUE;\n"
-                  "a message is deleted once its objects are committed)")
+                  "a message is deleted once its objects are committed) or webhook (S3 event notification\n"
+                  "JSON POSTed to --listen; answered 200 once its objects are committed)")
       ->check([](const std::string& v) -> std::string {
-        if (v == "watch" || v == "poll" || (v.starts_with("sqs://") && v.size() > 6)) return "";
-        return "--events must be watch, poll or sqs://QUEUE_URL";
+        if (v == "watch" || v == "poll" || v == "webhook" || (v.starts_with("sqs://") && v.size() > 6)) return "";
+        return "--events must be watch, poll, webhook or sqs://QUEUE_URL";
       });
+  cmd->add_option("--listen", args->listen, "HOST:PORT for --events webhook")->capture_default_str();
+  cmd->add_option("--webhook-token", args->webhook_token,
+                  "Bearer token webhook requests must carry (default: LOGSTREAM_WEBHOOK_TOKEN, or none)");
   cmd->add_option("--poll-interval", args->poll_interval, "Time between listings with --events poll")
       ->capture_default_str();
   cmd->add_option("--s3-endpoint", args->s3_endpoint,
