@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import service_env  # noqa: E402
@@ -20,13 +21,25 @@ def s3_env():
     return env
 
 
-def s3_get(bucket, key):
-    """The bytes of object bucket/key, fetched with `curl --aws-sigv4`."""
+def _curl(bucket, key, *args):
     svc = service_env("s3")
-    from urllib.parse import quote
     url = f"{svc['S3_URL']}/{bucket}/{quote(key, safe='/~')}"
     p = subprocess.run(["curl", "-sf", "--aws-sigv4", f"aws:amz:{svc['AWS_REGION']}:s3",
                         "-u", f"{svc['AWS_ACCESS_KEY_ID']}:{svc['AWS_SECRET_ACCESS_KEY']}",
-                        "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", url],
+                        "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", *args, url],
                        capture_output=True, check=True)
     return p.stdout
+
+
+def s3_get(bucket, key):
+    """The bytes of object bucket/key, fetched with `curl --aws-sigv4`."""
+    return _curl(bucket, key)
+
+
+def s3_put(bucket, key, data):
+    """Uploads data as object bucket/key with `curl --aws-sigv4`."""
+    import tempfile
+    with tempfile.NamedTemporaryFile() as f:  # a file, so curl sends Content-Length
+        f.write(data)
+        f.flush()
+        _curl(bucket, key, "-T", f.name)

@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import LOGSTREAM, bucket_lines, check_records_match_lines, tail, workdir  # noqa: E402
-from s3_common import s3_env, s3_get  # noqa: E402
+from s3_common import s3_env, s3_get, s3_put  # noqa: E402
 
 
 def run(*args, env, check=True):
@@ -48,6 +48,24 @@ assert "0 written, 27 unchanged" in out, out
 out = run("ingest", "--store", f"s3://{bucket}/raw", "--broker", broker, "--exit-when-done", env=env).stdout
 assert "ingested 0 objects" in out, out
 assert len(tail("logs", broker)) == n
+
+# Keys with spaces, unicode, '+', '%', ';' and '$()' (uploaded with curl's own
+# signing) are listed, read and recorded under their exact names.
+odd = ["odd/with space.log", "odd/\u65e5\u672c-\u00e9.log", "odd/a+b%20c.log", "odd/semi;$(rm -rf x).log"]
+sample = sorted(lines.items())[:3]
+body = "".join(text + "\n" for _, text in sample).encode()
+for k in odd:
+    s3_put(bucket, "raw/" + k, body)
+out = run("ingest", "--store", f"s3://{bucket}/raw", "--broker", broker, "--exit-when-done", env=env).stdout
+assert f"ingested {len(odd)} objects" in out, out
+records = tail("logs", broker)
+by_object = {}
+for r in records:
+    by_object.setdefault(r["object"], []).append(r["offset"])
+for k in odd:
+    assert len(by_object.get(k, [])) == 3, (k, sorted(by_object)[:10])
+n += 3 * len(odd)
+assert len(records) == n
 
 # Wrong secret: a clear error naming the key id and region, never the secret.
 bad = dict(env, AWS_SECRET_ACCESS_KEY="wrong-secret-Zq81")

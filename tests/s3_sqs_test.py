@@ -2,7 +2,8 @@
 event notifications (plain and SNS-wrapped, one duplicated, plus a test
 event, a malformed message and an event of another bucket) are sent to the
 SQS server; `ingest --events sqs://...` puts every line exactly once into the
-embedded log, sets the malformed message aside and leaves the queue empty."""
+embedded log, sets the malformed message aside, reports the event of a
+missing object in dead-letter and leaves the queue empty."""
 import hashlib
 import json
 import os
@@ -66,6 +67,7 @@ bodies.append(bodies[1])  # a duplicate delivery
 bodies.append(json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": bucket}))
 bodies.append("{not json")
 bodies.append(json.dumps({"Records": [record("other-bucket", "raw/x.log", b"x")]}))
+bodies.append(json.dumps({"Records": [record(bucket, "raw/missing/never uploaded.log", b"x")]}))
 for b in bodies:
     sqs_call("SendMessage", {"QueueUrl": queue, "MessageBody": b})
 
@@ -75,6 +77,8 @@ p = run("ingest", "--store", f"s3://{bucket}/raw", "--events", f"sqs://{queue}",
 assert f"ingested {len(objects)} objects" in p.stdout, p.stdout
 assert "set aside SQS message" in p.stderr and "{not json" in p.stderr, p.stderr
 n = check_records_match_lines(tail("logs", broker), lines)
+dead = tail("dead-letter", broker)
+assert len(dead) == 1 and "never uploaded" in json.dumps(dead), dead
 attrs = sqs_call("GetQueueAttributes", {"QueueUrl": queue, "AttributeNames": ["All"]})["Attributes"]
 left = int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 assert left == 0, attrs
