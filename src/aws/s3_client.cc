@@ -460,6 +460,35 @@ Result<std::string> S3Client::GetObjectRange(std::string_view bucket, std::strin
   return std::move(resp.body);
 }
 
+Result<S3Client::FirstRange> S3Client::GetObjectFirstRange(std::string_view bucket,
+                                                           std::string_view key, uint64_t begin,
+                                                           uint64_t end) {
+  S3Request r("GET", bucket, key);
+  r.headers.emplace_back("Range", "bytes=" + std::to_string(begin) + "-" + std::to_string(end - 1));
+  ASSIGN_OR_RETURN(S3Response resp, Send(r));
+  FirstRange out;
+  out.etag = Unquote(resp.Header("etag"));
+  if (resp.status == 200) {  // the server ignored the range: the whole object came
+    out.object_size = resp.body.size();
+    if (begin > out.object_size) {
+      return Err(InvalidArgument("S3 GET s3://" + std::string(bucket) + "/" + std::string(key) +
+                                 ": range not satisfiable"));
+    }
+    out.data = resp.body.substr(begin, end - begin);
+    return out;
+  }
+  // Content-Range: bytes FIRST-LAST/TOTAL
+  const std::string_view range = resp.Header("content-range");
+  const size_t slash = range.rfind('/');
+  if (slash == std::string_view::npos) {
+    return Err(DataLoss("S3 GET s3://" + std::string(bucket) + "/" + std::string(key) +
+                        " answered 206 without a Content-Range"));
+  }
+  out.object_size = ParseU64(range.substr(slash + 1));
+  out.data = std::move(resp.body);
+  return out;
+}
+
 Result<std::string> S3Client::PutObject(std::string_view bucket, std::string_view key,
                                         std::string_view data) {
   S3Request r("PUT", bucket, key);

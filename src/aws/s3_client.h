@@ -125,6 +125,16 @@ class S3Client {
   // Bytes [begin, end) of the object; if_match: the etag it must still have.
   Result<std::string> GetObjectRange(std::string_view bucket, std::string_view key, uint64_t begin,
                                      uint64_t end, std::string_view if_match = {});
+  // The first bytes [begin, end) of the object (clipped at its end) with the
+  // object's total size and etag, in one request. A begin at or past the end
+  // is InvalidArgument (416), also for an empty object: HEAD tells which.
+  struct FirstRange {
+    std::string data;
+    uint64_t object_size = 0;
+    std::string etag;
+  };
+  Result<FirstRange> GetObjectFirstRange(std::string_view bucket, std::string_view key, uint64_t begin,
+                                         uint64_t end);
   // Returns the etag (without quotes).
   Result<std::string> PutObject(std::string_view bucket, std::string_view key, std::string_view data);
   Status DeleteObject(std::string_view bucket, std::string_view key);

@@ -13,15 +13,17 @@ constexpr uint64_t kMinPartSize = 5ull << 20;
 // Streams [pos, end) of one object version in ranged GETs of `chunk` bytes.
 class S3Reader final : public ObjectReader {
  public:
+  // first: bytes already fetched from range.begin on.
   S3Reader(std::shared_ptr<aws::S3Client> client, std::string bucket, std::string key,
-           std::string etag, ByteRange range, uint64_t chunk)
+           std::string etag, ByteRange range, uint64_t chunk, std::string first = {})
       : client_(std::move(client)),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
         etag_(std::move(etag)),
-        pos_(range.begin),
+        pos_(range.begin + first.size()),
         end_(range.end),
-        chunk_(chunk) {}
+        chunk_(chunk),
+        buf_(std::move(first)) {}
 
   Result<size_t> Read(char* buf, size_t n) override {
     if (buf_pos_ == buf_.size()) {
@@ -141,6 +143,19 @@ Result<std::unique_ptr<ObjectReader>> S3Store::Get(std::string_view key, uint64_
                                                    std::optional<uint64_t> length) {
   RETURN_IF_ERROR(ValidateKey(key));
   const std::string full = FullKey(key);
+  if (!length || *length > 0) {
+    // One ranged GET gives the first chunk, the object's size and its etag.
+    const uint64_t want = length ? std::min(*length, options_.read_chunk) : options_.read_chunk;
+    auto first = client_->GetObjectFirstRange(bucket_, full, offset, offset + want);
+    if (first) {
+      ASSIGN_OR_RETURN(ByteRange range, ResolveRange(key, first->object_size, offset, length));
+      if (first->data.size() > range.end - range.begin) first->data.resize(range.end - range.begin);
+      return std::make_unique<S3Reader>(client_, bucket_, full, std::move(first->etag), range,
+                                        options_.read_chunk, std::move(first->data));
+    }
+    if (first.error().code() != StatusCode::kInvalidArgument) return Err(first.error());
+    // 416: an empty object, or an offset at or past the end; HEAD tells which.
+  }
   ASSIGN_OR_RETURN(aws::S3Object head, client_->HeadObject(bucket_, full));
   ASSIGN_OR_RETURN(ByteRange range, ResolveRange(key, head.size, offset, length));
   return std::make_unique<S3Reader>(client_, bucket_, full, head.etag, range, options_.read_chunk);

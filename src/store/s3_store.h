@@ -5,8 +5,9 @@
 // - Put: one PUT up to multipart_threshold bytes, else a multipart upload of
 //   part_size parts (aborted on failure). An identical re-put is a no-op: the
 //   object's etag (HEAD) is compared with the MD5 (or multipart MD5) of the data.
-// - Get: streams in read_chunk-sized ranged GETs pinned to the object's etag
-//   (If-Match), so memory stays bounded and a replaced object is noticed.
+// - Get: streams in read_chunk-sized ranged GETs; the first one also gives
+//   the size and etag, the later ones are pinned to that etag (If-Match), so
+//   memory stays bounded and a replaced object is noticed.
 // - List: ListObjectsV2 with start-after and continuation tokens.
 // Endpoint, region, credentials and retries: see src/aws/s3_client.h.
 //
