@@ -8,6 +8,8 @@
 #include <memory>
 #include <sstream>
 
+#include "src/aws/curl_global.h"
+
 namespace logstream::aws {
 namespace {
 
@@ -31,6 +33,7 @@ size_t AppendToString(char* data, size_t size, size_t n, void* out) {
 // One small IMDS request; nullopt on any failure (not on EC2, timeout, ...).
 std::optional<std::string> ImdsRequest(const std::string& url, const char* method,
                                        const std::string& header, long timeout_ms) {
+  CurlGlobalInit();
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return std::nullopt;
   std::string body;

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "src/aws/curl_global.h"
 #include "src/aws/xml.h"
 
 namespace logstream::aws {
@@ -209,8 +210,7 @@ struct S3Client::Handle {
 };
 
 Result<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  CurlGlobalInit();
   std::unique_ptr<S3Client> c(new S3Client());
   const EnvGetter& env = options.credential_options.env;
   c->region_ = !options.region.empty()

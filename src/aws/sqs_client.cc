@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include "src/aws/curl_global.h"
+
 namespace logstream::aws {
 namespace {
 
@@ -40,8 +42,7 @@ std::string JsonQuote(std::string_view s) {
 }
 
 Result<std::unique_ptr<SqsClient>> SqsClient::Create(std::string queue_url, SqsOptions options) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  CurlGlobalInit();
   const size_t sep = queue_url.find("://");
   const size_t path = sep == std::string::npos ? std::string::npos : queue_url.find('/', sep + 3);
   if (sep == std::string::npos || path == std::string::npos || path + 1 >= queue_url.size()) {
