@@ -125,11 +125,14 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
                   "auto: lines without a leading timestamp continue the record above; off")
       ->check(CLI::IsMember({"auto", "off"}));
   cmd->add_option("--events", args->events,
-                  "Where object-created events come from: watch (inotify on a file:// bucket; the "
-                  "default there), poll (list the store every --poll-interval; the default for s3://) or\n"
-                  "sqs://QUEUE_URL (S3 event notifications from SQS, e.g. sqs://http://127.0.0.1:PORT/ACCOUNT/QUEUE;\n"
-                  "a message is deleted once its objects are committed) or webhook (S3 event notification\n"
-                  "JSON POSTed to --listen; answered 200 once its objects are committed)")
+                  "Where object-created events come from:\n"
+                  "  watch: inotify on a file:// bucket (the default there)\n"
+                  "  poll: list the store every --poll-interval (the default for s3://)\n"
+                  "  webhook: S3 event notification JSON POSTed to --listen, answered 200 once\n"
+                  "    its objects are committed\n"
+                  "  sqs://QUEUE_URL: S3 event notifications from SQS, e.g.\n"
+                  "    sqs://http://127.0.0.1:PORT/ACCOUNT/QUEUE; a message is deleted once its\n"
+                  "    objects are committed")
       ->check([](const std::string& v) -> std::string {
         if (v == "watch" || v == "poll" || v == "webhook" || (v.starts_with("sqs://") && v.size() > 6)) return "";
         return "--events must be watch, poll, webhook or sqs://QUEUE_URL";
