@@ -86,7 +86,7 @@ def main():
     ns = f"sparkbench{os.getpid()}"
     config = os.path.join(d, "logstream.toml")
     with open(config, "w") as f:
-        f.write(sc.CONFIG + f'\n[kafka]\nnamespace = "{ns}"\n')
+        f.write(sc.CONFIG)
     bucket = os.path.join(d, "bucket")
     ls = os.path.abspath(args.logstream)
     per_host = args.records // args.hosts
@@ -94,7 +94,7 @@ def main():
                     str(per_host), "--start", "2026-11-24T00:00:00Z", "--seed", "441", "--burst",
                     "--disorder", "0.01", "--disorder-max", "1s", "--roll-lines", "500000"],
                    check=True, stdout=subprocess.DEVNULL)
-    kafka = ["--broker", broker, "--config", config]
+    kafka = ["--broker", broker, "--namespace", ns]
     t0 = time.monotonic()
     subprocess.run([ls, "ingest", "--store", bucket, *kafka, "--exit-when-done"], check=True,
                    stdout=subprocess.DEVNULL)
@@ -102,7 +102,7 @@ def main():
     records = per_host * args.hosts
     print(f"ingested {records} records into Kafka in {ingest_s:.1f} s", flush=True)
 
-    ours_s, ours_rss, _ = measure([ls, "process", *kafka, "--exit-when-done"],
+    ours_s, ours_rss, _ = measure([ls, "process", *kafka, "--config", config, "--exit-when-done"],
                                   os.path.join(d, "process.log"))
     print(f"logstream process: {records / ours_s:,.0f} records/s ({ours_s:.1f} s), "
           f"peak RSS {ours_rss / 2**20:.0f} MiB", flush=True)
