@@ -51,22 +51,41 @@ def tree_rss(root):
     return total
 
 
-def measure(cmd, log_path):
-    """Runs cmd; returns (seconds, peak tree RSS bytes, stdout)."""
+def cpu_ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def measure(cmd, log_path, until_idle=0):
+    """Runs cmd; returns (seconds, peak tree RSS bytes, stdout). With
+    until_idle > 0 the process is stopped (SIGTERM) once its CPU time has not
+    grown for that many seconds, and the time runs to its last busy moment."""
     with open(log_path, "w") as log:
         start = time.monotonic()
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
-        peak = [0]
+        peak, busy = [0], [start]
 
         def sample():
+            history = []  # (time, CPU ticks); busy: >= 10 % of a core over 0.5 s
             while p.poll() is None:
                 peak[0] = max(peak[0], tree_rss(p.pid))
+                now, ticks = time.monotonic(), cpu_ticks(p.pid) or 0
+                history = [h for h in history if now - h[0] <= 0.5] + [(now, ticks)]
+                if ticks - history[0][1] >= 0.05 * os.sysconf("SC_CLK_TCK"):
+                    busy[0] = now
+                elif until_idle and now - busy[0] > until_idle:
+                    p.terminate()
+                    return
                 time.sleep(0.1)
 
         t = threading.Thread(target=sample, daemon=True)
         t.start()
         out = p.communicate()[0]
-        seconds = time.monotonic() - start
+        seconds = (busy[0] if until_idle else time.monotonic()) - start
         t.join()
     if p.returncode != 0:
         raise SystemExit(f"{cmd[0]} exited {p.returncode}; see {log_path}")
@@ -79,6 +98,9 @@ def main():
     ap.add_argument("--records", type=int, default=10_000_000)
     ap.add_argument("--hosts", type=int, default=4)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--ours-until-idle", type=float, default=0, metavar="SECONDS",
+                    help="stop our processor once idle this long (for a build whose "
+                         "--exit-when-done does not end on Kafka); time to its last busy moment")
     args = ap.parse_args()
     sc.check_installed()
     broker = service_env("kafka")["KAFKA_URL"]
@@ -103,7 +125,7 @@ def main():
     print(f"ingested {records} records into Kafka in {ingest_s:.1f} s", flush=True)
 
     ours_s, ours_rss, _ = measure([ls, "process", *kafka, "--config", config, "--exit-when-done"],
-                                  os.path.join(d, "process.log"))
+                                  os.path.join(d, "process.log"), args.ours_until_idle)
     print(f"logstream process: {records / ours_s:,.0f} records/s ({ours_s:.1f} s), "
           f"peak RSS {ours_rss / 2**20:.0f} MiB", flush=True)
 
@@ -112,13 +134,16 @@ def main():
            "--checkpoint", os.path.join(d, "checkpoint"), "--available-now"]
     spark_s, spark_rss, out = measure(job, os.path.join(d, "spark.log"))
     summary = sc.job_summary(out)
+    batch_s = sum(b["ms"] for b in summary["batches"]) / 1000
     print(f"spark job (local[2]): {records / spark_s:,.0f} records/s ({spark_s:.1f} s with JVM "
-          f"start-up), peak RSS {spark_rss / 2**20:.0f} MiB", flush=True)
+          f"start-up; {records / batch_s:,.0f} records/s in its {batch_s:.1f} s of batches), "
+          f"peak RSS {spark_rss / 2**20:.0f} MiB", flush=True)
     result = {"records": records, "ingest_s": round(ingest_s, 1),
               "ours": {"seconds": round(ours_s, 2), "records_per_s": round(records / ours_s),
                        "peak_rss_mib": round(ours_rss / 2**20)},
               "spark": {"seconds": round(spark_s, 2), "records_per_s": round(records / spark_s),
-                        "peak_rss_mib": round(spark_rss / 2**20), "batches": summary["batches"]},
+                        "peak_rss_mib": round(spark_rss / 2**20), "batch_seconds": batch_s,
+                        "batches": summary["batches"]},
               "throughput_ratio": round(spark_s / ours_s, 1),
               "memory_ratio": round(spark_rss / max(ours_rss, 1), 1)}
     print(json.dumps(result))

@@ -314,7 +314,8 @@ def run_stream(args, config):
         # (A round that finds nothing to do reports one progress without
         # running a batch: no addBatch.)
         batches += [{"batch": p["batchId"], "records": p["numInputRows"],
-                     "watermark": p.get("eventTime", {}).get("watermark")}
+                     "watermark": p.get("eventTime", {}).get("watermark"),
+                     "ms": p["batchDuration"]}
                     for p in progress if "addBatch" in p.get("durationMs", {})]
         if not args.available_now:
             break
