@@ -132,6 +132,10 @@ Status Processor::Commit() {
   return Status::Ok();
 }
 
+// How long --exit-when-done waits for records below a partition's end offset
+// before taking the rest for transaction markers (Kafka).
+constexpr TimeMs kEndOfInputWaitMs = 2000;
+
 Status Processor::Run(const std::atomic<bool>* stop) {
   const int partitions = static_cast<int>(offsets_.size());
   TimeMs last_commit = options_.clock();
@@ -147,12 +151,20 @@ Status Processor::Run(const std::atomic<bool>* stop) {
     }
     const bool caught_up = got == 0;
     if (caught_up && options_.exit_when_done) {
+      // Done when every partition is read up to its end offset. On Kafka the
+      // end offset also counts transaction markers, which are never read: a
+      // partition short of its end that still yields nothing after a wait
+      // holds only markers there.
       ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(options_.input_topic));
       bool done = true;
-      for (int p = 0; p < partitions; ++p) {
-        if (p < static_cast<int>(info.end_offsets.size()) && offsets_[p] < info.end_offsets[p]) {
-          done = false;
+      for (int p = 0; p < partitions && done; ++p) {
+        if (p >= static_cast<int>(info.end_offsets.size()) || offsets_[p] >= info.end_offsets[p]) {
+          continue;
         }
+        RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, offsets_[p], options_.read_batch,
+                                       kEndOfInputWaitMs, &read_buffer_));
+        RETURN_IF_ERROR(Consume(p, read_buffer_));
+        done = read_buffer_.size() == 0;
       }
       if (done) {
         engine_->Finish();
