@@ -243,12 +243,16 @@ class IdempotentBatchWriter:
 # ------------------------------------------------------------------ main ----
 
 def spark_session(master, jars):
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
-    b = (SparkSession.builder.appName("logstream-spark")
-         .config("spark.sql.session.timeZone", "UTC")
-         .config("spark.sql.shuffle.partitions", "4")
-         .config("spark.ui.enabled", "false")
-         .config("spark.ui.showConsoleProgress", "false"))
+    b = SparkSession.builder.appName("logstream-spark").config("spark.sql.session.timeZone", "UTC")
+    SparkContext._ensure_initialized()  # the JVM, so SparkConf() sees spark-submit's --conf
+    given = SparkConf()  # what spark-submit --conf set; those win over these defaults
+    if not given.contains("spark.sql.shuffle.partitions"):
+        b = b.config("spark.sql.shuffle.partitions", "4")
+    if not given.contains("spark.ui.enabled"):
+        b = b.config("spark.ui.enabled", "false")
+    b = b.config("spark.ui.showConsoleProgress", "false")  # pyspark sets it true itself
     if master:
         b = b.master(master)
     if jars:
