@@ -29,6 +29,8 @@ namespace {
 struct RunArgs {
   GeneratorOptions gen;
   std::string data = "logstream-data";
+  std::string broker;       // default: the embedded log DATA/broker
+  LogOptions log_options;   // from the global --namespace and -X
   std::string config;
   bool exit_when_done = false;
 };
@@ -84,9 +86,10 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
 
   auto store = OpenStore("file://" + data + "/bucket");
   if (!store) return Fail(store.error().message());
-  LogOptions log_options;
+  LogOptions log_options = a.log_options;
   log_options.fsync_interval = 100;
-  auto log = OpenLog(data + "/broker", log_options);
+  const std::string broker = a.broker.empty() ? data + "/broker" : a.broker;
+  auto log = OpenLog(broker, log_options);
   if (!log) return Fail(log.error().message());
   Ingester ingester(**store, **log, ioptions);
   if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
@@ -274,6 +277,8 @@ void RegisterRun(CLI::App& app, Context& ctx) {
       "3 hosts in real time with an error burst every minute, window 10s, the error-burst\n"
       "rule (>= 20 ERROR lines per host in a window). Ctrl-C stops cleanly; a restart\n"
       "resumes without loss or duplicates.");
+  cmd->add_option("--broker", args->broker,
+                  "Broker (default: the embedded log DATA/broker); kafka://HOST:PORT[,HOST:PORT] for Kafka");
   cmd->add_option("--data", args->data, "Directory for bucket/, broker/ and the .jsonl sinks")
       ->capture_default_str();
   cmd->add_option("--config", args->config,
@@ -283,7 +288,10 @@ void RegisterRun(CLI::App& app, Context& ctx) {
                 "When the generator ends (--max-count or --duration-minutes), process everything, "
                 "write every final window and alert, exit 0");
   AddGeneratorFlags(cmd, &args->gen);
-  cmd->callback([cmd, args, &ctx] { ctx.exit_code = RunPipeline(*args, *cmd); });
+  cmd->callback([cmd, args, &ctx] {
+    args->log_options = ctx.log_options;
+    ctx.exit_code = RunPipeline(*args, *cmd);
+  });
 }
 
 }  // namespace logstream::cli
