@@ -98,6 +98,9 @@ def main():
     ap.add_argument("--records", type=int, default=10_000_000)
     ap.add_argument("--hosts", type=int, default=4)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--namespace", help="reuse the records a previous run ingested under this "
+                    "namespace (same --records and --hosts); only the Spark job runs, since "
+                    "our processor's group has consumed them already")
     ap.add_argument("--ours-until-idle", type=float, default=0, metavar="SECONDS",
                     help="stop our processor once idle this long (for a build whose "
                          "--exit-when-done does not end on Kafka); time to its last busy moment")
@@ -105,29 +108,47 @@ def main():
     sc.check_installed()
     broker = service_env("kafka")["KAFKA_URL"]
     d = tempfile.mkdtemp(prefix="logstream-spark-bench-")
-    ns = f"sparkbench{os.getpid()}"
+    ns = args.namespace or f"sparkbench{os.getpid()}"
     config = os.path.join(d, "logstream.toml")
     with open(config, "w") as f:
         f.write(sc.CONFIG)
     bucket = os.path.join(d, "bucket")
     ls = os.path.abspath(args.logstream)
     per_host = args.records // args.hosts
+    records = per_host * args.hosts
+    if args.namespace:
+        print(f"using the {records} records of namespace {ns}", flush=True)
+    else:
+        ingest_s = generate_and_ingest(ls, bucket, args, per_host, broker, ns)
+        print(f"ingested {records} records into Kafka in {ingest_s:.1f} s", flush=True)
+    kafka = ["--broker", broker, "--namespace", ns]
+    run_both(ls, d, args, records, broker, ns, config, kafka)
+    if args.keep:
+        print(f"kept {d}")
+    else:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def generate_and_ingest(ls, bucket, args, per_host, broker, ns):
     subprocess.run([ls, "generate", "--out", bucket, "--hosts", str(args.hosts), "--max-count",
                     str(per_host), "--start", "2026-11-24T00:00:00Z", "--seed", "441", "--burst",
                     "--disorder", "0.01", "--disorder-max", "1s", "--roll-lines", "500000"],
                    check=True, stdout=subprocess.DEVNULL)
-    kafka = ["--broker", broker, "--namespace", ns]
     t0 = time.monotonic()
-    subprocess.run([ls, "ingest", "--store", bucket, *kafka, "--exit-when-done"], check=True,
-                   stdout=subprocess.DEVNULL)
-    ingest_s = time.monotonic() - t0
-    records = per_host * args.hosts
-    print(f"ingested {records} records into Kafka in {ingest_s:.1f} s", flush=True)
+    subprocess.run([ls, "ingest", "--store", bucket, "--broker", broker, "--namespace", ns,
+                    "--exit-when-done"], check=True, stdout=subprocess.DEVNULL)
+    shutil.rmtree(bucket, ignore_errors=True)
+    return time.monotonic() - t0
 
-    ours_s, ours_rss, _ = measure([ls, "process", *kafka, "--config", config, "--exit-when-done"],
-                                  os.path.join(d, "process.log"), args.ours_until_idle)
-    print(f"logstream process: {records / ours_s:,.0f} records/s ({ours_s:.1f} s), "
-          f"peak RSS {ours_rss / 2**20:.0f} MiB", flush=True)
+
+def run_both(ls, d, args, records, broker, ns, config, kafka):
+    ours_s, ours_rss = float("nan"), 0
+    if not args.namespace:
+        ours_s, ours_rss, _ = measure([ls, "process", *kafka, "--config", config,
+                                       "--exit-when-done"],
+                                      os.path.join(d, "process.log"), args.ours_until_idle)
+        print(f"logstream process: {records / ours_s:,.0f} records/s ({ours_s:.1f} s), "
+              f"peak RSS {ours_rss / 2**20:.0f} MiB", flush=True)
 
     job = [os.path.join(sc.VENV, "bin", "python"), sc.JOB, "--master", "local[2]", "--jars",
            sc.jars(), "--broker", broker, "--namespace", ns, "--config", config,
@@ -138,7 +159,7 @@ def main():
     print(f"spark job (local[2]): {records / spark_s:,.0f} records/s ({spark_s:.1f} s with JVM "
           f"start-up; {records / batch_s:,.0f} records/s in its {batch_s:.1f} s of batches), "
           f"peak RSS {spark_rss / 2**20:.0f} MiB", flush=True)
-    result = {"records": records, "ingest_s": round(ingest_s, 1),
+    result = {"records": records,
               "ours": {"seconds": round(ours_s, 2), "records_per_s": round(records / ours_s),
                        "peak_rss_mib": round(ours_rss / 2**20)},
               "spark": {"seconds": round(spark_s, 2), "records_per_s": round(records / spark_s),
@@ -146,11 +167,7 @@ def main():
                         "batches": summary["batches"]},
               "throughput_ratio": round(spark_s / ours_s, 1),
               "memory_ratio": round(spark_rss / max(ours_rss, 1), 1)}
-    print(json.dumps(result))
-    if args.keep:
-        print(f"kept {d}")
-    else:
-        shutil.rmtree(d, ignore_errors=True)
+    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

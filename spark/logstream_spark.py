@@ -246,7 +246,10 @@ def spark_session(master, jars):
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
     b = SparkSession.builder.appName("logstream-spark").config("spark.sql.session.timeZone", "UTC")
-    SparkContext._ensure_initialized()  # the JVM, so SparkConf() sees spark-submit's --conf
+    if os.environ.get("PYSPARK_GATEWAY_PORT"):
+        # Under spark-submit the JVM runs already: connect, so that SparkConf()
+        # sees its --conf (launching it here would lose spark.jars set below).
+        SparkContext._ensure_initialized()
     given = SparkConf()  # what spark-submit --conf set; those win over these defaults
     if not given.contains("spark.sql.shuffle.partitions"):
         b = b.config("spark.sql.shuffle.partitions", "4")
