@@ -160,13 +160,14 @@ def run_both(ls, d, args, records, broker, ns, config, kafka):
           f"start-up; {records / batch_s:,.0f} records/s in its {batch_s:.1f} s of batches), "
           f"peak RSS {spark_rss / 2**20:.0f} MiB", flush=True)
     result = {"records": records,
-              "ours": {"seconds": round(ours_s, 2), "records_per_s": round(records / ours_s),
-                       "peak_rss_mib": round(ours_rss / 2**20)},
               "spark": {"seconds": round(spark_s, 2), "records_per_s": round(records / spark_s),
                         "peak_rss_mib": round(spark_rss / 2**20), "batch_seconds": batch_s,
-                        "batches": summary["batches"]},
-              "throughput_ratio": round(spark_s / ours_s, 1),
-              "memory_ratio": round(spark_rss / max(ours_rss, 1), 1)}
+                        "batches": summary["batches"]}}
+    if not args.namespace:
+        result["ours"] = {"seconds": round(ours_s, 2), "records_per_s": round(records / ours_s),
+                          "peak_rss_mib": round(ours_rss / 2**20)}
+        result["throughput_ratio"] = round(spark_s / ours_s, 1)
+        result["memory_ratio"] = round(spark_rss / max(ours_rss, 1), 1)
     print(json.dumps(result), flush=True)
 
 
