@@ -100,10 +100,11 @@ struct TxnProducer {
   bool broken = false;  // fatal error (fenced): never reused
 };
 
-// A read_committed consumer assigned to one partition.
+// A read_committed consumer assigned to one partition, used by one reader
+// at a time (in_use, guarded by KafkaLog::Impl::mu).
 struct Reader {
-  std::mutex mu;
   Handle rk;
+  bool in_use = false;
   bool assigned = false;
   int64_t next = -1;        // next offset expected from the consumer
   bool eof = false;         // the consumer reported the end at next
@@ -124,7 +125,15 @@ struct KafkaLog::Impl {
   std::mutex mu;
   std::map<std::string, TopicMeta, std::less<>> topics;  // by short name
   std::map<std::string, std::shared_ptr<TxnProducer>, std::less<>> producers;
-  std::map<std::pair<std::string, int>, std::shared_ptr<Reader>> readers;
+  // Consumers per (topic, partition): several threads read one partition at
+  // different offsets (in `run`, the alerts file sink and the notifier), so
+  // each takes an idle consumer already positioned at its offset if there is
+  // one, and otherwise repositions (re-assigns) an idle one or creates one.
+  std::map<std::pair<std::string, int>, std::vector<std::shared_ptr<Reader>>> readers;
+  // Offsets committed through this log's transactions, by (group, full
+  // topic, partition): CommittedOffset answers from here without a broker
+  // round trip once this process has committed the partition.
+  std::map<std::tuple<std::string, std::string, int>, int64_t> committed;
   std::map<std::string, std::shared_ptr<StateCache>, std::less<>> states;
 
   std::string Full(std::string_view name) const { return prefix + std::string(name); }
@@ -260,10 +269,21 @@ struct KafkaLog::Impl {
     return info;
   }
 
-  Result<std::shared_ptr<Reader>> GetReader(std::string_view topic, int partition) {
+  // Takes a consumer of topic/partition for one read (give it back with
+  // ReleaseReader).
+  Result<std::shared_ptr<Reader>> GetReader(std::string_view topic, int partition, int64_t offset) {
     std::lock_guard lock(mu);
-    auto& slot = readers[{std::string(topic), partition}];
-    if (!slot) {
+    auto& pool = readers[{std::string(topic), partition}];
+    std::shared_ptr<Reader> idle;
+    for (const auto& r : pool) {
+      if (r->in_use) continue;
+      if (r->assigned && r->next == offset) {
+        idle = r;
+        break;
+      }
+      if (!idle) idle = r;
+    }
+    if (!idle) {
       ASSIGN_OR_RETURN(Handle rk, NewClient(RD_KAFKA_CONSUMER,
                                             {{"group.id", prefix + "logstream-reader"},
                                              {"enable.auto.commit", "false"},
@@ -272,10 +292,17 @@ struct KafkaLog::Impl {
                                              {"enable.partition.eof", "true"},
                                              {"auto.offset.reset", "earliest"},
                                              {"fetch.wait.max.ms", "100"}}));
-      slot = std::make_shared<Reader>();
-      slot->rk = std::move(rk);
+      idle = std::make_shared<Reader>();
+      idle->rk = std::move(rk);
+      pool.push_back(idle);
     }
-    return slot;
+    idle->in_use = true;
+    return idle;
+  }
+
+  void ReleaseReader(Reader* reader) {
+    std::lock_guard lock(mu);
+    reader->in_use = false;
   }
 
   // Reads committed records of topic/partition from offset into add(msg).
@@ -286,20 +313,27 @@ struct KafkaLog::Impl {
       return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
     }
     if (max_records == 0) return Status();
-    ASSIGN_OR_RETURN(std::shared_ptr<Reader> reader, GetReader(topic, partition));
-    std::lock_guard lock(reader->mu);
+    offset = std::max<int64_t>(offset, 0);
+    ASSIGN_OR_RETURN(std::shared_ptr<Reader> reader, GetReader(topic, partition, offset));
+    Status status = ReadWith(reader.get(), topic, partition, offset, max_records, max_wait, add);
+    ReleaseReader(reader.get());
+    return status;
+  }
+
+  Status ReadWith(Reader* reader, std::string_view topic, int partition, int64_t offset, size_t max_records,
+                  TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add) {
     const std::string full = Full(topic);
     rd_kafka_t* rk = reader->rk.get();
-    offset = std::max<int64_t>(offset, 0);
-    if (!reader->assigned || offset != reader->next || reader->eof) {
+    if (!reader->assigned || offset != reader->next) {
+      // Reposition by (re-)assigning at the offset: unlike seek, assign does
+      // not wait for the fetcher (librdkafka 2.0.2's seek_partitions times
+      // out on a partition that is waiting at its end), and messages fetched
+      // for the old position are dropped by the new assignment's version.
       Partitions list(rd_kafka_topic_partition_list_new(1));
       rd_kafka_topic_partition_list_add(list.get(), full.c_str(), partition)->offset = offset;
-      if (!reader->assigned) {
-        if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, list.get())) return KafkaError(e, "assigning " + full);
-        reader->assigned = true;
-      } else if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk, list.get(), TimeoutMs())) {
-        return TxnError(e, "seeking in " + full);
-      }
+      reader->assigned = false;
+      if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, list.get())) return KafkaError(e, "assigning " + full);
+      reader->assigned = true;
       reader->next = offset;
       reader->eof = false;
     }
@@ -313,7 +347,10 @@ struct KafkaLog::Impl {
     std::optional<Clock::time_point> settle_until;
     size_t count = 0;
     while (count < max_records) {
-      rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, count > 0 ? 0 : 20);
+      // Don't block once records were read, or when the end is known and the
+      // wait is over (then only the high watermark check below remains).
+      const bool no_block = count > 0 || (reader->eof && Clock::now() >= deadline);
+      rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, no_block ? 0 : 20);
       const auto now = Clock::now();
       if (msg == nullptr) {
         if (count > 0) break;
@@ -370,6 +407,8 @@ struct KafkaLog::Impl {
     }
     std::lock_guard lock(cache->mu);
     for (int p = 0; p < meta.partitions; ++p) {
+      ASSIGN_OR_RETURN(auto marks, Watermarks(Full(topic), p));
+      if (cache->next[p] >= marks.second) continue;  // nothing new (one ListOffsets round trip)
       while (true) {
         size_t got = 0;
         RETURN_IF_ERROR(ReadRecords(topic, p, cache->next[p], 10000, 0, [&](const rd_kafka_message_t* m) {
@@ -455,6 +494,12 @@ class KafkaTransaction : public Transaction {
                              " are not visible yet");
         }
         std::this_thread::sleep_for(Ms(2));
+      }
+    }
+    {
+      std::lock_guard lock(log_->mu);
+      for (const auto& [group, offsets] : offsets_) {
+        for (const auto& [tp, offset] : offsets) log_->committed[{group, tp.first, tp.second}] = offset;
       }
     }
     Finish();
@@ -729,6 +774,12 @@ Result<int64_t> KafkaLog::CommittedOffset(std::string_view group, std::string_vi
     return Err(InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition)));
   }
   const std::string full_group = impl_->Full(group), full_topic = impl_->Full(topic);
+  {
+    // Committed by this process: no round trip (hot in `run`'s progress line).
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->committed.find({std::string(group), full_topic, partition});
+    if (it != impl_->committed.end()) return it->second;
+  }
   const auto give_up = Clock::now() + Ms(impl_->options.timeout);
   while (true) {
     Partitions list(rd_kafka_topic_partition_list_new(1));

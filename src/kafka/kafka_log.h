@@ -12,12 +12,15 @@
 //   fails). Append/Put produce (key = partitioning key, Put with an empty value
 //   produces a tombstone); CommitOffset goes through send_offsets_to_transaction
 //   with the group NAMESPACE.group at Commit; Commit = commit_transaction.
-// - Read: a read_committed consumer per (topic, partition), assigned (no
-//   group membership), kept and re-positioned by seek.
+// - Read: read_committed consumers per (topic, partition), assigned (no
+//   group membership) and kept; a read takes an idle one already at its
+//   offset (readers at different offsets get their own consumers) or
+//   re-assigns one at the new offset.
 // - State topics are compacted topics (cleanup.policy=compact); ReadState and
 //   GetState read them to their end, incrementally from a per-log cache.
 // - CommittedOffset / ListGroupOffsets: the Admin API (ListConsumerGroups,
-//   ListConsumerGroupOffsets with require_stable).
+//   ListConsumerGroupOffsets with require_stable); CommittedOffset answers
+//   from memory for partitions this KafkaLog has committed itself.
 // - Offsets are Kafka's: they increase but are not dense, because every
 //   transaction commit or abort leaves a control record that takes an offset
 //   (and aborted records keep theirs). end_offsets are high watermarks.
