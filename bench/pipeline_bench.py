@@ -68,7 +68,7 @@ print(f"ingest (bucket -> embedded log): {n / t_ing / 1e6:.2f} M lines/s ({t_ing
       f"peak RSS {peak_rss_mb['ingest']:.0f} MB")
 print(f"process (embedded log -> aggregates, alerts): {n / t_proc / 1e6:.2f} M records/s "
       f"({t_proc:.1f} s), peak RSS {peak_rss_mb['process']:.0f} MB "
-      f"(RocksDB budget: 2 x 64 MB write buffers + 8 MB block cache)")
+      f"(RocksDB budget: 2 x 64 MB write buffers + 16 MB block cache)")
 shutil.rmtree(f"{d}/bucket")
 shutil.rmtree(f"{d}/broker")
 
