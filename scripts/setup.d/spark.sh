@@ -14,23 +14,12 @@ SPARK_VENV="${SPARK_VENV:-/opt/logstream/venv-spark}"
 SPARK_JARS="${SPARK_JARS:-/opt/logstream/spark-jars}"
 
 spark_setup() {
-  local sudo=""
-  [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  local need=()
-  command -v java >/dev/null || need+=(openjdk-17-jre-headless)
-  command -v mvn >/dev/null || need+=(maven)
-  # Debian's python3 needs python3-venv (ensurepip) for `python3 -m venv`.
-  python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
-  if ((${#need[@]})); then
-    echo "setup: installing ${need[*]} for Spark"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
-  fi
+  local sudo="$SUDO"
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v mvn >/dev/null || apt_install maven
 
   if [[ "$(cat "$SPARK_VENV/pyspark-version" 2>/dev/null)" != "$SPARK_VERSION" ]]; then
-    echo "setup: installing pyspark $SPARK_VERSION into $SPARK_VENV"
-    [[ -x "$SPARK_VENV/bin/pip" ]] || $sudo python3 -m venv "$SPARK_VENV"
-    $sudo "$SPARK_VENV/bin/pip" install -q --disable-pip-version-check "pyspark==$SPARK_VERSION"
+    venv_pip_install "$SPARK_VENV" "pyspark==$SPARK_VERSION"
     echo "$SPARK_VERSION" | $sudo tee "$SPARK_VENV/pyspark-version" >/dev/null
   fi
 

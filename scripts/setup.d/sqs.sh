@@ -6,18 +6,6 @@ sqs_setup() {
   if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import moto.server, flask' 2>/dev/null; then
     return 0
   fi
-  local SUDO=""
-  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-    echo "setup: installing python3-venv"
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends python3-venv
-  fi
-  if [[ ! -x "$venv/bin/pip" ]]; then
-    $SUDO mkdir -p "$(dirname "$venv")"
-    $SUDO python3 -m venv "$venv"
-  fi
-  echo "setup: installing moto[server] $version into $venv"
-  $SUDO "$venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$version"
+  venv_pip_install "$venv" "moto[server]==$version"
 }
 sqs_setup

@@ -5,20 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "src/base/toml_errors.h"
+
 namespace logstream {
 namespace {
-
-std::string Where(std::string_view file, const toml::source_region& src) {
-  std::string s(file);
-  if (src.begin.line > 0) {
-    s += ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
-  }
-  return s;
-}
-
-Status Bad(std::string_view file, const toml::node& node, std::string_view msg) {
-  return InvalidArgument(Where(file, node.source()) + ": " + std::string(msg));
-}
 
 // Reads one [[sinks]] table; `c.name` names it in errors once known.
 class SinkReader {
@@ -33,7 +23,7 @@ class SinkReader {
       if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
       std::string list;
       for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return InvalidArgument(Where(file_, key.source()) + ": unknown key '" +
+      return InvalidArgument(TomlWhere(file_, key.source()) + ": unknown key '" +
                              std::string(key.str()) + "' in [[sinks]] of type " + type_ +
                              " (allowed: " + list + ")");
     }
@@ -43,18 +33,18 @@ class SinkReader {
   Status String(std::string_view key, std::string* out) {
     const toml::node* n = t_.get(key);
     if (n == nullptr) return Status::Ok();
-    if (!n->is_string()) return Bad(file_, *n, "'" + std::string(key) + "' must be a string");
+    if (!n->is_string()) return TomlError(file_, *n, "'" + std::string(key) + "' must be a string");
     *out = n->as_string()->get();
     return Status::Ok();
   }
 
   Status Required(std::string_view key, std::string* out) {
     if (!t_.contains(key)) {
-      return InvalidArgument(Where(file_, t_.source()) + ": sink '" + name_ + "' (" + type_ +
+      return InvalidArgument(TomlWhere(file_, t_.source()) + ": sink '" + name_ + "' (" + type_ +
                              ") needs '" + std::string(key) + "'");
     }
     RETURN_IF_ERROR(String(key, out));
-    if (out->empty()) return Bad(file_, *t_.get(key), "'" + std::string(key) + "' must not be empty");
+    if (out->empty()) return TomlError(file_, *t_.get(key), "'" + std::string(key) + "' must not be empty");
     return Status::Ok();
   }
 
@@ -63,8 +53,8 @@ class SinkReader {
     RETURN_IF_ERROR(String(key, &s));
     if (s.empty()) return Status::Ok();
     auto d = ParseDuration(s);
-    if (!d) return Bad(file_, *t_.get(key), "'" + std::string(key) + "': " + d.error().message());
-    if (*d <= 0) return Bad(file_, *t_.get(key), "'" + std::string(key) + "' must be positive");
+    if (!d) return TomlError(file_, *t_.get(key), "'" + std::string(key) + "': " + d.error().message());
+    if (*d <= 0) return TomlError(file_, *t_.get(key), "'" + std::string(key) + "' must be positive");
     *out = *d;
     return Status::Ok();
   }
@@ -73,7 +63,7 @@ class SinkReader {
     RETURN_IF_ERROR(String(env_key, &out->env));
     RETURN_IF_ERROR(String(file_key, &out->file));
     if (!out->env.empty() && !out->file.empty()) {
-      return Bad(file_, *t_.get(file_key), "give either '" + std::string(env_key) + "' or '" +
+      return TomlError(file_, *t_.get(file_key), "give either '" + std::string(env_key) + "' or '" +
                                                std::string(file_key) + "', not both");
     }
     return Status::Ok();
@@ -91,7 +81,7 @@ class SinkReader {
     }
     std::string list;
     for (auto s : schemes) list += (list.empty() ? "" : " or ") + std::string(s) + "://";
-    return Bad(file_, *t_.get("url"), "sink '" + name_ + "': url must start with " + list);
+    return TomlError(file_, *t_.get("url"), "sink '" + name_ + "': url must start with " + list);
   }
 
   const toml::table& t_;
@@ -106,7 +96,7 @@ Result<SinkConfig> LoadSink(const toml::table& t, std::string_view file) {
   RETURN_IF_ERROR(r.Required("name", &c.name));
   r.name_ = c.name;
   if (c.name.find('/') != std::string::npos) {
-    return Err(Bad(file, *t.get("name"), "sink name '" + c.name + "' must not contain '/'"));
+    return Err(TomlError(file, *t.get("name"), "sink name '" + c.name + "' must not contain '/'"));
   }
   RETURN_IF_ERROR(r.Required("type", &r.type_));
   const std::string& type = r.type_;
@@ -134,11 +124,11 @@ Result<SinkConfig> LoadSink(const toml::table& t, std::string_view file) {
     } else if (tls == "none") {
       c.tls = SmtpTls::kNone;
     } else if (!tls.empty()) {
-      return Err(Bad(file, *t.get("tls"),
+      return Err(TomlError(file, *t.get("tls"),
                      "'tls' must be \"starttls\", \"implicit\" or \"none\", not '" + tls + "'"));
     }
     if ((c.tls == SmtpTls::kImplicit) != smtps) {
-      return Err(Bad(file, *t.get("url"), "sink '" + c.name +
+      return Err(TomlError(file, *t.get("url"), "sink '" + c.name +
                                               "': implicit TLS goes with an smtps:// url, "
                                               "starttls and none with smtp://"));
     }
@@ -146,23 +136,23 @@ Result<SinkConfig> LoadSink(const toml::table& t, std::string_view file) {
     RETURN_IF_ERROR(r.Secret("password_env", "password_file", &c.password));
     RETURN_IF_ERROR(r.Required("from", &c.from));
     const toml::node* to = t.get("to");
-    if (to == nullptr) return Err(InvalidArgument(Where(file, t.source()) + ": sink '" + c.name + "' (email) needs 'to'"));
+    if (to == nullptr) return Err(InvalidArgument(TomlWhere(file, t.source()) + ": sink '" + c.name + "' (email) needs 'to'"));
     if (to->is_string()) {
       c.to.push_back(to->as_string()->get());
     } else if (to->is_array()) {
       for (const toml::node& e : *to->as_array()) {
-        if (!e.is_string()) return Err(Bad(file, e, "'to' must be a list of addresses"));
+        if (!e.is_string()) return Err(TomlError(file, e, "'to' must be a list of addresses"));
         c.to.push_back(e.as_string()->get());
       }
     }
-    if (c.to.empty()) return Err(Bad(file, *to, "'to' must be a non-empty list of addresses"));
+    if (c.to.empty()) return Err(TomlError(file, *to, "'to' must be a non-empty list of addresses"));
     for (const std::string& addr : c.to) {
       if (addr.find_first_of("\r\n<>") != std::string::npos || addr.find('@') == std::string::npos) {
-        return Err(Bad(file, *to, "'to': not a plain address: '" + addr + "'"));
+        return Err(TomlError(file, *to, "'to': not a plain address: '" + addr + "'"));
       }
     }
     if (c.from.find_first_of("\r\n<>") != std::string::npos || c.from.find('@') == std::string::npos) {
-      return Err(Bad(file, *t.get("from"), "'from': not a plain address: '" + c.from + "'"));
+      return Err(TomlError(file, *t.get("from"), "'from': not a plain address: '" + c.from + "'"));
     }
     RETURN_IF_ERROR(r.Duration("timeout", &c.timeout));
   } else if (type == "webhook") {
@@ -178,12 +168,12 @@ Result<SinkConfig> LoadSink(const toml::table& t, std::string_view file) {
     RETURN_IF_ERROR(r.Required("topic", &c.topic));
     RETURN_IF_ERROR(r.String("url", &c.url));
   } else {
-    return Err(Bad(file, *t.get("type"), "sink '" + c.name + "': unknown type '" + type +
+    return Err(TomlError(file, *t.get("type"), "sink '" + c.name + "': unknown type '" + type +
                                              "' (want stdout, file, email, webhook or kafka)"));
   }
   if (const toml::node* n = t.get("max_attempts")) {
     if (!n->is_integer() || n->as_integer()->get() < 1) {
-      return Err(Bad(file, *n, "'max_attempts' must be an integer of at least 1"));
+      return Err(TomlError(file, *n, "'max_attempts' must be an integer of at least 1"));
     }
     c.retry.max_attempts = static_cast<int>(n->as_integer()->get());
   }
@@ -211,12 +201,12 @@ Result<std::vector<SinkConfig>> LoadSinkConfigs(const toml::table& doc, std::str
   std::vector<SinkConfig> sinks;
   const toml::node* n = doc.get("sinks");
   if (n == nullptr) return sinks;
-  if (!n->is_array_of_tables()) return Err(Bad(file, *n, "'sinks' must be an array of tables ([[sinks]])"));
+  if (!n->is_array_of_tables()) return Err(TomlError(file, *n, "'sinks' must be an array of tables ([[sinks]])"));
   for (const toml::node& e : *n->as_array()) {
     ASSIGN_OR_RETURN(SinkConfig c, LoadSink(*e.as_table(), file));
     for (const SinkConfig& other : sinks) {
       if (other.name == c.name) {
-        return Err(Bad(file, *e.as_table()->get("name"),
+        return Err(TomlError(file, *e.as_table()->get("name"),
                        "duplicate sink name '" + c.name + "': sink names must be unique"));
       }
     }
@@ -236,7 +226,7 @@ Result<std::vector<SinkConfig>> LoadSinkConfigs(const toml::table& doc, std::str
         if (!found) {
           std::string list;
           for (const SinkConfig& c : sinks) list += (list.empty() ? "" : ", ") + c.name;
-          return Err(Bad(file, e, "rule sink '" + *name + "' is not a [[sinks]] name (have: " +
+          return Err(TomlError(file, e, "rule sink '" + *name + "' is not a [[sinks]] name (have: " +
                                       (list.empty() ? "none" : list) + ")"));
         }
       }
@@ -250,7 +240,7 @@ Result<std::vector<SinkConfig>> LoadSinkConfigFile(const std::string& path) {
   try {
     doc = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    return Err(InvalidArgument(Where(path, e.source()) + ": " + std::string(e.description())));
+    return Err(InvalidArgument(TomlWhere(path, e.source()) + ": " + std::string(e.description())));
   }
   return LoadSinkConfigs(doc, path);
 }

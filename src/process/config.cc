@@ -7,20 +7,10 @@
 
 #include <re2/re2.h>
 
+#include "src/base/toml_errors.h"
+
 namespace logstream {
 namespace {
-
-std::string Where(std::string_view file, const toml::source_region& src) {
-  std::string s(file);
-  if (src.begin.line > 0) {
-    s += ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
-  }
-  return s;
-}
-
-Status BadKey(std::string_view file, const toml::node& node, std::string_view msg) {
-  return InvalidArgument(Where(file, node.source()) + ": " + std::string(msg));
-}
 
 // Rejects keys of `table` not in `allowed`.
 Status CheckKeys(const toml::table& table, std::string_view table_name, std::string_view file,
@@ -29,7 +19,7 @@ Status CheckKeys(const toml::table& table, std::string_view table_name, std::str
     if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
     std::string list;
     for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    return InvalidArgument(Where(file, key.source()) + ": unknown key '" + std::string(key.str()) +
+    return InvalidArgument(TomlWhere(file, key.source()) + ": unknown key '" + std::string(key.str()) +
                            "' in " + std::string(table_name) + " (allowed: " + list + ")");
   }
   return Status::Ok();
@@ -38,7 +28,7 @@ Status CheckKeys(const toml::table& table, std::string_view table_name, std::str
 Result<std::string> GetString(const toml::table& t, std::string_view key, std::string_view file) {
   const toml::node* n = t.get(key);
   if (!n->is_string()) {
-    return Err(BadKey(file, *n, "'" + std::string(key) + "' must be a string"));
+    return Err(TomlError(file, *n, "'" + std::string(key) + "' must be a string"));
   }
   return std::string(n->as_string()->get());
 }
@@ -46,16 +36,16 @@ Result<std::string> GetString(const toml::table& t, std::string_view key, std::s
 Result<TimeMs> GetDuration(const toml::table& t, std::string_view key, std::string_view file) {
   ASSIGN_OR_RETURN(std::string s, GetString(t, key, file));
   auto d = ParseDuration(s);
-  if (!d) return Err(BadKey(file, *t.get(key), "'" + std::string(key) + "': " + d.error().message()));
+  if (!d) return Err(TomlError(file, *t.get(key), "'" + std::string(key) + "': " + d.error().message()));
   return *d;
 }
 
 Result<Level> GetLevel(const toml::node& n, std::string_view key, std::string_view file) {
-  if (!n.is_string()) return Err(BadKey(file, n, "'" + std::string(key) + "' must be a string"));
+  if (!n.is_string()) return Err(TomlError(file, n, "'" + std::string(key) + "' must be a string"));
   const std::string& s = n.as_string()->get();
   auto level = ParseLevel(s);
   if (!level) {
-    return Err(BadKey(file, n, "'" + std::string(key) + "': unknown level '" + s +
+    return Err(TomlError(file, n, "'" + std::string(key) + "': unknown level '" + s +
                                    "' (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)"));
   }
   return *level;
@@ -68,15 +58,15 @@ Result<RuleConfig> LoadRule(const toml::table& t, size_t index, std::string_view
   RuleConfig rule;
   rule.levels.clear();
   if (!t.contains("name")) {
-    return Err(InvalidArgument(Where(file, t.source()) + ": rule #" + std::to_string(index + 1) +
+    return Err(InvalidArgument(TomlWhere(file, t.source()) + ": rule #" + std::to_string(index + 1) +
                                " has no 'name'"));
   }
   ASSIGN_OR_RETURN(rule.name, GetString(t, "name", file));
   if (rule.name.empty() || rule.name.find('/') != std::string::npos) {
-    return Err(BadKey(file, *t.get("name"), "rule name must be non-empty and contain no '/'"));
+    return Err(TomlError(file, *t.get("name"), "rule name must be non-empty and contain no '/'"));
   }
   if (t.contains("level") && t.contains("levels")) {
-    return Err(BadKey(file, *t.get("levels"), "rule '" + rule.name +
+    return Err(TomlError(file, *t.get("levels"), "rule '" + rule.name +
                                                   "': give either 'level' or 'levels', not both"));
   }
   if (const toml::node* n = t.get("level")) {
@@ -84,7 +74,7 @@ Result<RuleConfig> LoadRule(const toml::table& t, size_t index, std::string_view
     rule.levels.push_back(l);
   }
   if (const toml::node* n = t.get("levels")) {
-    if (!n->is_array()) return Err(BadKey(file, *n, "'levels' must be an array of level names"));
+    if (!n->is_array()) return Err(TomlError(file, *n, "'levels' must be an array of level names"));
     for (const toml::node& e : *n->as_array()) {
       ASSIGN_OR_RETURN(Level l, GetLevel(e, "levels", file));
       if (std::find(rule.levels.begin(), rule.levels.end(), l) == rule.levels.end()) {
@@ -97,15 +87,15 @@ Result<RuleConfig> LoadRule(const toml::table& t, size_t index, std::string_view
     ASSIGN_OR_RETURN(rule.pattern, GetString(t, "pattern", file));
     RE2 re(rule.pattern, RE2::Quiet);
     if (!re.ok()) {
-      return Err(BadKey(file, *t.get("pattern"), "rule '" + rule.name + "': bad regex '" +
+      return Err(TomlError(file, *t.get("pattern"), "rule '" + rule.name + "': bad regex '" +
                                                      rule.pattern + "': " + re.error()));
     }
   }
   if (const toml::node* n = t.get("min_count")) {
-    if (!n->is_integer()) return Err(BadKey(file, *n, "'min_count' must be an integer"));
+    if (!n->is_integer()) return Err(TomlError(file, *n, "'min_count' must be an integer"));
     rule.min_count = n->as_integer()->get();
     if (rule.min_count < 1) {
-      return Err(BadKey(file, *n, "rule '" + rule.name + "': min_count must be at least 1"));
+      return Err(TomlError(file, *n, "rule '" + rule.name + "': min_count must be at least 1"));
     }
   }
   if (t.contains("per")) {
@@ -115,16 +105,16 @@ Result<RuleConfig> LoadRule(const toml::table& t, size_t index, std::string_view
     } else if (per == "all") {
       rule.per = RulePer::kAll;
     } else {
-      return Err(BadKey(file, *t.get("per"), "'per' must be \"source\" or \"all\", not '" + per + "'"));
+      return Err(TomlError(file, *t.get("per"), "'per' must be \"source\" or \"all\", not '" + per + "'"));
     }
   }
   if (t.contains("cooldown")) {
     ASSIGN_OR_RETURN(rule.cooldown, GetDuration(t, "cooldown", file));
   }
   if (const toml::node* n = t.get("sinks")) {
-    if (!n->is_array()) return Err(BadKey(file, *n, "'sinks' must be an array of sink names"));
+    if (!n->is_array()) return Err(TomlError(file, *n, "'sinks' must be an array of sink names"));
     for (const toml::node& e : *n->as_array()) {
-      if (!e.is_string()) return Err(BadKey(file, e, "'sinks' must be an array of sink names"));
+      if (!e.is_string()) return Err(TomlError(file, e, "'sinks' must be an array of sink names"));
       rule.sinks.push_back(e.as_string()->get());
     }
   }
@@ -172,7 +162,7 @@ Status ValidateProcessorConfig(const ProcessorConfig& c) {
 Result<ProcessorConfig> LoadProcessorConfig(const toml::table& doc, std::string_view file) {
   ProcessorConfig c;
   if (const toml::node* n = doc.get("processor")) {
-    if (!n->is_table()) return Err(BadKey(file, *n, "'processor' must be a table ([processor])"));
+    if (!n->is_table()) return Err(TomlError(file, *n, "'processor' must be a table ([processor])"));
     const toml::table& p = *n->as_table();
     RETURN_IF_ERROR(CheckKeys(p, "[processor]", file, {"window", "slide", "lateness", "idle_timeout"}));
     if (p.contains("window")) {
@@ -187,12 +177,12 @@ Result<ProcessorConfig> LoadProcessorConfig(const toml::table& doc, std::string_
     if (p.contains("idle_timeout")) {
       ASSIGN_OR_RETURN(c.idle_timeout, GetDuration(p, "idle_timeout", file));
     }
-    if (c.window <= 0) return Err(BadKey(file, *p.get("window"), "window must be positive"));
+    if (c.window <= 0) return Err(TomlError(file, *p.get("window"), "window must be positive"));
     if (c.slide == c.window) c.slide = 0;  // a slide equal to the window is tumbling
   }
   if (const toml::node* n = doc.get("rules")) {
     if (!n->is_array_of_tables()) {
-      return Err(BadKey(file, *n, "'rules' must be an array of tables ([[rules]])"));
+      return Err(TomlError(file, *n, "'rules' must be an array of tables ([[rules]])"));
     }
     c.rules.clear();
     const toml::array& rules = *n->as_array();
@@ -200,7 +190,7 @@ Result<ProcessorConfig> LoadProcessorConfig(const toml::table& doc, std::string_
       ASSIGN_OR_RETURN(RuleConfig rule, LoadRule(*rules[i].as_table(), i, file));
       for (const RuleConfig& other : c.rules) {
         if (other.name == rule.name) {
-          return Err(BadKey(file, *rules[i].as_table()->get("name"),
+          return Err(TomlError(file, *rules[i].as_table()->get("name"),
                             "duplicate rule name '" + rule.name + "': rule names must be unique"));
         }
       }
@@ -217,7 +207,7 @@ Result<ProcessorConfig> ParseProcessorConfig(std::string_view text, std::string_
   try {
     doc = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    return Err(InvalidArgument(Where(file, e.source()) + ": " + std::string(e.description())));
+    return Err(InvalidArgument(TomlWhere(file, e.source()) + ": " + std::string(e.description())));
   }
   return LoadProcessorConfig(doc, file);
 }

@@ -1,0 +1,28 @@
+// Error messages that point into a TOML file: "FILE:LINE:COLUMN: message".
+// Header-only; for modules that already use toml++.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <toml++/toml.h>
+
+#include "src/base/status.h"
+
+namespace logstream {
+
+// "FILE:LINE:COLUMN" of a source region (just FILE when it has no position).
+inline std::string TomlWhere(std::string_view file, const toml::source_region& src) {
+  std::string s(file);
+  if (src.begin.line > 0) {
+    s += ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+  }
+  return s;
+}
+
+// InvalidArgument "FILE:LINE:COLUMN: msg" for a node of the file.
+inline Status TomlError(std::string_view file, const toml::node& node, std::string_view msg) {
+  return InvalidArgument(TomlWhere(file, node.source()) + ": " + std::string(msg));
+}
+
+}  // namespace logstream
