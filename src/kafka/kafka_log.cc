@@ -291,7 +291,11 @@ struct KafkaLog::Impl {
                                              {"isolation.level", "read_committed"},
                                              {"enable.partition.eof", "true"},
                                              {"auto.offset.reset", "earliest"},
-                                             {"fetch.wait.max.ms", "100"}}));
+                                             // The broker holds a fetch at the end for up to
+                                             // this long and does not answer it early when a
+                                             // transaction commits (the stable offset moves):
+                                             // it bounds how soon a commit is readable.
+                                             {"fetch.wait.max.ms", "10"}}));
       idle = std::make_shared<Reader>();
       idle->rk = std::move(rk);
       pool.push_back(idle);
