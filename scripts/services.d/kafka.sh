@@ -6,6 +6,12 @@
 # Prints KAFKA_URL=kafka://127.0.0.1:PORT.
 KAFKA_HOME="${KAFKA_HOME:-/opt/logstream/kafka}"
 
+# Sets the array `java` to the JVM command line of a broker in DIR $1.
+kafka_java() {
+  java=(java -Xms128m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
+        "-Dlog4j2.configurationFile=$1/log4j2.properties" -cp "$KAFKA_HOME/libs/*")
+}
+
 svc_start() {
   local dir="$1" port cport
   [[ -d "$KAFKA_HOME/libs" ]] || {
@@ -49,8 +55,8 @@ rootLogger.appenderRef.out.ref = out
 logger.kafka.name = kafka.server.KafkaRaftServer
 logger.kafka.level = info
 LOG
-  local java=(java -Xms128m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
-              "-Dlog4j2.configurationFile=$dir/log4j2.properties" -cp "$KAFKA_HOME/libs/*")
+  local java
+  kafka_java "$dir"
   local cluster_id
   cluster_id="$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')"
   "${java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
@@ -58,6 +64,14 @@ LOG
   spawn "${java[@]}" kafka.Kafka "$dir/server.properties"
   echo "KAFKA_URL=kafka://127.0.0.1:$port" > "$dir/env"
   echo "$port" > "$dir/port"
+}
+
+# `scripts/services restart kafka`: the broker again on the same ports and
+# data after it died (e.g. killed with SIGKILL in a fault test).
+svc_restart() {
+  local dir="$1" java
+  kafka_java "$dir"
+  spawn "${java[@]}" kafka.Kafka "$dir/server.properties"
 }
 
 # Ready when the broker answers a Metadata request listing itself (the
