@@ -11,6 +11,16 @@
 KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
 KAFKA_HOME="${KAFKA_HOME:-/opt/logstream/kafka}"
 
+# kcat (Debian package) for bench/kafka_bench.py's baseline producer.
+kafka_kcat_setup() {
+  command -v kcat >/dev/null && return 0
+  echo "setup: installing kcat"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends kcat
+}
+
 kafka_setup() {
   if [[ -f "$KAFKA_HOME/libs/kafka_2.13-$KAFKA_VERSION.jar" && -f "$KAFKA_HOME/version" ]] &&
      [[ "$(cat "$KAFKA_HOME/version")" == "$KAFKA_VERSION" ]]; then
@@ -57,4 +67,5 @@ POM
   echo "$KAFKA_VERSION" | $sudo tee "$KAFKA_HOME/version" >/dev/null
   rm -rf "$work"
 }
+kafka_kcat_setup
 kafka_setup

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Kafka benchmarks side by side on one broker (not a test: it reports figures).
+
+  bench/kafka_bench.py [build/logstream] [--lines N]
+
+Needs a running broker (`scripts/services start kafka`) and kcat (Debian
+package, installed by scripts/setup). One generated bucket, then:
+1. `logstream ingest` into Kafka (parse, key by host, one transaction per
+   object with its manifest entry) vs `kcat -P -l` producing the same lines
+   (idempotent, acks=all, lz4, no parsing, no transactions) to a topic with the
+   same partition count: input MB/s and lines/s.
+2. The same producer figures next to Kafka's own ProducerPerformance (Java
+   client, same acks/compression/linger, records of the average JSON record
+   size) in records/s and MB/s of record values.
+3. `logstream process --exit-when-done` reading the ingested topic: records/s
+   over its wall time (start-up and the end-of-input check included).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+p = argparse.ArgumentParser()
+p.add_argument("logstream", nargs="?", default="build/logstream")
+p.add_argument("--lines", type=int, default=1_000_000)
+args = p.parse_args()
+exe = os.path.abspath(args.logstream)
+url = subprocess.run([f"{ROOT}/scripts/services", "env", "kafka"], check=True, capture_output=True,
+                     text=True).stdout.strip().split("=", 1)[1]
+bootstrap = url.removeprefix("kafka://")
+kafka_home = os.environ.get("KAFKA_HOME", "/opt/logstream/kafka")
+java = ["java", "-Xmx512m", "-cp", f"{kafka_home}/libs/*"]
+ns = "bench" + uuid.uuid4().hex[:6]
+PARTITIONS = 4  # what ingest creates `logs` with
+d = tempfile.mkdtemp(prefix="logstream-kafka-bench-")
+
+
+def timed(cmd, **kw):
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+    return time.monotonic() - t0, r
+
+
+hosts = 8
+subprocess.run([exe, "generate", "--hosts", str(hosts), "--max-count", str(args.lines // hosts),
+                "--seed", "7", "--roll-lines", "50000", "--start", "2026-11-24T00:00:00Z",
+                "--out", f"file://{d}/b"], check=True, capture_output=True)
+files = sorted(os.path.join(r, f) for r, _, fs in os.walk(f"{d}/b") for f in fs
+               if not f.startswith("."))
+nbytes = sum(os.path.getsize(f) for f in files)
+nlines = 0
+for f in files:
+    with open(f, "rb") as fh:
+        nlines += sum(1 for _ in fh)
+mb = nbytes / 1e6
+print(f"input: {len(files)} objects, {nlines} lines, {mb:.1f} MB")
+
+# 1. ingest vs kcat
+t_ingest, _ = timed([exe, "--namespace", ns, "ingest", "--store", f"file://{d}/b", "--broker", url,
+                     "--exit-when-done"])
+topic = f"{ns}.kcat"
+subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
+                "--topic", topic, "--partitions", str(PARTITIONS)], check=True, capture_output=True)
+t_kcat, _ = timed(["kcat", "-P", "-b", bootstrap, "-t", topic, "-X", "enable.idempotence=true",
+                   "-X", "acks=all", "-X", "compression.type=lz4", "-X", "linger.ms=5", "-l", *files])
+rows = [("logstream ingest", t_ingest), ("kcat -P -l", t_kcat)]
+print("\n| producer | seconds | input MB/s | lines/s |\n|---|---|---|---|")
+for name, t in rows:
+    print(f"| {name} | {t:.2f} | {mb / t:.1f} | {nlines / t:,.0f} |")
+print(f"ingest / kcat: {t_kcat / t_ingest:.2f}x")
+
+# Average record size on the logs topic (JSON values), from a sample, for
+# ProducerPerformance.
+tail = subprocess.Popen([exe, "--namespace", ns, "log", "tail", "logs", "--broker", url],
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+sample = [tail.stdout.readline() for _ in range(2000)]
+tail.kill()
+tail.wait()
+sample = [l for l in sample if l.strip()]
+record_size = max(50, sum(map(len, sample)) // max(len(sample), 1) - 1)
+
+# 2. ProducerPerformance
+pp_topic = f"{ns}.perf"
+subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
+                "--topic", pp_topic, "--partitions", str(PARTITIONS)], check=True, capture_output=True)
+_, r = timed([*java, "org.apache.kafka.tools.ProducerPerformance", "--topic", pp_topic,
+              "--num-records", str(nlines), "--record-size", str(record_size), "--throughput", "-1",
+              "--producer-props", f"bootstrap.servers={bootstrap}", "acks=all", "compression.type=lz4",
+              "linger.ms=5", "enable.idempotence=true"])
+last = [l for l in r.stdout.splitlines() if "records sent" in l][-1]
+pm = re.search(r"([\d.]+) records/sec \(([\d.]+) MB/sec\)", last)
+print(f"\nProducerPerformance ({record_size}-byte records): {float(pm.group(1)):,.0f} records/s, "
+      f"{float(pm.group(2)):.1f} MB/s")
+print(f"logstream ingest: {nlines / t_ingest:,.0f} records/s "
+      f"({nlines / t_ingest / float(pm.group(1)):.2f}x ProducerPerformance)")
+
+# 3. processor from Kafka
+with open(f"{d}/rules.toml", "w") as f:
+    f.write('[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 20\n')
+t_proc, _ = timed([exe, "--namespace", ns, "process", "--broker", url, "--config", f"{d}/rules.toml",
+                   "--exit-when-done"])
+print(f"\nprocess from Kafka: {nlines} records in {t_proc:.2f}s = {nlines / t_proc:,.0f} records/s "
+      "(wall time incl. start-up and the end-of-input check)")
+shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,113 @@
+"""Faults over the real Kafka broker: `logstream ingest` and `logstream process`
+are each killed with SIGKILL at random moments (at least 10 times each) and
+restarted, and the broker itself is killed with SIGKILL (and restarted on the
+same port and data by `scripts/services restart kafka`) once during ingest and
+once during processing. At the end the logs topic holds every line exactly
+once, the aggregates equal counts computed independently from the bucket, and
+no alert id appears twice."""
+import collections
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import LOGSTREAM, bucket_lines, check_records_match_lines, run, service_env, workdir  # noqa: E402
+from independent_counts import rfc3339, window_counts  # noqa: E402
+
+KILLS = 10
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATE = os.environ.get("LOGSTREAM_SERVICES_DIR", "/tmp/logstream-services")
+kafka = service_env("kafka")["KAFKA_URL"]
+ns = ["--namespace", "f" + uuid.uuid4().hex[:8]]
+d = workdir("kafka-faults")
+rules = f"{d}/rules.toml"
+with open(rules, "w") as f:
+    f.write('[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n')
+run("generate", "--hosts", 3, "--max-count", 30000, "--seed", 11, "--roll-lines", 4000,
+    "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b")
+
+
+def kill_broker():
+    """SIGKILL the broker, then start it again on the same port and data."""
+    with open(os.path.join(STATE, "kafka", "pid")) as f:
+        pid = int(f.read())
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        os.kill(pid, signal.SIGKILL)
+    while True:
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.05)
+        except ProcessLookupError:
+            break
+    time.sleep(0.5)
+    subprocess.run([f"{ROOT}/scripts/services", "restart", "kafka"], check=True, capture_output=True)
+
+
+def tail(topic):
+    out = run(*ns, "log", "tail", topic, "--broker", kafka).stdout
+    return [json.loads(l) for l in out.splitlines() if l]
+
+
+def torture(name, args, rng):
+    """Runs `logstream args` to completion, killing it KILLS times first and
+    the broker once halfway. Returns (kills, seconds of an uninterrupted run)."""
+    cmd = [LOGSTREAM, *ns, *args]
+    killed = attempts = 0
+    broker_killed = False
+    span = 1.5
+    while killed < KILLS and attempts < KILLS * 4:
+        attempts += 1
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.2, span))
+        if not broker_killed and killed == KILLS // 2 and p.poll() is None:
+            kill_broker()  # the stage is running against a dead broker meanwhile
+            broker_killed = True
+            time.sleep(rng.uniform(0.2, 1.0))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            killed += 1
+        p.wait()
+        err = p.stderr.read().decode()
+        if p.returncode not in (0, -signal.SIGKILL) and not broker_killed:
+            raise SystemExit(f"{name} exited {p.returncode}: {err}")
+    assert broker_killed, f"the broker kill never landed during {name}"
+    assert killed >= KILLS, f"only {killed} kills landed before {name} finished"
+    t0 = time.monotonic()
+    for attempt in range(3):  # right after a broker restart a first run may fail; retry
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode == 0:
+            break
+        print(f"{name}: final run exited {r.returncode}: {r.stderr[-500:]}", file=sys.stderr)
+    else:
+        raise SystemExit(f"{name} never completed after the faults")
+    return killed, time.monotonic() - t0
+
+
+rng = random.Random(20261125)
+ingest_kills, _ = torture("ingest", ["ingest", "--store", f"file://{d}/b", "--broker", kafka,
+                                     "--exit-when-done"], rng)
+n = check_records_match_lines(tail("logs"), bucket_lines(f"{d}/b"))
+process_kills, _ = torture("process", ["process", "--broker", kafka, "--config", rules,
+                                       "--exit-when-done"], rng)
+
+rows = tail("aggregates")
+keys = collections.Counter((r["window_start"], r["source"], r["level"]) for r in rows)
+dup = [k for k, c in keys.items() if c > 1]
+assert not dup, f"{len(dup)} aggregate rows emitted twice, e.g. {dup[:3]}"
+expected = window_counts(f"{d}/b", 10000)
+got = {(r["window_start"], r["source"], r["level"]): r["count"] for r in rows}
+want = {(rfc3339(s), src, lvl): c for (s, src, lvl), c in expected.items()}
+assert got == want, f"aggregates differ from independent counts: {len(set(got.items()) ^ set(want.items()))} rows"
+ids = collections.Counter(r["id"] for r in tail("alerts"))
+assert all(c == 1 for c in ids.values()), f"alert ids twice: {[i for i, c in ids.items() if c > 1][:3]}"
+assert set(ids) == {f"error-burst/{src}/{rfc3339(s)}" for (s, src, lvl), c in expected.items()
+                    if lvl == "ERROR" and c >= 13}
+print(f"ok: ingest killed {ingest_kills}x, process killed {process_kills}x, broker killed twice; "
+      f"{n} lines once, {len(got)} aggregate rows exact, {len(ids)} alerts once each")
