@@ -34,6 +34,7 @@ void RegisterIngest(CLI::App& app, Context& ctx);
 void RegisterProcess(CLI::App& app, Context& ctx);
 void RegisterRun(CLI::App& app, Context& ctx);
 void RegisterNotify(CLI::App& app, Context& ctx);
+void RegisterLambda(CLI::App& app, Context& ctx);
 
 // The notifier of `sinks`, each rule of `rules` to its sinks; retries and
 // parking reported on stderr (cmd_notify.cc, shared with `run`).

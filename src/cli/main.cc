@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   RegisterProcess(app, ctx);
   RegisterLog(app, ctx);
   RegisterNotify(app, ctx);
+  RegisterLambda(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }

@@ -1,0 +1,72 @@
+// `logstream lambda`: the AWS Lambda custom runtime. Configuration comes from
+// the function's environment (the deployment's `bootstrap` passes no
+// arguments):
+//   LOGSTREAM_LAMBDA_ACTION  ingest (default)
+//   LOGSTREAM_BROKER         broker URL: kafka://HOST:PORT or a directory
+//   LOGSTREAM_STORE          store URL for every record (default s3://BUCKET
+//                            of each record; endpoint AWS_ENDPOINT_URL_S3)
+//   LOGSTREAM_NAMESPACE      Kafka name prefix (like --namespace)
+#include <cstdlib>
+#include <iostream>
+
+#include "src/cli/commands.h"
+#include "src/cli/signals.h"
+#include "src/lambda/runtime.h"
+#include "src/lambda/s3_ingest_handler.h"
+
+namespace logstream::cli {
+namespace {
+
+std::string Env(const char* name, std::string fallback = "") {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+int RunLambda(const LogOptions& base_options) {
+  const std::string api = Env("AWS_LAMBDA_RUNTIME_API");
+  if (api.empty()) {
+    return Fail("AWS_LAMBDA_RUNTIME_API is not set: run `logstream lambda` as a Lambda custom runtime "
+                "(the deployment's bootstrap) or under the Runtime Interface Emulator", 2);
+  }
+  lambda::RuntimeClient client(api);
+  auto init_failed = [&](const std::string& type, const std::string& message) {
+    Status s = client.FailInit({type, message});
+    if (!s.ok()) std::cerr << "logstream: " << s.message() << "\n";
+    return Fail(message);
+  };
+  const std::string action = Env("LOGSTREAM_LAMBDA_ACTION", "ingest");
+  if (action != "ingest") {
+    return init_failed("InvalidConfig", "LOGSTREAM_LAMBDA_ACTION=" + action + ": give ingest");
+  }
+  const std::string broker = Env("LOGSTREAM_BROKER");
+  if (broker.empty()) {
+    return init_failed("InvalidConfig", "LOGSTREAM_BROKER is not set: give the broker, e.g. kafka://HOST:9092");
+  }
+  LogOptions log_options = base_options;
+  if (log_options.name_space.empty()) log_options.name_space = Env("LOGSTREAM_NAMESPACE");
+  auto log = OpenLog(broker, log_options);
+  if (!log) return init_failed("BrokerError", "cannot open broker " + broker + ": " + log.error().message());
+  lambda::S3IngestOptions options;
+  options.store_url = Env("LOGSTREAM_STORE");
+  lambda::S3IngestHandler handler(**log, options);
+  std::atomic<bool>& stop = InstallStopHandlers();
+  Status s = lambda::RunLoop(
+      client, [&](const lambda::Invocation& inv) { return handler.Handle(inv.payload); }, stop);
+  if (!s.ok()) return Fail(s.message());
+  return 0;
+}
+
+}  // namespace
+
+void RegisterLambda(CLI::App& app, Context& ctx) {
+  CLI::App* cmd = app.add_subcommand(
+      "lambda",
+      "AWS Lambda custom runtime (run by the deployment's `bootstrap`): serves invocations from\n"
+      "AWS_LAMBDA_RUNTIME_API. Each S3 event's objects are ingested into LOGSTREAM_BROKER exactly\n"
+      "once; an invocation succeeds only after its objects are committed. Environment:\n"
+      "  LOGSTREAM_LAMBDA_ACTION ingest (default); LOGSTREAM_BROKER kafka://HOST:PORT or a directory;\n"
+      "  LOGSTREAM_STORE (default s3://BUCKET of each record); LOGSTREAM_NAMESPACE; AWS_ENDPOINT_URL_S3");
+  cmd->callback([&ctx] { ctx.exit_code = RunLambda(ctx.log_options); });
+}
+
+}  // namespace logstream::cli
