@@ -1,7 +1,9 @@
 // `logstream lambda`: the AWS Lambda custom runtime. Configuration comes from
 // the function's environment (the deployment's `bootstrap` passes no
 // arguments):
-//   LOGSTREAM_LAMBDA_ACTION  ingest (default)
+//   LOGSTREAM_LAMBDA_ACTION  ingest (default) or ssm
+//   ssm: LOGSTREAM_LAMBDA_CONFIG (default $LAMBDA_TASK_ROOT/application.json),
+//        LOGSTREAM_SSM_INSTANCE_IDS, LOGSTREAM_SSM_SCRIPT, AWS_ENDPOINT_URL_SSM
 //   LOGSTREAM_BROKER         broker URL: kafka://HOST:PORT or a directory
 //   LOGSTREAM_STORE          store URL for every record (default s3://BUCKET
 //                            of each record; endpoint AWS_ENDPOINT_URL_S3)
@@ -13,6 +15,7 @@
 #include "src/cli/signals.h"
 #include "src/lambda/runtime.h"
 #include "src/lambda/s3_ingest_handler.h"
+#include "src/lambda/ssm_handler.h"
 
 namespace logstream::cli {
 namespace {
@@ -35,8 +38,19 @@ int RunLambda(const LogOptions& base_options) {
     return Fail(message);
   };
   const std::string action = Env("LOGSTREAM_LAMBDA_ACTION", "ingest");
+  std::atomic<bool>& stop = InstallStopHandlers();
+  if (action == "ssm") {
+    lambda::SsmOptions options;
+    const std::string config = Env("LOGSTREAM_LAMBDA_CONFIG", Env("LAMBDA_TASK_ROOT", ".") + "/application.json");
+    if (Status s = lambda::LoadSsmOptions(config, &options); !s.ok()) return init_failed("InvalidConfig", s.message());
+    lambda::SsmHandler handler(options);
+    Status s = lambda::RunLoop(
+        client, [&](const lambda::Invocation& inv) { return handler.Handle(inv.payload); }, stop);
+    if (!s.ok()) return Fail(s.message());
+    return 0;
+  }
   if (action != "ingest") {
-    return init_failed("InvalidConfig", "LOGSTREAM_LAMBDA_ACTION=" + action + ": give ingest");
+    return init_failed("InvalidConfig", "LOGSTREAM_LAMBDA_ACTION=" + action + ": give ingest or ssm");
   }
   const std::string broker = Env("LOGSTREAM_BROKER");
   if (broker.empty()) {
@@ -49,7 +63,6 @@ int RunLambda(const LogOptions& base_options) {
   lambda::S3IngestOptions options;
   options.store_url = Env("LOGSTREAM_STORE");
   lambda::S3IngestHandler handler(**log, options);
-  std::atomic<bool>& stop = InstallStopHandlers();
   Status s = lambda::RunLoop(
       client, [&](const lambda::Invocation& inv) { return handler.Handle(inv.payload); }, stop);
   if (!s.ok()) return Fail(s.message());
@@ -64,7 +77,9 @@ void RegisterLambda(CLI::App& app, Context& ctx) {
       "AWS Lambda custom runtime (run by the deployment's `bootstrap`): serves invocations from\n"
       "AWS_LAMBDA_RUNTIME_API. Each S3 event's objects are ingested into LOGSTREAM_BROKER exactly\n"
       "once; an invocation succeeds only after its objects are committed. Environment:\n"
-      "  LOGSTREAM_LAMBDA_ACTION ingest (default); LOGSTREAM_BROKER kafka://HOST:PORT or a directory;\n"
+      "  LOGSTREAM_LAMBDA_ACTION ingest (default) or ssm (SSM SendCommand AWS-RunShellScript of\n"
+      "  sh '/home/ec2-user/SCRIPT' 'BUCKET' 'KEY' on the instances of application.json, quoted);\n"
+      "  LOGSTREAM_BROKER kafka://HOST:PORT or a directory;\n"
       "  LOGSTREAM_STORE (default s3://BUCKET of each record); LOGSTREAM_NAMESPACE; AWS_ENDPOINT_URL_S3");
   cmd->callback([&ctx] { ctx.exit_code = RunLambda(ctx.log_options); });
 }
