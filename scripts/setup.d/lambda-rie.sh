@@ -46,3 +46,13 @@ lambda_rie_setup() {
   rm -rf "$gopath"
 }
 lambda_rie_setup
+
+# cfn-lint (PyPI) for the test of the deployment template in deploy/.
+lambda_cfn_lint_setup() {
+  local venv=/opt/logstream/venv-cfnlint version=1.51.0
+  if [[ -x "$venv/bin/cfn-lint" ]] && "$venv/bin/pip" show cfn-lint 2>/dev/null | grep -qx "Version: $version"; then
+    return 0
+  fi
+  venv_pip_install "$venv" "cfn-lint==$version"
+}
+lambda_cfn_lint_setup
