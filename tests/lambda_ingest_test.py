@@ -2,13 +2,17 @@
 Emulator: S3 events with several Records (URL-encoded keys) are POSTed to it;
 the objects (in the S3 server of `scripts/services`) land in the log exactly
 once; a replayed event appends nothing; invalid event JSON is an invocation
-error with a clear message and the runtime goes on serving."""
+error with a clear message and the runtime goes on serving.
+With --kafka (or LAMBDA_TEST_BROKER=kafka) the broker is the real Kafka of `scripts/services start kafka`
+(a fresh namespace), otherwise an embedded log directory."""
+import json
 import os
 import subprocess
 import sys
+import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import LOGSTREAM, bucket_lines, check_records_match_lines, tail, workdir  # noqa: E402
+from common import LOGSTREAM, bucket_lines, check_records_match_lines, run, service_env, workdir  # noqa: E402
 from lambda_common import invoke, s3_event, start_rie, stop_rie  # noqa: E402
 from s3_common import _curl, s3_env, s3_put  # noqa: E402
 
@@ -35,9 +39,11 @@ for key in objects:
     objects[key] = len(data)
 print(f"{len(objects)} objects, {len(lines)} lines")
 
-broker = f"{d}/broker"
+kafka = "--kafka" in sys.argv or os.environ.get("LAMBDA_TEST_BROKER") == "kafka"
+broker = service_env("kafka")["KAFKA_URL"] if kafka else f"{d}/broker"
+namespace = "lambda" + uuid.uuid4().hex[:8]
 function_env = {k: v for k, v in env.items() if k.startswith("AWS_")}
-function_env.update(LOGSTREAM_BROKER=broker)
+function_env.update(LOGSTREAM_BROKER=broker, LOGSTREAM_NAMESPACE=namespace)
 url = start_rie(function_env)
 try:
     keys = sorted(objects)
@@ -59,6 +65,7 @@ try:
     assert r.get("ingested") == 0 and r.get("duplicates") == len(keys), r
 finally:
     stop_rie()
-records = tail("logs", broker)
+out = run("--namespace", namespace, "log", "tail", "logs", "--broker", broker).stdout
+records = [json.loads(line) for line in out.splitlines() if line]
 n = check_records_match_lines(records, lines)
-print(f"lambda ingest: {n} records for {len(lines)} lines, exactly once")
+print(f"lambda ingest ({broker}): {n} records for {len(lines)} lines, exactly once")
