@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 from common import LOGSTREAM, service_env, workdir  # noqa: E402
 from lambda_common import invoke, s3_event, start_rie, stop_rie  # noqa: E402
 from s3_common import _curl, s3_env, s3_put  # noqa: E402
