@@ -133,8 +133,9 @@ Status Processor::Commit() {
 }
 
 // How long --exit-when-done waits for records below a partition's end offset
-// before taking the rest for transaction markers (Kafka).
-constexpr TimeMs kEndOfInputWaitMs = 2000;
+// before taking the rest for transaction markers (Kafka; KafkaLog itself
+// already waits for pending markers to resolve).
+constexpr TimeMs kEndOfInputWaitMs = 100;
 
 Status Processor::Run(const std::atomic<bool>* stop) {
   const int partitions = static_cast<int>(offsets_.size());
