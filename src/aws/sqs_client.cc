@@ -1,6 +1,5 @@
 #include "src/aws/sqs_client.h"
 
-#include <curl/curl.h>
 #include <simdjson.h>
 
 #include <chrono>
@@ -8,14 +7,10 @@
 #include <thread>
 
 #include "src/aws/curl_global.h"
+#include "src/aws/json_protocol.h"
 
 namespace logstream::aws {
 namespace {
-
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
 
 }  // namespace
 
@@ -66,38 +61,17 @@ Result<std::unique_ptr<SqsClient>> SqsClient::Create(std::string queue_url, SqsO
 }
 
 Result<std::string> SqsClient::Call(std::string_view action, const std::string& json) {
-  const std::string sigv4 = "aws:amz:" + region_ + ":sqs";
-  const std::string userpwd = credentials_.access_key_id + ":" + credentials_.secret_access_key;
-  const std::string target = "X-Amz-Target: AmazonSQS." + std::string(action);
-  const std::string token = "x-amz-security-token: " + credentials_.session_token;
+  JsonRequest request{endpoint_, "sqs", region_, "AmazonSQS." + std::string(action), "1.0"};
   thread_local std::mt19937_64 rng{std::random_device{}()};
   Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) return Err(Internal("curl_easy_init failed"));
-    curl_slist* headers = curl_slist_append(nullptr, target.c_str());
-    headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
-    if (!credentials_.session_token.empty()) headers = curl_slist_append(headers, token.c_str());
-    std::string body;
-    curl_easy_setopt(curl.get(), CURLOPT_URL, endpoint_.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_AWS_SIGV4, sigv4.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_USERPWD, userpwd.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, json.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
-    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 60'000L);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Append);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-    const CURLcode rc = curl_easy_perform(curl.get());
-    curl_slist_free_all(headers);
-    long status = 0;
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
     const std::string what = "SQS " + std::string(action) + " on " + queue_url_;
-    if (rc == CURLE_OK && status >= 200 && status < 300) return body;
-    if (rc != CURLE_OK) {
-      last = Unavailable(what + ": " + curl_easy_strerror(rc));
+    auto reply = PostJson(request, credentials_, json);
+    const long status = reply ? reply->status : 0;
+    const std::string body = reply ? std::move(reply->body) : std::string();
+    if (reply && status >= 200 && status < 300) return body;
+    if (!reply) {
+      last = Unavailable(what + ": " + reply.error().message());
     } else if (status >= 500 || status == 429 || body.find("Throttl") != std::string::npos) {
       last = Unavailable(what + " failed (" + std::to_string(status) + "): " + body.substr(0, 300));
     } else if (status == 403 || body.find("InvalidClientTokenId") != std::string::npos ||

@@ -1,6 +1,5 @@
 #include "src/lambda/ssm_handler.h"
 
-#include <curl/curl.h>
 #include <simdjson.h>
 
 #include <chrono>
@@ -8,16 +7,11 @@
 #include <sstream>
 #include <thread>
 
-#include "src/aws/curl_global.h"
+#include "src/aws/json_protocol.h"
 #include "src/record/json.h"
 
 namespace logstream::lambda {
 namespace {
-
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
 
 std::string Quote(std::string_view s) {
   std::string out;
@@ -101,42 +95,20 @@ Status LoadSsmOptions(std::string_view path, SsmOptions* options) {
   return Status();
 }
 
-SsmHandler::SsmHandler(SsmOptions options) : options_(std::move(options)) { aws::CurlGlobalInit(); }
+SsmHandler::SsmHandler(SsmOptions options) : options_(std::move(options)) {}
 
 Result<std::string> SsmHandler::Call(std::string_view action, const std::string& json) {
   ASSIGN_OR_RETURN(aws::Credentials creds, aws::ResolveCredentials());
-  const std::string sigv4 = "aws:amz:" + options_.region + ":ssm";
-  const std::string userpwd = creds.access_key_id + ":" + creds.secret_access_key;
-  const std::string target = "X-Amz-Target: AmazonSSM." + std::string(action);
-  const std::string token = "x-amz-security-token: " + creds.session_token;
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return Err(Internal("curl_easy_init failed"));
-  curl_slist* headers = curl_slist_append(nullptr, target.c_str());
-  headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.1");
-  if (!creds.session_token.empty()) headers = curl_slist_append(headers, token.c_str());
-  std::string body;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, options_.endpoint.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_AWS_SIGV4, sigv4.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_USERPWD, userpwd.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, json.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 30'000L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  const CURLcode rc = curl_easy_perform(curl.get());
-  curl_slist_free_all(headers);
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  const std::string what = "SSM " + std::string(action) + " at " + options_.endpoint;
-  if (rc != CURLE_OK) return Err(Unavailable(what + ": " + curl_easy_strerror(rc)));
-  if (status < 200 || status >= 300) {
-    return Err(Unavailable(what + " failed (HTTP " + std::to_string(status) + "): " + body.substr(0, 300) +
-                           "; signed with " + creds.Describe() + " for region " + options_.region));
+  aws::JsonRequest request{options_.endpoint, "ssm", options_.region,
+                           "AmazonSSM." + std::string(action), "1.1", 30'000};
+  ASSIGN_OR_RETURN(aws::JsonReply reply, aws::PostJson(request, creds, json));
+  if (reply.status < 200 || reply.status >= 300) {
+    return Err(Unavailable("SSM " + std::string(action) + " at " + options_.endpoint +
+                           " failed (HTTP " + std::to_string(reply.status) +
+                           "): " + reply.body.substr(0, 300) + "; signed with " +
+                           creds.Describe() + " for region " + options_.region));
   }
-  return body;
+  return std::move(reply.body);
 }
 
 std::expected<std::string, InvocationError> SsmHandler::Handle(std::string_view payload) {
