@@ -1,9 +1,11 @@
 """Helpers for the tests against the S3 server of `scripts/services start s3`
 (standard library only; requests are signed by the curl command line)."""
+import hashlib
+import json
 import os
 import subprocess
 import sys
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import service_env  # noqa: E402
@@ -43,3 +45,24 @@ def s3_put(bucket, key, data):
         f.write(data)
         f.flush()
         _curl(bucket, key, "-T", f.name)
+
+
+def sqs_call(action, payload):
+    """One SQS JSON-protocol call to the server of `scripts/services start sqs`."""
+    sqs = service_env("sqs")
+    p = subprocess.run(["curl", "-sf", "--aws-sigv4", f"aws:amz:{sqs['AWS_REGION']}:sqs",
+                        "-u", f"{sqs['AWS_ACCESS_KEY_ID']}:{sqs['AWS_SECRET_ACCESS_KEY']}",
+                        "-H", f"X-Amz-Target: AmazonSQS.{action}",
+                        "-H", "Content-Type: application/x-amz-json-1.0",
+                        "-d", json.dumps(payload), sqs["SQS_URL"] + "/"],
+                       capture_output=True, text=True, check=True)
+    return json.loads(p.stdout) if p.stdout.strip() else {}
+
+
+def s3_event_record(bucket, key, data):
+    """An S3 ObjectCreated:Put event notification record for object bucket/key holding data."""
+    return {"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2026-11-24T00:00:00.000Z", "eventName": "ObjectCreated:Put",
+            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket},
+                   "object": {"key": quote_plus(key, safe="/"), "size": len(data),
+                              "eTag": hashlib.md5(data).hexdigest()}}}

@@ -4,37 +4,16 @@ event, a malformed message and an event of another bucket) are sent to the
 SQS server; `ingest --events sqs://...` puts every line exactly once into the
 embedded log, sets the malformed message aside, reports the event of a
 missing object in dead-letter and leaves the queue empty."""
-import hashlib
 import json
 import os
 import subprocess
 import sys
-from urllib.parse import quote_plus
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import LOGSTREAM, bucket_objects, bucket_lines, check_records_match_lines, service_env, tail, workdir  # noqa: E402
-from s3_common import s3_env  # noqa: E402
+from common import LOGSTREAM, bucket_objects, bucket_lines, check_records_match_lines, tail, workdir  # noqa: E402
+from s3_common import s3_env, s3_event_record as record, sqs_call  # noqa: E402
 
 env = s3_env()
-sqs = service_env("sqs")
-
-
-def sqs_call(action, payload):
-    p = subprocess.run(["curl", "-sf", "--aws-sigv4", f"aws:amz:{sqs['AWS_REGION']}:sqs",
-                        "-u", f"{sqs['AWS_ACCESS_KEY_ID']}:{sqs['AWS_SECRET_ACCESS_KEY']}",
-                        "-H", f"X-Amz-Target: AmazonSQS.{action}",
-                        "-H", "Content-Type: application/x-amz-json-1.0",
-                        "-d", json.dumps(payload), sqs["SQS_URL"] + "/"],
-                       capture_output=True, text=True, check=True)
-    return json.loads(p.stdout) if p.stdout.strip() else {}
-
-
-def record(bucket, key, data):
-    return {"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-            "eventTime": "2026-11-24T00:00:00.000Z", "eventName": "ObjectCreated:Put",
-            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket},
-                   "object": {"key": quote_plus(key, safe="/"), "size": len(data),
-                              "eTag": hashlib.md5(data).hexdigest()}}}
 
 
 def run(*args, check=True):

@@ -30,16 +30,27 @@ struct SqsOptions {
   TimeMs max_backoff_ms = 10'000;
 };
 
-class SqsClient {
+// The queue operations a consumer needs; SqsClient implements them over
+// HTTP, unit tests fake them. Implementations are thread-safe.
+class SqsQueue {
+ public:
+  virtual ~SqsQueue() = default;
+  // Long-polls up to wait_s seconds (0..20) for at most max (1..10) messages,
+  // hiding them for visibility_s seconds.
+  virtual Result<std::vector<SqsMessage>> Receive(int max, int wait_s, int visibility_s) = 0;
+  virtual Status Delete(std::string_view receipt_handle) = 0;
+  // Hides a received message for visibility_s seconds from now.
+  virtual Status ChangeVisibility(std::string_view receipt_handle, int visibility_s) = 0;
+};
+
+class SqsClient : public SqsQueue {
  public:
   // queue_url: http(s)://HOST[:PORT]/ACCOUNT/QUEUE.
   static Result<std::unique_ptr<SqsClient>> Create(std::string queue_url, SqsOptions options = {});
 
-  // Long-polls up to wait_s seconds (0..20) for at most max (1..10) messages,
-  // hiding them for visibility_s seconds.
-  Result<std::vector<SqsMessage>> Receive(int max, int wait_s, int visibility_s);
-  Status Delete(std::string_view receipt_handle);
-  Status ChangeVisibility(std::string_view receipt_handle, int visibility_s);
+  Result<std::vector<SqsMessage>> Receive(int max, int wait_s, int visibility_s) override;
+  Status Delete(std::string_view receipt_handle) override;
+  Status ChangeVisibility(std::string_view receipt_handle, int visibility_s) override;
   Status Send(std::string_view body);
 
   const std::string& queue_url() const { return queue_url_; }

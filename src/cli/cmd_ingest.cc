@@ -24,6 +24,7 @@ struct IngestArgs {
   bool exit_when_done = false;
   std::string events;  // watch | poll; default: watch for file stores, poll for s3://
   std::string poll_interval = "2s";
+  std::string sqs_visibility = "5m";
   std::string s3_endpoint;
   std::string listen = "127.0.0.1:8090";
   std::string webhook_token;
@@ -49,8 +50,14 @@ int RunIngestCommand(const IngestArgs& a) {
   Ingester ingester(**store, **log, options);
   if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
   Result<std::unique_ptr<EventSource>> source = Err(Internal("no event source"));
+  const SqsSource* sqs_source = nullptr;  // for its counters at the end
   if (events.starts_with("sqs://")) {
+    auto visibility = ParseDuration(a.sqs_visibility);
+    if (!visibility || *visibility < 2000 || *visibility > 12 * 3600 * 1000) {
+      return Fail("--sqs-visibility " + a.sqs_visibility + ": give a duration from 2s to 12h, such as 5m", 2);
+    }
     SqsSourceOptions sqs;
+    sqs.visibility_s = static_cast<int>(*visibility / 1000);
     const std::string rest = events.substr(6);
     sqs.queue_url = rest.starts_with("http://") || rest.starts_with("https://") ? rest : "https://" + rest;
     sqs.bucket = (*store)->Bucket();
@@ -62,9 +69,14 @@ int RunIngestCommand(const IngestArgs& a) {
     sqs.on_set_aside = [](std::string_view body, std::string_view reason) {
       std::cerr << "logstream: set aside SQS message (" << reason << "): " << body.substr(0, 300) << "\n";
     };
+    sqs.on_warning = [](std::string_view message) { std::cerr << "logstream: " << message << "\n"; };
     auto src = SqsSource::Open(std::move(sqs));
-    if (src) source = std::unique_ptr<EventSource>(std::move(*src));
-    else source = Err(src.error());
+    if (src) {
+      sqs_source = src->get();
+      source = std::unique_ptr<EventSource>(std::move(*src));
+    } else {
+      source = Err(src.error());
+    }
   } else if (events == "webhook") {
     WebhookOptions hook;
     hook.listen = a.listen;
@@ -99,6 +111,11 @@ int RunIngestCommand(const IngestArgs& a) {
   std::cout << "ingested " << c.objects << " objects (" << c.duplicates << " already ingested, "
             << c.failed << " unreadable): " << c.lines << " lines, " << c.records
             << " records, " << c.dead_letters << " dead letters\n";
+  if (sqs_source != nullptr) {
+    const SqsSource::Stats q = sqs_source->stats();
+    std::cout << "SQS: received " << q.messages << " messages, deleted " << q.deleted << ", set aside "
+              << q.set_aside << ", visibility extended " << q.extended << " times\n";
+  }
   if (!s.ok()) return Fail(s.message());
   return 0;
 }
@@ -132,7 +149,7 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
                   "    its objects are committed\n"
                   "  sqs://QUEUE_URL: S3 event notifications from SQS, e.g.\n"
                   "    sqs://http://127.0.0.1:PORT/ACCOUNT/QUEUE; a message is deleted once its\n"
-                  "    objects are committed")
+                  "    objects are committed, and kept hidden (--sqs-visibility) until then")
       ->check([](const std::string& v) -> std::string {
         if (v == "watch" || v == "poll" || v == "webhook" || (v.starts_with("sqs://") && v.size() > 6)) return "";
         return "--events must be watch, poll, webhook or sqs://QUEUE_URL";
@@ -141,6 +158,10 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
   cmd->add_option("--webhook-token", args->webhook_token,
                   "Bearer token webhook requests must carry (default: LOGSTREAM_WEBHOOK_TOKEN, or none)");
   cmd->add_option("--poll-interval", args->poll_interval, "Time between listings with --events poll")
+      ->capture_default_str();
+  cmd->add_option("--sqs-visibility", args->sqs_visibility,
+                  "With --events sqs://: visibility timeout of received messages, extended by as much\n"
+                  "again whenever half of it is left while their objects are still being ingested")
       ->capture_default_str();
   cmd->add_option("--s3-endpoint", args->s3_endpoint,
                   "S3 endpoint for s3:// (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS); "

@@ -422,12 +422,16 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
     if (source.Done()) return Status::Ok();
     auto events = source.Poll(200);
     if (!events) return events.error();
-    for (const ObjectEvent& e : *events) {
+    for (size_t i = 0; i < events->size(); ++i) {
+      const ObjectEvent& e = (*events)[i];
       TimeMs backoff = 100;
       while (true) {
         auto r = ingester.IngestObject(e);
         if (r) break;
         if (r.error().code() != StatusCode::kUnavailable || stop.load()) {
+          // Neither this event nor the rest of the batch will be acknowledged:
+          // let the source deliver them again later.
+          for (size_t j = i; j < events->size(); ++j) source.Abandon((*events)[j]);
           return r.error().WithContext("ingesting " + e.key);
         }
         std::this_thread::sleep_for(

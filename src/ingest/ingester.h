@@ -86,7 +86,9 @@ class Ingester {
 
 // Polls `source` and ingests each event until the source is Done() (a
 // one-time scan) or *stop becomes true. Each event is acknowledged only after
-// its object is committed. Log errors are retried with backoff.
+// its object is committed. Log errors are retried with backoff; when ingest
+// gives up (another error, or *stop while retrying), the failed event and the
+// rest of its batch are Abandon()ed instead.
 Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop);
 
 }  // namespace logstream

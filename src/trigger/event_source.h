@@ -34,6 +34,10 @@ class EventSource {
   // Called once the event's object is committed to the log; a source that
   // needs acknowledgement (SQS, Lambda) acknowledges only then.
   virtual Status Ack(const ObjectEvent& event) = 0;
+  // Called instead of Ack when the event's object could not be ingested and
+  // ingest gives up on it; a source that holds the event until Ack (SQS)
+  // stops holding it, so it is delivered again later. Default: nothing.
+  virtual void Abandon(const ObjectEvent& event) { (void)event; }
   // True once a finite source has yielded everything (e.g. a one-time scan).
   virtual bool Done() const = 0;
 };
