@@ -80,14 +80,88 @@ std::optional<Credentials> FromInstanceMetadata(const CredentialOptions& options
     return std::nullopt;
   }
   if (root["Token"].get(session) != simdjson::SUCCESS) session = {};
-  return Credentials{std::string(id), std::string(secret), std::string(session),
-                     "instance metadata (role " + std::string(name) + ")"};
+  Credentials c{std::string(id), std::string(secret), std::string(session),
+                "instance metadata (role " + std::string(name) + ")"};
+  std::string_view expiration;
+  if (root["Expiration"].get(expiration) == simdjson::SUCCESS) {
+    if (auto t = ParseRfc3339(expiration)) c.expiration = *t;
+  }
+  return c;
 }
 
 }  // namespace
 
 std::string Credentials::Describe() const {
-  return "access key id " + access_key_id + " (from " + source + ")";
+  return "access key id " + access_key_id + " (from " + source +
+         (expiration > 0 ? ", expires " + FormatRfc3339Ms(expiration) : std::string()) + ")";
+}
+
+// ---- CredentialProvider ----
+
+CredentialProvider::CredentialProvider(CredentialOptions options, Credentials first, bool refreshable)
+    : options_(std::move(options)),
+      refreshable_(refreshable),
+      current_(std::make_shared<const Credentials>(std::move(first))) {}
+
+Result<std::shared_ptr<CredentialProvider>> CredentialProvider::Create(CredentialOptions options) {
+  if (!options.now) options.now = NowMs;
+  ASSIGN_OR_RETURN(Credentials first, ResolveCredentials(options));
+  return std::shared_ptr<CredentialProvider>(new CredentialProvider(std::move(options), std::move(first), true));
+}
+
+std::shared_ptr<CredentialProvider> CredentialProvider::Fixed(Credentials credentials) {
+  return std::shared_ptr<CredentialProvider>(new CredentialProvider({}, std::move(credentials), false));
+}
+
+bool CredentialProvider::Resolve(TimeMs now, Status* error) {
+  ++resolves_;
+  auto fresh = ResolveCredentials(options_);
+  if (!fresh) {
+    next_try_ = now + options_.retry_after_ms;
+    *error = fresh.error();
+    return false;
+  }
+  *error = Status::Ok();
+  // Not fresher than the refresh window (the source has not rotated them
+  // yet): ask again later rather than at every request.
+  next_try_ = fresh->expiration > 0 && fresh->expiration - options_.refresh_before_ms <= now
+                  ? now + options_.retry_after_ms
+                  : 0;
+  current_ = std::make_shared<const Credentials>(std::move(*fresh));
+  return true;
+}
+
+Result<std::shared_ptr<const Credentials>> CredentialProvider::Get() {
+  std::lock_guard lock(mu_);
+  if (!refreshable_ || current_->expiration == 0) return current_;
+  const TimeMs now = options_.now();
+  if (now < current_->expiration - options_.refresh_before_ms) return current_;
+  if (now >= next_try_ && Resolve(now, &last_error_) && now >= current_->expiration) {
+    last_error_ = Unavailable("the credentials fetched were already expired");
+  }
+  if (now < current_->expiration) return current_;
+  return Err(Unavailable("AWS " + current_->Describe() + " expired and fetching new ones failed (" +
+                         last_error_.message() + "); will try again"));
+}
+
+bool CredentialProvider::Refresh(const Credentials& rejected) {
+  std::lock_guard lock(mu_);
+  const bool same = current_->access_key_id == rejected.access_key_id &&
+                    current_->session_token == rejected.session_token;
+  if (!same) return true;  // another caller refreshed them already
+  if (!refreshable_) return false;
+  if (!Resolve(options_.now(), &last_error_)) return false;
+  return current_->access_key_id != rejected.access_key_id || current_->session_token != rejected.session_token;
+}
+
+std::string CredentialProvider::Describe() const {
+  std::lock_guard lock(mu_);
+  return current_->Describe();
+}
+
+int CredentialProvider::resolves() const {
+  std::lock_guard lock(mu_);
+  return resolves_;
 }
 
 std::optional<std::string> SystemEnv(const char* name) {

@@ -236,12 +236,11 @@ Result<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
   c->path_style_ = options.addressing == Addressing::kPath ||
                    (options.addressing == Addressing::kAuto && custom);
   if (options.credentials) {
-    c->credentials_ = *options.credentials;
+    c->credentials_ = CredentialProvider::Fixed(*options.credentials);
   } else {
-    ASSIGN_OR_RETURN(c->credentials_, ResolveCredentials(options.credential_options));
+    ASSIGN_OR_RETURN(c->credentials_, CredentialProvider::Create(options.credential_options));
   }
   c->sigv4_ = "aws:amz:" + c->region_ + ":s3";
-  c->userpwd_ = c->credentials_.access_key_id + ":" + c->credentials_.secret_access_key;
   c->options_ = std::move(options);
   return c;
 }
@@ -288,7 +287,8 @@ void S3Client::Release(std::unique_ptr<Handle> h) {
   if (pool_.size() < 16) pool_.push_back(std::move(h));
 }
 
-std::optional<std::string> S3Client::Perform(Handle& h, const S3Request& r, S3Response* resp) {
+std::optional<std::string> S3Client::Perform(Handle& h, const S3Request& r, const Credentials& credentials,
+                                             S3Response* resp) {
   CURL* curl = h.curl;
   if (curl == nullptr) return "curl_easy_init failed";
   curl_easy_reset(curl);
@@ -296,9 +296,10 @@ std::optional<std::string> S3Client::Perform(Handle& h, const S3Request& r, S3Re
   curl_slist* headers = nullptr;
   const std::string sha = "x-amz-content-sha256: " + Sha256Hex(r.body);
   headers = curl_slist_append(headers, sha.c_str());
+  const std::string userpwd = credentials.access_key_id + ":" + credentials.secret_access_key;
   std::string token;
-  if (!credentials_.session_token.empty()) {
-    token = "x-amz-security-token: " + credentials_.session_token;
+  if (!credentials.session_token.empty()) {
+    token = "x-amz-security-token: " + credentials.session_token;
     headers = curl_slist_append(headers, token.c_str());
   }
   std::vector<std::string> extra;
@@ -310,7 +311,7 @@ std::optional<std::string> S3Client::Perform(Handle& h, const S3Request& r, S3Re
   ReadState body{r.body, 0};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-  curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd_.c_str());
+  curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
@@ -358,7 +359,7 @@ Status S3Client::ErrorFor(const S3Request& r, const S3Response& resp) const {
   const std::string desc = Describe(r) + " at " + endpoint_;
   if (resp.status == 403 || AuthCode(code)) {
     return InvalidArgument("S3 refused " + desc + " (" + what + "); the request was signed with " +
-                           credentials_.Describe() + " for region " + region_ +
+                           credentials_->Describe() + " for region " + region_ +
                            ": check the credentials, AWS_REGION and the bucket's permissions");
   }
   if (resp.status == 404) {
@@ -381,15 +382,26 @@ Result<S3Response> S3Client::Send(const S3Request& r) {
   std::unique_ptr<Handle> h = Acquire();
   Status last;
   const int attempts = std::max(1, options_.max_attempts);
+  bool refreshed = false;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
+    auto credentials = credentials_->Get();
+    if (!credentials) {
+      Release(std::move(h));
+      return Err(credentials.error().WithContext("S3 " + Describe(r)));
+    }
     S3Response resp;
-    std::optional<std::string> curl_error = Perform(*h, r, &resp);
+    std::optional<std::string> curl_error = Perform(*h, r, **credentials, &resp);
     if (!curl_error) {
       if (resp.status >= 200 && resp.status < 300) {
         Release(std::move(h));
         return resp;
       }
       const std::string code = XmlText(resp.body, "Code").value_or("");
+      if (code == "ExpiredToken" && !refreshed && credentials_->Refresh(**credentials)) {
+        refreshed = true;  // once: retry at once with the new credentials
+        --attempt;
+        continue;
+      }
       if (!RetryableStatus(resp, code)) {
         Release(std::move(h));
         return Err(ErrorFor(r, resp));

@@ -41,7 +41,7 @@ struct S3Options {
   // Empty: AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1.
   std::string region;
   Addressing addressing = Addressing::kAuto;
-  // nullopt: ResolveCredentials(credential_options).
+  // nullopt: the chain (CredentialProvider::Create(credential_options)).
   std::optional<Credentials> credentials;
   CredentialOptions credential_options;
   int max_attempts = 8;              // per request, including the first
@@ -117,7 +117,7 @@ class S3Client {
   const std::string& endpoint() const { return endpoint_; }
   const std::string& region() const { return region_; }
   // Safe to print: the access key id and where it came from.
-  std::string DescribeCredentials() const { return credentials_.Describe(); }
+  std::string DescribeCredentials() const { return credentials_->Describe(); }
 
   // ---- operations ----
   Status CreateBucket(std::string_view bucket);  // OK if it exists and is ours
@@ -156,7 +156,8 @@ class S3Client {
   std::unique_ptr<Handle> Acquire();
   void Release(std::unique_ptr<Handle> h);
   // One attempt: fills response or returns a curl error text.
-  std::optional<std::string> Perform(Handle& h, const S3Request& request, S3Response* response);
+  std::optional<std::string> Perform(Handle& h, const S3Request& request, const Credentials& credentials,
+                                     S3Response* response);
   Status ErrorFor(const S3Request& request, const S3Response& response) const;
   std::string Describe(const S3Request& request) const;
 
@@ -165,10 +166,9 @@ class S3Client {
   std::string host_;  // host[:port]
   std::string region_;
   bool path_style_ = true;
-  Credentials credentials_;
+  std::shared_ptr<CredentialProvider> credentials_;  // refreshed before they expire
   S3Options options_;
   std::string sigv4_;   // "aws:amz:REGION:s3"
-  std::string userpwd_;  // "id:secret" (never printed)
 
   std::mutex mu_;
   std::vector<std::unique_ptr<Handle>> pool_;

@@ -10,9 +10,6 @@
 #include "src/aws/json_protocol.h"
 
 namespace logstream::aws {
-namespace {
-
-}  // namespace
 
 std::string JsonQuote(std::string_view s) {
   std::string out = "\"";
@@ -54,7 +51,7 @@ Result<std::unique_ptr<SqsClient>> SqsClient::Create(std::string queue_url, SqsO
   if (region.empty()) region = options.credential_options.env("AWS_REGION").value_or("");
   if (region.empty()) region = "us-east-1";
   c->region_ = region;
-  ASSIGN_OR_RETURN(c->credentials_, ResolveCredentials(options.credential_options));
+  ASSIGN_OR_RETURN(c->credentials_, CredentialProvider::Create(options.credential_options));
   c->queue_url_ = std::move(queue_url);
   c->options_ = std::move(options);
   return c;
@@ -64,12 +61,21 @@ Result<std::string> SqsClient::Call(std::string_view action, const std::string& 
   JsonRequest request{endpoint_, "sqs", region_, "AmazonSQS." + std::string(action), "1.0"};
   thread_local std::mt19937_64 rng{std::random_device{}()};
   Status last;
+  bool refreshed = false;
+  const std::string what = "SQS " + std::string(action) + " on " + queue_url_;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    const std::string what = "SQS " + std::string(action) + " on " + queue_url_;
-    auto reply = PostJson(request, credentials_, json);
+    auto credentials = credentials_->Get();
+    if (!credentials) return Err(credentials.error().WithContext(what));
+    auto reply = PostJson(request, **credentials, json);
     const long status = reply ? reply->status : 0;
     const std::string body = reply ? std::move(reply->body) : std::string();
     if (reply && status >= 200 && status < 300) return body;
+    if (reply && body.find("ExpiredToken") != std::string::npos && !refreshed &&
+        credentials_->Refresh(**credentials)) {
+      refreshed = true;  // once: retry at once with the new credentials
+      --attempt;
+      continue;
+    }
     if (!reply) {
       last = Unavailable(what + ": " + reply.error().message());
     } else if (status >= 500 || status == 429 || body.find("Throttl") != std::string::npos) {
@@ -77,7 +83,7 @@ Result<std::string> SqsClient::Call(std::string_view action, const std::string& 
     } else if (status == 403 || body.find("InvalidClientTokenId") != std::string::npos ||
                body.find("SignatureDoesNotMatch") != std::string::npos) {
       return Err(InvalidArgument(what + " refused (" + std::to_string(status) + "): " + body.substr(0, 300) +
-                                 "; signed with " + credentials_.Describe() + " for region " + region_));
+                                 "; signed with " + credentials_->Describe() + " for region " + region_));
     } else if (body.find("NonExistentQueue") != std::string::npos || status == 404) {
       return Err(NotFound("SQS queue " + queue_url_ + " does not exist (" + body.substr(0, 200) + ")"));
     } else {

@@ -63,7 +63,7 @@ class SqsClient : public SqsQueue {
   std::string queue_url_;
   std::string endpoint_;  // scheme://host[:port]/
   std::string region_;
-  Credentials credentials_;
+  std::shared_ptr<CredentialProvider> credentials_;  // refreshed before they expire
   SqsOptions options_;
 };
 
