@@ -1,6 +1,7 @@
 # S3-compatible server: versitygw (posix backend) on 127.0.0.1, empty at each
 # start, with a root access key and secret generated per start. Installed by
-# scripts/setup.d/s3.sh. Env lines: S3_URL, AWS_ACCESS_KEY_ID,
+# scripts/setup.d/s3.sh. Env lines: S3_URL, AWS_ENDPOINT_URL_S3 (the same
+# URL, which logstream and the AWS CLI read), AWS_ACCESS_KEY_ID,
 # AWS_SECRET_ACCESS_KEY, AWS_REGION (a shell can export them).
 svc_start() {
   local dir="$1" port bin=/opt/logstream/bin/versitygw
@@ -16,6 +17,7 @@ svc_start() {
     spawn "$bin" --port "127.0.0.1:$port" posix --sidecar "$dir/meta" "$dir/data"
   cat > "$dir/env" <<ENV
 S3_URL=http://127.0.0.1:$port
+AWS_ENDPOINT_URL_S3=http://127.0.0.1:$port
 AWS_ACCESS_KEY_ID=$key
 AWS_SECRET_ACCESS_KEY=$secret
 AWS_REGION=us-east-1
