@@ -245,5 +245,59 @@ TEST_F(IngesterTest, RealMultiLineFileIngestsWithZeroDeadLetters) {
   EXPECT_GT(with_trace, 0u);
 }
 
+// A store whose "down/" keys cannot be reached (Unavailable, as when S3 is down).
+class PartlyDownStore : public MemoryStore {
+ public:
+  Result<ObjectInfo> Head(std::string_view key) override {
+    if (key.starts_with("down/")) return Err(Unavailable("S3 is down"));
+    return MemoryStore::Head(key);
+  }
+};
+
+// Yields one batch once, records acks and abandons; sets *stop while polled
+// (Ctrl-C during a batch).
+class OneBatchSource : public EventSource {
+ public:
+  OneBatchSource(std::vector<std::string> keys, std::atomic<bool>* stop) : keys_(std::move(keys)), stop_(stop) {}
+  Result<std::vector<ObjectEvent>> Poll(TimeMs) override {
+    std::vector<ObjectEvent> out;
+    for (const std::string& k : keys_) out.push_back(ObjectEvent{"ObjectCreated:Put", "", k, 0, "", 0});
+    keys_.clear();
+    stop_->store(true);
+    return out;
+  }
+  Status Ack(const ObjectEvent& e) override {
+    acked.push_back(e.key);
+    return Status::Ok();
+  }
+  void Abandon(const ObjectEvent& e) override { abandoned.push_back(e.key); }
+  bool Done() const override { return keys_.empty(); }
+
+  std::vector<std::string> acked, abandoned;
+
+ private:
+  std::vector<std::string> keys_;
+  std::atomic<bool>* stop_;
+};
+
+TEST(RunIngestTest, GivingUpAbandonsTheFailedEventAndTheRestOfItsBatch) {
+  PartlyDownStore store;
+  MemoryLog log;
+  ASSERT_TRUE(store.Put("h1/2026-11-24/h1-000001.log", kTwoLines));
+  ASSERT_TRUE(store.Put("down/2026-11-24/d-000001.log", kTwoLines));
+  ASSERT_TRUE(store.Put("h1/2026-11-24/h1-000002.log", kTwoLines));
+  Ingester ingester(store, log, IngestOptions{});
+  ASSERT_TRUE(ingester.Init().ok());
+  std::atomic<bool> stop{false};
+  OneBatchSource source({"h1/2026-11-24/h1-000001.log", "down/2026-11-24/d-000001.log",
+                         "h1/2026-11-24/h1-000002.log"},
+                        &stop);
+  Status s = RunIngest(source, ingester, stop);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_EQ(source.acked, std::vector<std::string>{"h1/2026-11-24/h1-000001.log"});
+  EXPECT_EQ(source.abandoned,
+            (std::vector<std::string>{"down/2026-11-24/d-000001.log", "h1/2026-11-24/h1-000002.log"}));
+}
+
 }  // namespace
 }  // namespace logstream
