@@ -62,7 +62,8 @@ void EnsureCrashTopics(Log& log) {
 }
 
 // Commits transactions forever; transaction i writes kPerTxn0 + kPerTxn1
-// records, progress/last = i and group offset (i + 1) * kPerTxn0.
+// records, progress/last = i and group offset (i + 1) * kPerTxn0. Says
+// "committed" on stdout after its first commit.
 [[noreturn]] void CrashWriter(const std::string& dir) {
   LogOptions o;
   o.fsync_interval = 5;
@@ -71,7 +72,7 @@ void EnsureCrashTopics(Log& log) {
   EnsureCrashTopics(**log);
   auto last = (*log)->GetState("progress", "last");
   int64_t i = last && last->has_value() ? std::stoll(**last) + 1 : 0;
-  for (;; ++i) {
+  for (bool first = true;; ++i, first = false) {
     auto txn = (*log)->Begin("crash");
     if (!txn) _exit(4);
     for (int r = 0; r < kPerTxn0; ++r) (void)(*txn)->AppendTo("data", 0, "k", std::to_string(i) + ":" + std::to_string(r));
@@ -79,6 +80,7 @@ void EnsureCrashTopics(Log& log) {
     (void)(*txn)->Put("progress", "last", std::to_string(i));
     (void)(*txn)->CommitOffset("g", "data", 0, (i + 1) * kPerTxn0);
     if (!(*txn)->Commit().ok()) _exit(5);
+    if (first && write(STDOUT_FILENO, "committed\n", 10) != 10) _exit(6);
   }
 }
 
@@ -163,10 +165,17 @@ TEST(EmbeddedLogTest, CrashNeverLeavesHalfTransactions) {
   std::mt19937 rng(42);
   int64_t previous_last = -1;
   for (int round = 0; round < 6; ++round) {
-    pid_t pid = SpawnChild("crash", dir);
+    int out = -1;
+    pid_t pid = SpawnChild("crash", dir, &out);
     ASSERT_GT(pid, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 250));
+    // Kill it at a random moment after its first commit (waiting for that,
+    // not a fixed time, keeps the test meaningful on a slow or loaded machine).
+    char buf[16] = {};
+    const bool committed = read(out, buf, sizeof buf) > 0;
+    if (committed) std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 250));
     KillChild(pid);
+    close(out);
+    ASSERT_TRUE(committed) << "round " << round << ": the writer died before its first commit";
 
     auto log = OpenEmbedded(dir);
     ASSERT_NE(log, nullptr);
