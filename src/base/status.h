@@ -24,6 +24,7 @@ enum class StatusCode {
   kIoError,             // the operating system refused (disk, permissions)
   kInternal,            // a bug
   kCancelled,           // the operation was stopped on request
+  kAborted,             // a transaction lost its group membership (rebalance): restore, retry
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -62,6 +63,7 @@ inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move
 inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
+inline Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 
 // IoError from errno, naming the operation and the path.
 Status ErrnoError(std::string_view op, std::string_view path, int err);

@@ -18,6 +18,13 @@
 //   re-assigns one at the new offset.
 // - State topics are compacted topics (cleanup.policy=compact); ReadState and
 //   GetState read them to their end, incrementally from a per-log cache.
+// - Subscribe: a KafkaConsumer in group NAMESPACE.group with the
+//   cooperative-sticky assignor and read_committed, for membership only (its
+//   partitions are paused; members read them with Read/ReadInto). Revoked
+//   partitions are unassigned at the member's next Poll, after it committed
+//   them. A transaction that commits the group's offsets sends the member's
+//   metadata (generation) with send_offsets_to_transaction, so a member that
+//   lost its partitions (a zombie) fails to commit: kAborted.
 // - CommittedOffset / ListGroupOffsets: the Admin API (ListConsumerGroups,
 //   ListConsumerGroupOffsets with require_stable); CommittedOffset answers
 //   from memory for partitions this KafkaLog has committed itself.
@@ -62,7 +69,8 @@ class KafkaLog : public Log {
   Status EnsureTopic(std::string_view topic, const TopicOptions& options) override;
   Result<std::vector<TopicInfo>> ListTopics() override;
   Result<TopicInfo> DescribeTopic(std::string_view topic) override;
-  Result<std::unique_ptr<Transaction>> Begin(std::string_view id) override;
+  Result<std::unique_ptr<Transaction>> Begin(std::string_view id,
+                                             const TransactionOptions& options = {}) override;
   Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition, int64_t offset,
                                            size_t max_records, TimeMs max_wait = 0) override;
   Status ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
@@ -70,6 +78,8 @@ class KafkaLog : public Log {
   Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,
                                   int partition) override;
   Result<std::vector<GroupOffset>> ListGroupOffsets() override;
+  Result<std::unique_ptr<Subscription>> Subscribe(std::string_view group,
+                                                  const std::vector<std::string>& topics) override;
   Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) override;
   Result<std::optional<std::string>> GetState(std::string_view state_topic,
                                               std::string_view key) override;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "src/kafka/kafka_log.h"
 #include "src/log/log_contract_test.h"
@@ -51,6 +52,65 @@ std::unique_ptr<Log> OpenFresh() {
 
 INSTANTIATE_TEST_SUITE_P(Kafka, LogContractTest, testing::Values(LogFactory{"Kafka", OpenFresh, /*dense_offsets=*/false}),
                          [](const auto& info) { return info.param.name; });
+
+// A member removed from its group behind its back (it stopped polling for
+// longer than max.poll.interval.ms) is a zombie: its transaction that
+// commits the group's offsets fails, and nothing of it becomes visible.
+TEST(KafkaGroupTest, ZombieMemberCannotCommit) {
+  static const std::string url = KafkaUrl();
+  ASSERT_FALSE(url.empty()) << "no Kafka broker: run `scripts/services start kafka` or set KAFKA_URL";
+  LogOptions options;
+  options.name_space = "zombie-" + std::to_string(getpid());
+  options.properties = {{"session.timeout.ms", "6000"}, {"max.poll.interval.ms", "6000"}};
+  auto opened = OpenKafkaLog(url, options);
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  Log& log = **opened;
+  TopicOptions two;
+  two.partitions = 2;
+  ASSERT_TRUE(log.EnsureTopic("in", two).ok());
+  ASSERT_TRUE(log.EnsureTopic("out", TopicOptions{}).ok());
+  auto sub = log.Subscribe("g", {"in"});
+  ASSERT_TRUE(sub.has_value()) << sub.error().ToString();
+  GroupMember member{std::move(*sub), {}, nullptr};
+  const std::set<TopicPartition> all = {{"in", 0}, {"in", 1}};
+  ASSERT_TRUE(PollUntil({&member}, [&] { return member.owned == all; }));
+  {
+    auto txn = log.Begin("member");
+    ASSERT_TRUE(txn.has_value());
+    ASSERT_TRUE((*txn)->CommitOffset("g", "in", 0, 3).ok());
+    ASSERT_TRUE((*txn)->Commit().ok()) << "a live member commits";
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(9));  // no Poll: removed from the group
+  auto txn = log.Begin("member");
+  ASSERT_TRUE(txn.has_value());
+  ASSERT_TRUE((*txn)->Append("out", "k", "zombie output").ok());
+  ASSERT_TRUE((*txn)->CommitOffset("g", "in", 0, 5).ok());
+  Status s = (*txn)->Commit();
+  EXPECT_EQ(s.code(), StatusCode::kAborted) << s.ToString();
+  EXPECT_EQ(*log.CommittedOffset("g", "in", 0), 3);
+  auto out = log.Read("out", 0, 0, 10);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_TRUE(out->empty());
+  // Polling again, it learns that it lost its partitions, rejoins and can
+  // commit again.
+  auto change = member.sub->Poll(100);
+  ASSERT_TRUE(change.has_value());
+  std::set<TopicPartition> owned;
+  bool lost = false;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (; owned != all && std::chrono::steady_clock::now() < give_up; change = member.sub->Poll(100)) {
+    ASSERT_TRUE(change.has_value());
+    lost = lost || change->lost;
+    for (const auto& tp : change->revoked) owned.erase(tp);
+    for (const auto& tp : change->assigned) owned.insert(tp);
+  }
+  EXPECT_TRUE(lost);
+  ASSERT_EQ(owned, all);
+  auto again = log.Begin("member");
+  ASSERT_TRUE(again.has_value());
+  ASSERT_TRUE((*again)->CommitOffset("g", "in", 0, 5).ok());
+  EXPECT_TRUE((*again)->Commit().ok());
+}
 
 TEST(KafkaUrlTest, ParsesBootstrapServers) {
   EXPECT_EQ(*KafkaBootstrapFromUrl("kafka://a:1,b:2"), "a:1,b:2");

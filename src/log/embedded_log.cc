@@ -361,7 +361,7 @@ Result<TopicOptions> EmbeddedLog::FindTopic(std::string_view topic) {
   return it->second.options;
 }
 
-Result<std::unique_ptr<Transaction>> EmbeddedLog::Begin(std::string_view id) {
+Result<std::unique_ptr<Transaction>> EmbeddedLog::Begin(std::string_view id, const TransactionOptions&) {
   if (options_.read_only) return Err(FailedPrecondition("embedded log " + path_ + " is open read-only"));
   int64_t epoch;
   {
@@ -601,6 +601,16 @@ void EmbeddedLog::Background() {
       lock.lock();
     }
   }
+}
+
+Result<std::unique_ptr<Subscription>> EmbeddedLog::Subscribe(std::string_view group,
+                                                          const std::vector<std::string>& topics) {
+  std::vector<TopicPartition> partitions;
+  for (const std::string& topic : topics) {
+    ASSIGN_OR_RETURN(TopicOptions options, FindTopic(topic));
+    for (int p = 0; p < options.partitions; ++p) partitions.push_back({topic, p});
+  }
+  return groups_.Join(std::string(group), std::move(partitions));
 }
 
 }  // namespace logstream

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "src/log/buffered_transaction.h"
+#include "src/log/local_groups.h"
 #include "src/log/log.h"
 
 namespace rocksdb {
@@ -56,7 +57,8 @@ class EmbeddedLog : public Log {
   Status EnsureTopic(std::string_view topic, const TopicOptions& options) override;
   Result<std::vector<TopicInfo>> ListTopics() override;
   Result<TopicInfo> DescribeTopic(std::string_view topic) override;
-  Result<std::unique_ptr<Transaction>> Begin(std::string_view id) override;
+  Result<std::unique_ptr<Transaction>> Begin(std::string_view id,
+                                             const TransactionOptions& options = {}) override;
   Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition, int64_t offset,
                                            size_t max_records, TimeMs max_wait = 0) override;
   Status ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
@@ -64,6 +66,9 @@ class EmbeddedLog : public Log {
   Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,
                                   int partition) override;
   Result<std::vector<GroupOffset>> ListGroupOffsets() override;
+  // Members of this process only: one member gets every partition.
+  Result<std::unique_ptr<Subscription>> Subscribe(std::string_view group,
+                                                  const std::vector<std::string>& topics) override;
   Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) override;
   Result<std::optional<std::string>> GetState(std::string_view state_topic,
                                               std::string_view key) override;
@@ -102,6 +107,7 @@ class EmbeddedLog : public Log {
   std::condition_variable committed_;
   std::map<std::string, TopicMeta, std::less<>> topics_;
   std::map<std::string, int64_t, std::less<>> epochs_;  // transactional id -> epoch
+  LocalGroups groups_;
   bool dirty_ = false;  // commits not yet synced (fsync_interval > 0)
   bool stop_ = false;
   std::condition_variable wake_background_;

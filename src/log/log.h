@@ -12,6 +12,12 @@
 // State topics are compacted key/value topics (the ingest manifest, processor
 // state): the latest value per key wins and entries never expire.
 //
+// Consumer groups: Subscribe makes the caller a member of a group over some
+// topics; the group splits their partitions among its members (Kafka: a real
+// consumer group, cooperative-sticky; the embedded log and MemoryLog: members
+// of one process). Members read their partitions with Read/ReadInto from the
+// group's committed offsets and commit offsets in their transactions.
+//
 // Log and Transaction objects are thread-safe unless stated otherwise; several
 // transactions may be open at once (one per stage in `logstream run`).
 #pragma once
@@ -95,6 +101,50 @@ struct GroupOffset {
   int64_t next_offset = 0;  // committed: consumed up to (excluding) this offset
 };
 
+struct TopicPartition {
+  std::string topic;
+  int partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+// What changed in a member's assignment since its previous Poll.
+struct AssignmentChange {
+  // Now this member's: restore their state, then read them from the group's
+  // committed offsets (Log::CommittedOffset).
+  std::vector<TopicPartition> assigned;
+  // Leaving this member. They stay its own until its next Poll, which hands
+  // them over: commit their progress (a transaction with their offsets)
+  // before polling again. With `lost` they were taken already (the member
+  // missed its session timeout): drop their progress without committing.
+  std::vector<TopicPartition> revoked;
+  bool lost = false;
+  bool empty() const { return assigned.empty() && revoked.empty(); }
+};
+
+// Membership of one consumer group, used by one thread (not thread-safe).
+// Destroying it leaves the group (its partitions go to the other members).
+// Changes are only reported by Poll, on the caller's thread: there are no
+// callbacks.
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+  // Serves the group protocol and returns the changes since the previous
+  // Poll, waiting up to max_wait for one when there is none. Call it often
+  // (at least every few seconds): a member that stops polling is removed.
+  virtual Result<AssignmentChange> Poll(TimeMs max_wait) = 0;
+  // The partitions assigned and not yet handed over (revoked ones count
+  // until the next Poll).
+  virtual std::vector<TopicPartition> Assigned() const = 0;
+};
+
+struct TransactionOptions {
+  // Kafka: transaction.timeout.ms of the writer (its first Begin decides):
+  // the broker aborts a transaction left open this long by a dead writer,
+  // and read_committed readers of its partitions wait until then. 0: the
+  // log's default (60 s). Logs of one process ignore it.
+  TimeMs timeout = 0;
+};
+
 // A transaction. Not thread-safe: one thread uses it at a time. Destroying an
 // uncommitted transaction aborts it.
 class Transaction {
@@ -129,7 +179,8 @@ class Log {
 
   // Starts a transaction. `id` names the writer (Kafka's transactional.id;
   // a new transaction with the same id fences an older one).
-  virtual Result<std::unique_ptr<Transaction>> Begin(std::string_view id) = 0;
+  virtual Result<std::unique_ptr<Transaction>> Begin(std::string_view id,
+                                                     const TransactionOptions& options = {}) = 0;
 
   // Reads committed records of topic/partition from `offset` (at most
   // max_records). If none are available, waits up to max_wait for some.
@@ -150,6 +201,15 @@ class Log {
   // Every committed consumer-group offset, sorted by group, topic, partition
   // (for lag in `log stats`; Kafka: ListConsumerGroups + ListConsumerGroupOffsets).
   virtual Result<std::vector<GroupOffset>> ListGroupOffsets() = 0;
+
+  // Joins `group` as a new member consuming `topics` (which must exist:
+  // NotFound otherwise). Every member of a group subscribes to the same
+  // topics. Transactions of this Log that CommitOffset for `group` are tied
+  // to the membership where the backend supports it (Kafka: the member's
+  // generation goes with send_offsets_to_transaction, so a member that lost
+  // its partitions cannot commit them: its Commit fails with kAborted).
+  virtual Result<std::unique_ptr<Subscription>> Subscribe(std::string_view group,
+                                                          const std::vector<std::string>& topics) = 0;
 
   // The latest value of every key of a state topic.
   virtual Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) = 0;

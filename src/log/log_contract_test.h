@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -449,6 +450,119 @@ TEST_P(LogContractTest, EndOffsetsPerPartition) {
   }
   ASSERT_EQ(info->start_offsets.size(), 3u);
   EXPECT_EQ(info->start_offsets[0], 0);
+}
+
+// ---- consumer groups ----
+
+// A member of a group as a processor would track it: owned partitions, and
+// an optional commit of the revoked ones before the next Poll.
+struct GroupMember {
+  std::unique_ptr<Subscription> sub;
+  std::set<TopicPartition> owned;
+  std::function<void(const std::vector<TopicPartition>&)> on_revoke;
+
+  void Poll(TimeMs wait) {
+    auto change = sub->Poll(wait);
+    ASSERT_TRUE(change.has_value()) << change.error().ToString();
+    for (const auto& tp : change->assigned) EXPECT_TRUE(owned.insert(tp).second) << "assigned twice";
+    if (!change->revoked.empty() && on_revoke && !change->lost) on_revoke(change->revoked);
+    for (const auto& tp : change->revoked) EXPECT_EQ(owned.erase(tp), 1u) << "revoked but not owned";
+  }
+};
+
+// Polls the members in turn until done() or a minute passes (a Kafka
+// rebalance takes a few heartbeats).
+inline bool PollUntil(std::vector<GroupMember*> members, const std::function<bool()>& done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    for (GroupMember* m : members) m->Poll(50);
+  }
+  return true;
+}
+
+TEST_P(LogContractTest, SubscribeMissingTopicFails) {
+  auto sub = log_->Subscribe("g", {T("missing")});
+  ASSERT_FALSE(sub.has_value());
+  EXPECT_EQ(sub.error().code(), StatusCode::kNotFound);
+}
+
+TEST_P(LogContractTest, OneMemberGetsEveryPartition) {
+  const std::string a = T("a"), b = T("b");
+  Create(a, 3);
+  Create(b, 1);
+  auto sub = log_->Subscribe("g", {a, b});
+  ASSERT_TRUE(sub.has_value()) << sub.error().ToString();
+  GroupMember m{std::move(*sub), {}, nullptr};
+  const std::set<TopicPartition> all = {{a, 0}, {a, 1}, {a, 2}, {b, 0}};
+  ASSERT_TRUE(PollUntil({&m}, [&] { return m.owned == all; }));
+  auto assigned = m.sub->Assigned();
+  EXPECT_EQ(std::set<TopicPartition>(assigned.begin(), assigned.end()), all);
+  // Nothing changes while it is the only member.
+  auto change = m.sub->Poll(200);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_TRUE(change->empty());
+}
+
+TEST_P(LogContractTest, TwoMembersSplitPartitionsAndHandOverCommittedOffsets) {
+  const std::string t = T("split");
+  Create(t, 4);
+  const std::set<TopicPartition> all = {{t, 0}, {t, 1}, {t, 2}, {t, 3}};
+  auto s1 = log_->Subscribe("g", {t});
+  ASSERT_TRUE(s1.has_value()) << s1.error().ToString();
+  GroupMember m1{std::move(*s1), {}, nullptr};
+  ASSERT_TRUE(PollUntil({&m1}, [&] { return m1.owned == all; }));
+  // The first member commits the partitions it gives away before its next
+  // Poll; the next owner finds those offsets.
+  std::set<TopicPartition> handed;
+  m1.on_revoke = [&](const std::vector<TopicPartition>& revoked) {
+    auto txn = Begin("member-1");
+    for (const auto& tp : revoked) {
+      ASSERT_TRUE(txn->CommitOffset("g", tp.topic, tp.partition, 100 + tp.partition).ok());
+      handed.insert(tp);
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  };
+  auto s2 = log_->Subscribe("g", {t});
+  ASSERT_TRUE(s2.has_value()) << s2.error().ToString();
+  GroupMember m2{std::move(*s2), {}, nullptr};
+  auto split = [&] {
+    if (m1.owned.empty() || m2.owned.empty()) return false;
+    std::set<TopicPartition> both = m1.owned;
+    both.insert(m2.owned.begin(), m2.owned.end());
+    return both == all && both.size() == m1.owned.size() + m2.owned.size();
+  };
+  ASSERT_TRUE(PollUntil({&m1, &m2}, split));
+  EXPECT_EQ(handed, m2.owned);
+  for (const auto& tp : m2.owned) {
+    EXPECT_EQ(*log_->CommittedOffset("g", tp.topic, tp.partition), 100 + tp.partition);
+  }
+  // After the rebalance a member still commits its own partitions (a commit
+  // racing with the end of a rebalance may fail with kAborted: poll, retry).
+  Status committed = Aborted("not tried");
+  for (int attempt = 0; attempt < 50 && committed.code() == StatusCode::kAborted; ++attempt) {
+    m1.Poll(100);
+    auto txn = Begin("member-1");
+    for (const auto& tp : m1.owned) ASSERT_TRUE(txn->CommitOffset("g", tp.topic, tp.partition, 7).ok());
+    committed = txn->Commit();
+  }
+  ASSERT_TRUE(committed.ok()) << committed.ToString();
+  for (const auto& tp : m1.owned) EXPECT_EQ(*log_->CommittedOffset("g", tp.topic, tp.partition), 7);
+  // The second member leaves: the first gets everything back.
+  m2.sub.reset();
+  m1.on_revoke = nullptr;
+  ASSERT_TRUE(PollUntil({&m1}, [&] { return m1.owned == all; }));
+}
+
+TEST_P(LogContractTest, GroupsAreIndependent) {
+  const std::string t = T("groups");
+  Create(t, 2);
+  const std::set<TopicPartition> all = {{t, 0}, {t, 1}};
+  auto s1 = log_->Subscribe("g1", {t});
+  auto s2 = log_->Subscribe("g2", {t});
+  ASSERT_TRUE(s1.has_value() && s2.has_value());
+  GroupMember m1{std::move(*s1), {}, nullptr}, m2{std::move(*s2), {}, nullptr};
+  ASSERT_TRUE(PollUntil({&m1, &m2}, [&] { return m1.owned == all && m2.owned == all; }));
 }
 
 }  // namespace logstream

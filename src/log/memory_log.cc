@@ -68,7 +68,7 @@ Result<TopicOptions> MemoryLog::FindTopic(std::string_view topic) {
   return it->second.options;
 }
 
-Result<std::unique_ptr<Transaction>> MemoryLog::Begin(std::string_view id) {
+Result<std::unique_ptr<Transaction>> MemoryLog::Begin(std::string_view id, const TransactionOptions&) {
   int64_t epoch;
   {
     std::lock_guard lock(mu_);
@@ -172,6 +172,16 @@ Result<std::optional<std::string>> MemoryLog::GetState(std::string_view state_to
   auto kv = it->second.state.find(std::string(key));
   if (kv == it->second.state.end()) return std::optional<std::string>();
   return std::optional<std::string>(kv->second);
+}
+
+Result<std::unique_ptr<Subscription>> MemoryLog::Subscribe(std::string_view group,
+                                                          const std::vector<std::string>& topics) {
+  std::vector<TopicPartition> partitions;
+  for (const std::string& topic : topics) {
+    ASSIGN_OR_RETURN(TopicOptions options, FindTopic(topic));
+    for (int p = 0; p < options.partitions; ++p) partitions.push_back({topic, p});
+  }
+  return groups_.Join(std::string(group), std::move(partitions));
 }
 
 }  // namespace logstream

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "src/log/buffered_transaction.h"
+#include "src/log/local_groups.h"
 #include "src/log/log.h"
 
 namespace logstream {
@@ -27,7 +28,8 @@ class MemoryLog : public Log {
   Status EnsureTopic(std::string_view topic, const TopicOptions& options) override;
   Result<std::vector<TopicInfo>> ListTopics() override;
   Result<TopicInfo> DescribeTopic(std::string_view topic) override;
-  Result<std::unique_ptr<Transaction>> Begin(std::string_view id) override;
+  Result<std::unique_ptr<Transaction>> Begin(std::string_view id,
+                                             const TransactionOptions& options = {}) override;
   Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition, int64_t offset,
                                            size_t max_records, TimeMs max_wait = 0) override;
   Status ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
@@ -38,6 +40,9 @@ class MemoryLog : public Log {
   Result<std::optional<std::string>> GetState(std::string_view state_topic,
                                               std::string_view key) override;
   Result<std::vector<GroupOffset>> ListGroupOffsets() override;
+  // Members of this process only: one member gets every partition.
+  Result<std::unique_ptr<Subscription>> Subscribe(std::string_view group,
+                                                  const std::vector<std::string>& topics) override;
 
  private:
   struct Topic {
@@ -55,6 +60,7 @@ class MemoryLog : public Log {
   std::map<std::string, Topic, std::less<>> topics_;                           // guarded by mu_
   std::map<std::tuple<std::string, std::string, int>, int64_t> group_offsets_;  // guarded by mu_
   std::map<std::string, int64_t, std::less<>> epochs_;  // transactional id -> epoch; guarded by mu_
+  LocalGroups groups_;
 };
 
 }  // namespace logstream
