@@ -28,6 +28,11 @@ d = workdir("kafka-faults")
 rules = f"{d}/rules.toml"
 with open(rules, "w") as f:
     f.write('[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n')
+# Small transactions: many commit boundaries for the kills to land around,
+# and an ingest that runs long enough for the broker kill to land in it.
+ingest_config = f"{d}/ingest.toml"
+with open(ingest_config, "w") as f:
+    f.write("[ingest]\nchunk_records = 500\n")
 run("generate", "--hosts", 3, "--max-count", 30000, "--seed", 11, "--roll-lines", 4000,
     "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b")
 
@@ -92,7 +97,7 @@ def torture(name, args, rng):
 
 rng = random.Random(20261125)
 ingest_kills, _ = torture("ingest", ["ingest", "--store", f"file://{d}/b", "--broker", kafka,
-                                     "--exit-when-done"], rng)
+                                     "--config", ingest_config, "--exit-when-done"], rng)
 n = check_records_match_lines(tail("logs"), bucket_lines(f"{d}/b"))
 process_kills, _ = torture("process", ["process", "--broker", kafka, "--config", rules,
                                        "--exit-when-done"], rng)

@@ -1,6 +1,9 @@
 #include "src/ingest/ingester.h"
 
 #include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -67,34 +70,107 @@ Result<Manifest> DecodeManifest(std::string_view json) {
 
 bool IsDateComponent(std::string_view c) { return c.size() == 10 && ParseDate(c).has_value(); }
 
-// One object's ingest: line assembly, parsing and chunked commits.
+// Counts of the open transaction, added to IngestCounters when it commits.
+struct Totals {
+  uint64_t objects = 0, duplicates = 0, failed = 0, lines = 0, records = 0, dead_letters = 0, bytes = 0;
+};
+
+}  // namespace
+
+// The open transaction: records of one or more objects and the manifest
+// entries written at commit.
+struct Ingester::Batch {
+  Batch(Log& l, const IngestOptions& opts, IngestCounters& c, std::vector<ObjectEvent>* done)
+      : log(l), o(opts), counters(c), committed(done) {}
+
+  Log& log;
+  const IngestOptions& o;
+  IngestCounters& counters;
+  std::unique_ptr<Transaction> txn;
+  std::map<std::string, Manifest> manifests;  // by manifest key, Put at commit
+  size_t records = 0;                         // records and dead letters appended
+  size_t bytes = 0;                           // their JSON bytes
+  uint64_t writes = 0;                        // Appends and commits so far
+  TimeMs begun = 0;
+  Totals totals;
+  std::vector<ObjectEvent> events;  // objects fully added since the last commit
+  std::vector<ObjectEvent>* committed;
+
+  Status Append(std::string_view topic, std::string_view key, std::string_view value) {
+    if (!txn) {
+      ASSIGN_OR_RETURN(txn, log.Begin(o.transactional_id));
+      begun = NowMs();
+    }
+    ++writes;
+    RETURN_IF_ERROR(txn->Append(topic, key, value));
+    ++records;
+    bytes += value.size();
+    return Status::Ok();
+  }
+
+  bool Full() const { return records >= o.chunk_records || bytes >= o.chunk_bytes; }
+
+  Status Commit() {
+    ++writes;
+    if (!manifests.empty() && !txn) {
+      ASSIGN_OR_RETURN(txn, log.Begin(o.transactional_id));
+    }
+    if (txn) {
+      for (const auto& [key, m] : manifests) RETURN_IF_ERROR(txn->Put(o.manifest_topic, key, EncodeManifest(m)));
+      Status s = txn->Commit();
+      txn.reset();
+      RETURN_IF_ERROR(s);
+    }
+    manifests.clear();
+    records = bytes = 0;
+    counters.objects.fetch_add(totals.objects, std::memory_order_relaxed);
+    counters.duplicates.fetch_add(totals.duplicates, std::memory_order_relaxed);
+    counters.failed.fetch_add(totals.failed, std::memory_order_relaxed);
+    counters.lines.fetch_add(totals.lines, std::memory_order_relaxed);
+    counters.records.fetch_add(totals.records, std::memory_order_relaxed);
+    counters.dead_letters.fetch_add(totals.dead_letters, std::memory_order_relaxed);
+    counters.bytes.fetch_add(totals.bytes, std::memory_order_relaxed);
+    totals = {};
+    committed->insert(committed->end(), std::make_move_iterator(events.begin()),
+                      std::make_move_iterator(events.end()));
+    events.clear();
+    return Status::Ok();
+  }
+
+  // Drops the open transaction after an error (the caller takes `events`).
+  void Abort() {
+    txn.reset();  // aborts
+    manifests.clear();
+    records = bytes = 0;
+    totals = {};
+  }
+};
+
+namespace {
+
+// One object's ingest: line assembly, parsing and chunked commits into the
+// ingester's open transaction.
 class ObjectIngest {
  public:
-  ObjectIngest(Log& log, const IngestOptions& o, IngestCounters& counters, std::string key,
-               std::string manifest_key, Manifest m)
-      : log_(log),
-        o_(o),
-        counters_(counters),
+  ObjectIngest(Ingester::Batch& batch, std::string key, std::string manifest_key, Manifest m)
+      : batch_(batch),
+        o_(batch.o),
+        totals_(batch.totals),
         key_(std::move(key)),
         manifest_key_(std::move(manifest_key)),
         m_(std::move(m)),
-        source_(SourceFromKey(key_, o.default_source)),
+        source_(SourceFromKey(key_, o_.default_source)),
         json_prefix_(RecordJsonPrefix(source_, key_)) {
-    parse_.format = o.format;
-    parse_.max_line_bytes = o.max_line_bytes;
+    parse_.format = o_.format;
+    parse_.max_line_bytes = o_.max_line_bytes;
     parse_.classic_date = ClassicDateFromKey(key_);
-  }
-
-  Status Begin() {
-    ASSIGN_OR_RETURN(txn_, log_.Begin(o_.transactional_id));
-    return Status::Ok();
   }
 
   // Feeds one line.
   Status OnLine(const Line& line) {
     ++m_.lines;
-    counters_.lines.fetch_add(1, std::memory_order_relaxed);
-    counters_.bytes.fetch_add(line.length + 1, std::memory_order_relaxed);
+    ++totals_.lines;
+    totals_.bytes += line.length + 1;
     if (line.too_long) {
       RETURN_IF_ERROR(FlushPending());
       return DeadLetter(line.offset, "line of " + std::to_string(line.length) +
@@ -129,7 +205,8 @@ class ObjectIngest {
     return Status::Ok();
   }
 
-  // Ends the object: flushes and commits with done = true.
+  // Ends the object: flushes, and its manifest entry (done = true) joins the
+  // transaction.
   Status Finish(uint64_t end_offset, std::string failed_reason) {
     RETURN_IF_ERROR(FlushPending());
     if (!failed_reason.empty()) {
@@ -138,10 +215,9 @@ class ObjectIngest {
     }
     m_.offset = end_offset;
     m_.done = true;
-    return Commit();
+    batch_.manifests[manifest_key_] = m_;
+    return Status::Ok();
   }
-
-  uint64_t resume_offset() const { return m_.offset; }
 
  private:
   Status FlushPending() {
@@ -162,11 +238,9 @@ class ObjectIngest {
     }
     json_.clear();
     AppendRecordJsonWithPrefix(json_prefix_, pending_offset_, line, &json_);
-    RETURN_IF_ERROR(txn_->Append(o_.logs_topic, source_, json_));
+    RETURN_IF_ERROR(batch_.Append(o_.logs_topic, source_, json_));
     ++m_.records;
-    ++chunk_records_;
-    chunk_bytes_ += json_.size();
-    counters_.records.fetch_add(1, std::memory_order_relaxed);
+    ++totals_.records;
     return Status::Ok();
   }
 
@@ -180,47 +254,34 @@ class ObjectIngest {
     v += ",\"raw\":";
     AppendJsonString(raw.substr(0, 64 * 1024), &v);
     v += "}";
-    RETURN_IF_ERROR(txn_->Append(o_.dead_letter_topic, source_, v));
+    RETURN_IF_ERROR(batch_.Append(o_.dead_letter_topic, source_, v));
     ++m_.dead;
-    ++chunk_records_;
-    chunk_bytes_ += v.size();
-    counters_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    ++totals_.dead_letters;
     return Status::Ok();
   }
 
-  // Commits the chunk so far if it is big enough; the next chunk starts at
-  // `next_offset`, the first line of a record, so no record is split.
+  // Commits the transaction if it is big enough; this object's next chunk
+  // starts at `next_offset`, the first line of a record, so no record is split.
   Status MaybeCommit(uint64_t next_offset) {
-    if (chunk_records_ < o_.chunk_records && chunk_bytes_ < o_.chunk_bytes) return Status::Ok();
+    if (!batch_.Full()) return Status::Ok();
     m_.offset = next_offset;
-    RETURN_IF_ERROR(Commit());
-    return Begin();
+    batch_.manifests[manifest_key_] = m_;
+    return batch_.Commit();
   }
 
-  Status Commit() {
-    RETURN_IF_ERROR(txn_->Put(o_.manifest_topic, manifest_key_, EncodeManifest(m_)));
-    RETURN_IF_ERROR(txn_->Commit());
-    chunk_records_ = 0;
-    chunk_bytes_ = 0;
-    return Status::Ok();
-  }
-
-  Log& log_;
+  Ingester::Batch& batch_;
   const IngestOptions& o_;
-  IngestCounters& counters_;
+  Totals& totals_;
   std::string key_;
   std::string manifest_key_;
   Manifest m_;
   std::string source_;
   std::string json_prefix_;  // the JSON all records of this object start with
   ParseOptions parse_;
-  std::unique_ptr<Transaction> txn_;
   std::string pending_;
   uint64_t pending_offset_ = 0;
   size_t pending_lines_ = 0;
   bool has_pending_ = false;
-  size_t chunk_records_ = 0;
-  size_t chunk_bytes_ = 0;
   std::string json_;
 };
 
@@ -278,6 +339,10 @@ Status LoadIngestToml(std::string_view path, IngestOptions* o) {
       RETURN_IF_ERROR(integer(&o->chunk_records, 1));
     } else if (key == "chunk_bytes") {
       RETURN_IF_ERROR(integer(&o->chunk_bytes, 1));
+    } else if (key == "commit_interval") {
+      auto d = ParseDuration(v.value<std::string>().value_or(""));
+      if (!d || *d < 0) return InvalidArgument(where + " must be a duration such as \"200ms\"");
+      o->commit_interval_ms = *d;
     } else if (key == "default_source") {
       auto s = v.value<std::string>();
       if (!s || s->empty()) return InvalidArgument(where + " must be a non-empty string");
@@ -294,7 +359,11 @@ Status LoadIngestToml(std::string_view path, IngestOptions* o) {
 }
 
 Ingester::Ingester(ObjectStore& store, Log& log, IngestOptions options)
-    : store_(store), log_(log), options_(std::move(options)) {}
+    : store_(store), log_(log), options_(std::move(options)) {
+  batch_ = std::make_unique<Batch>(log_, options_, counters_, &committed_);
+}
+
+Ingester::~Ingester() = default;
 
 Status Ingester::Init() {
   TopicOptions logs;
@@ -306,47 +375,89 @@ Status Ingester::Init() {
   return log_.EnsureTopic(options_.manifest_topic, manifest);
 }
 
+Result<IngestOutcome> Ingester::Add(const ObjectEvent& event) {
+  const uint64_t writes = batch_->writes;
+  auto r = AddTo(event);
+  if (!r) {
+    if (batch_->writes != writes) Abort();  // part of this object is in it
+    return r;
+  }
+  batch_->events.push_back(event);
+  return r;
+}
+
+Status Ingester::Flush() {
+  Status s = batch_->Commit();
+  if (!s.ok()) Abort();
+  return s;
+}
+
+void Ingester::Abort() {
+  aborted_.insert(aborted_.end(), std::make_move_iterator(batch_->events.begin()),
+                  std::make_move_iterator(batch_->events.end()));
+  batch_->events.clear();
+  batch_->Abort();
+}
+
+size_t Ingester::uncommitted() const { return batch_->events.size(); }
+
+bool Ingester::FlushDue() const {
+  return batch_->txn && NowMs() - batch_->begun >= options_.commit_interval_ms;
+}
+
+std::vector<ObjectEvent> Ingester::TakeCommitted() { return std::exchange(committed_, {}); }
+
+std::vector<ObjectEvent> Ingester::TakeUncommitted() { return std::exchange(aborted_, {}); }
+
 Result<IngestOutcome> Ingester::IngestObject(const ObjectEvent& event) {
+  auto outcome = Add(event);
+  Status flushed = outcome ? Flush() : Status::Ok();
+  committed_.clear();  // the caller has the outcome; nothing to acknowledge here
+  aborted_.clear();
+  if (!flushed.ok()) return Err(flushed);
+  return outcome;
+}
+
+Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
+  Batch& batch = *batch_;
   std::string bucket = event.bucket.empty() ? store_.Bucket() : event.bucket;
   std::string manifest_key = bucket + "/" + event.key;
-  ASSIGN_OR_RETURN(auto entry, log_.GetState(options_.manifest_topic, manifest_key));
+  // The open transaction's own entry first (the same object twice in it).
+  std::optional<std::string> entry;
   Manifest m;
-  if (entry) {
-    ASSIGN_OR_RETURN(m, DecodeManifest(*entry));
+  if (auto it = batch.manifests.find(manifest_key); it != batch.manifests.end()) {
+    m = it->second;
+    entry.emplace();
+  } else {
+    ASSIGN_OR_RETURN(entry, log_.GetState(options_.manifest_topic, manifest_key));
+    if (entry) {
+      ASSIGN_OR_RETURN(m, DecodeManifest(*entry));
+    }
   }
   auto report_failure = [&](const std::string& reason) -> Result<IngestOutcome> {
-    Manifest failed = m;
-    ObjectIngest one(log_, options_, counters_, event.key, manifest_key, failed);
-    RETURN_IF_ERROR(one.Begin());
+    ObjectIngest one(batch, event.key, manifest_key, m);
     RETURN_IF_ERROR(one.Finish(m.offset, reason));
-    counters_.failed.fetch_add(1);
+    ++batch.totals.failed;
     return IngestOutcome::kFailed;
+  };
+  auto duplicate = [&] {
+    ++batch.totals.duplicates;
+    return IngestOutcome::kDuplicate;
   };
 
   auto info = store_.Head(event.key);
   if (!info) {
     if (info.error().code() == StatusCode::kUnavailable) return Err(info.error());
-    if (m.done) {  // deleted after it was ingested: nothing to do
-      counters_.duplicates.fetch_add(1);
-      return IngestOutcome::kDuplicate;
-    }
+    if (m.done) return duplicate();  // deleted after it was ingested: nothing to do
     if (info.error().code() == StatusCode::kNotFound) {
       return report_failure("object deleted before it was read");
     }
     return report_failure("cannot read object: " + info.error().message());
   }
-  if (entry && m.etag == info->etag && m.done) {
-    counters_.duplicates.fetch_add(1);
-    return IngestOutcome::kDuplicate;
-  }
+  if (entry && m.etag == info->etag && m.done) return duplicate();
   if (entry && m.etag != info->etag) {
     if (!options_.reingest_changed) {
-      if (m.changed_etag == info->etag) {
-        counters_.duplicates.fetch_add(1);
-        return IngestOutcome::kDuplicate;
-      }
-      auto txn = log_.Begin(options_.transactional_id);
-      if (!txn) return Err(txn.error());
+      if (m.changed_etag == info->etag) return duplicate();
       std::string source = SourceFromKey(event.key, options_.default_source);
       std::string v = "{\"source\":";
       AppendJsonString(source, &v);
@@ -357,11 +468,10 @@ Result<IngestOutcome> Ingester::IngestObject(const ObjectEvent& event) {
                            "); not re-ingested (set reingest_changed = true in [ingest] to allow)",
                        &v);
       v += ",\"raw\":\"\"}";
-      RETURN_IF_ERROR((*txn)->Append(options_.dead_letter_topic, source, v));
+      RETURN_IF_ERROR(batch.Append(options_.dead_letter_topic, source, v));
       m.changed_etag = info->etag;
-      RETURN_IF_ERROR((*txn)->Put(options_.manifest_topic, manifest_key, EncodeManifest(m)));
-      RETURN_IF_ERROR((*txn)->Commit());
-      counters_.dead_letters.fetch_add(1);
+      batch.manifests[manifest_key] = m;
+      ++batch.totals.dead_letters;
       return IngestOutcome::kChanged;
     }
     m = Manifest{};
@@ -393,8 +503,7 @@ Result<IngestOutcome> Ingester::IngestObject(const ObjectEvent& event) {
     if (!s.ok()) return report_failure("cannot resume object: " + s.message());
   }
 
-  ObjectIngest one(log_, options_, counters_, event.key, manifest_key, m);
-  RETURN_IF_ERROR(one.Begin());
+  ObjectIngest one(batch, event.key, manifest_key, m);
   uint64_t end_offset = resume;
   std::string failure;
   while (true) {
@@ -409,39 +518,88 @@ Result<IngestOutcome> Ingester::IngestObject(const ObjectEvent& event) {
   }
   RETURN_IF_ERROR(one.Finish(end_offset, failure));
   if (!failure.empty()) {
-    counters_.failed.fetch_add(1);
+    ++batch.totals.failed;
     return IngestOutcome::kFailed;
   }
-  counters_.objects.fetch_add(1);
+  ++batch.totals.objects;
   return IngestOutcome::kIngested;
 }
 
 Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop) {
   std::mt19937_64 jitter(std::random_device{}());
-  while (!stop.load()) {
-    if (source.Done()) return Status::Ok();
-    auto events = source.Poll(200);
-    if (!events) return events.error();
-    for (size_t i = 0; i < events->size(); ++i) {
-      const ObjectEvent& e = (*events)[i];
-      TimeMs backoff = 100;
-      while (true) {
-        auto r = ingester.IngestObject(e);
-        if (r) break;
-        if (r.error().code() != StatusCode::kUnavailable || stop.load()) {
-          // Neither this event nor the rest of the batch will be acknowledged:
-          // let the source deliver them again later.
-          for (size_t j = i; j < events->size(); ++j) source.Abandon((*events)[j]);
-          return r.error().WithContext("ingesting " + e.key);
-        }
-        std::this_thread::sleep_for(
-            std::chrono::milliseconds(backoff + static_cast<TimeMs>(jitter() % backoff)));
-        backoff = std::min<TimeMs>(backoff * 2, 10000);
+  std::deque<ObjectEvent> todo;
+  TimeMs backoff = 100;
+  auto ack = [&]() -> Status {
+    for (const ObjectEvent& e : ingester.TakeCommitted()) RETURN_IF_ERROR(source.Ack(e));
+    return Status::Ok();
+  };
+  // Events of an aborted transaction go back to the front of the queue.
+  auto requeue = [&] {
+    std::vector<ObjectEvent> again = ingester.TakeUncommitted();
+    todo.insert(todo.begin(), again.begin(), again.end());
+  };
+  // Commits what the open transaction holds.
+  auto flush = [&]() -> Status {
+    if (ingester.uncommitted() == 0) return Status::Ok();
+    Status s = ingester.Flush();
+    if (!s.ok()) {
+      requeue();
+      return s;
+    }
+    backoff = 100;
+    return ack();
+  };
+  // Ends with `error`: what is complete is committed; the events not
+  // acknowledged are abandoned, so that the source delivers them again later.
+  auto give_up = [&](const Status& error) -> Status {
+    Status s = flush();
+    for (const ObjectEvent& e : todo) source.Abandon(e);
+    todo.clear();
+    return error.ok() ? s : error;
+  };
+  // After an error: `failed` (if an Add failed) and the events of an aborted
+  // transaction go back to the queue, an intact open transaction is
+  // committed; Unavailable errors are retried with backoff.
+  auto retry = [&](const Status& error, const ObjectEvent* failed) -> Status {
+    if (failed) todo.push_front(*failed);
+    requeue();
+    Status flushed = flush();
+    if (error.code() != StatusCode::kUnavailable || stop.load()) {
+      return give_up(failed ? error.WithContext("ingesting " + failed->key) : error.WithContext("committing"));
+    }
+    if (!flushed.ok() && flushed.code() != StatusCode::kUnavailable) return give_up(flushed);
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff + static_cast<TimeMs>(jitter() % backoff)));
+    backoff = std::min<TimeMs>(backoff * 2, 10000);
+    return Status::Ok();
+  };
+  // A batch of events already polled is finished even after *stop.
+  while (!stop.load() || !todo.empty()) {
+    if (todo.empty()) {
+      // Commit once no event is waiting.
+      const bool open = ingester.uncommitted() > 0;
+      if (!open && source.Done()) return Status::Ok();
+      auto events = source.Poll(open ? 0 : 200);
+      if (!events) return give_up(events.error());
+      if (events->empty()) {
+        if (Status s = flush(); !s.ok()) RETURN_IF_ERROR(retry(s, nullptr));
+        continue;
       }
-      RETURN_IF_ERROR(source.Ack(e));
+      todo.assign(events->begin(), events->end());
+    }
+    ObjectEvent e = std::move(todo.front());
+    todo.pop_front();
+    auto r = ingester.Add(e);
+    if (!r) {
+      RETURN_IF_ERROR(retry(r.error(), &e));
+      continue;
+    }
+    RETURN_IF_ERROR(ack());  // a chunk commit inside Add committed the events before it
+    if (ingester.FlushDue()) {
+      if (Status s = flush(); !s.ok()) RETURN_IF_ERROR(retry(s, nullptr));
     }
   }
-  return Status::Ok();
+  // Stopped: commit what is complete.
+  return give_up(Status::Ok());
 }
 
 }  // namespace logstream

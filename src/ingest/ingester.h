@@ -2,7 +2,10 @@
 // exactly once. The records of an object (or of each chunk of a large
 // object) and the object's progress entry in the ingest manifest (a state
 // topic) are committed in one transaction, so a crash at any moment followed
-// by a restart neither loses nor duplicates a line.
+// by a restart neither loses nor duplicates a line. One transaction carries
+// several objects (records and manifest entries) when events come faster than
+// transactions commit: a Kafka commit costs tens of milliseconds whatever its
+// size.
 //
 // Lines that begin a record but do not parse, continuation lines with no
 // record above them or past the multi-line bound, and objects that cannot be
@@ -12,7 +15,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "src/base/status.h"
 #include "src/log/log.h"
@@ -36,6 +41,7 @@ struct IngestOptions {
   std::string default_source = "unknown"; // for keys without HOST/YYYY-MM-DD/
   size_t chunk_records = 100000;          // commit at least this often
   size_t chunk_bytes = 4 << 20;           // ... or after this many JSON bytes
+  TimeMs commit_interval_ms = 200;        // RunIngest: ... or when a transaction is this old
   bool reingest_changed = false;          // same key, new etag: ingest again
 };
 
@@ -59,36 +65,66 @@ struct IngestCounters {
 
 enum class IngestOutcome { kIngested, kDuplicate, kChanged, kFailed };
 
-// Thread-compatible: one thread calls IngestObject at a time. The store and
-// the log must outlive the Ingester.
+// Thread-compatible: one thread calls Add/Flush/IngestObject at a time. The
+// store and the log must outlive the Ingester. Counters count committed work.
 class Ingester {
  public:
   Ingester(ObjectStore& store, Log& log, IngestOptions options);
+  ~Ingester();  // aborts an open transaction
 
   // Creates the topics if missing.
   Status Init();
 
-  // Ingests the event's object exactly once, resuming after the last chunk
-  // committed by an earlier run. Returns an error only when the log failed
-  // (retry later); unreadable objects are reported in dead-letter and return
-  // kFailed.
+  // Ingests the event's object exactly once into the open transaction (begun
+  // when needed), resuming after the last chunk committed earlier. The
+  // transaction commits by itself at a record boundary once it holds
+  // chunk_records records or chunk_bytes bytes (objects added before are
+  // then committed, see TakeCommitted), otherwise at Flush. Returns an error
+  // only when the log or the store failed; this event must be added again.
+  // If the error left part of the object in the open transaction, the
+  // transaction is aborted and the events added to it since the last commit
+  // must be added again too (TakeUncommitted); otherwise it stays open.
+  // Unreadable objects are reported in dead-letter and return kFailed.
+  Result<IngestOutcome> Add(const ObjectEvent& event);
+  // Commits the open transaction, if any. On error it is aborted (see Add).
+  Status Flush();
+  // The events in the open transaction.
+  size_t uncommitted() const;
+  // True when a transaction is open and older than commit_interval_ms.
+  bool FlushDue() const;
+  // The events whose objects were committed since the last call (to Ack).
+  std::vector<ObjectEvent> TakeCommitted();
+  // The events of transactions aborted since the last call, to add again.
+  std::vector<ObjectEvent> TakeUncommitted();
+
+  // Add and Flush: the object alone in its transaction(s) (Lambda).
   Result<IngestOutcome> IngestObject(const ObjectEvent& event);
 
   const IngestCounters& counters() const { return counters_; }
   const IngestOptions& options() const { return options_; }
 
+  struct Batch;  // the open transaction (ingester.cc)
+
  private:
+  Result<IngestOutcome> AddTo(const ObjectEvent& event);
+  void Abort();  // the open transaction, its events to aborted_
+
   ObjectStore& store_;
   Log& log_;
   IngestOptions options_;
   IngestCounters counters_;
+  std::unique_ptr<Batch> batch_;
+  std::vector<ObjectEvent> committed_;
+  std::vector<ObjectEvent> aborted_;
 };
 
-// Polls `source` and ingests each event until the source is Done() (a
-// one-time scan) or *stop becomes true. Each event is acknowledged only after
-// its object is committed. Log errors are retried with backoff; when ingest
-// gives up (another error, or *stop while retrying), the failed event and the
-// rest of its batch are Abandon()ed instead.
+// Polls `source` and ingests its events until the source is Done() (a
+// one-time scan) or *stop becomes true. Events that arrive together share a
+// transaction, committed when no event is waiting or a bound of the Ingester
+// is reached; each event is acknowledged only after its object is
+// committed. Log errors are retried with backoff; when ingest gives up
+// (another error, or *stop while retrying), what is complete is committed and
+// the events not acknowledged are Abandon()ed instead.
 Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop);
 
 }  // namespace logstream

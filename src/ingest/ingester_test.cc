@@ -213,6 +213,147 @@ TEST_F(IngesterTest, ChunksCommitWithoutSplittingRecords) {
   for (auto& r : recs) EXPECT_EQ(r.message.substr(r.message.size() - 6), "\n\tat x");
 }
 
+TEST_F(IngesterTest, SeveralObjectsShareOneTransactionUntilFlush) {
+  for (const char* k : {"h1/2026-11-24/h1-000001.log", "h2/2026-11-24/h2-000001.log"}) {
+    ASSERT_TRUE(store_.Put(k, kTwoLines));
+  }
+  ObjectEvent a, b;
+  a.key = "h1/2026-11-24/h1-000001.log";
+  b.key = "h2/2026-11-24/h2-000001.log";
+  EXPECT_EQ(ingester_->Add(a).value_or(IngestOutcome::kFailed), IngestOutcome::kIngested);
+  EXPECT_EQ(ingester_->Add(b).value_or(IngestOutcome::kFailed), IngestOutcome::kIngested);
+  // The same object again inside the open transaction: its own entry says done.
+  EXPECT_EQ(ingester_->Add(a).value_or(IngestOutcome::kFailed), IngestOutcome::kDuplicate);
+  EXPECT_EQ(ingester_->uncommitted(), 3u);
+  EXPECT_TRUE(Records().empty());
+  EXPECT_TRUE(ingester_->TakeCommitted().empty());
+  EXPECT_EQ(ingester_->counters().objects.load(), 0u);  // counters count committed work
+
+  ASSERT_TRUE(ingester_->Flush().ok());
+  EXPECT_EQ(Records().size(), 4u);
+  EXPECT_EQ(ingester_->TakeCommitted(), (std::vector<ObjectEvent>{a, b, a}));
+  EXPECT_EQ(ingester_->counters().objects.load(), 2u);
+  EXPECT_EQ(ingester_->counters().records.load(), 4u);
+  EXPECT_EQ(ingester_->counters().duplicates.load(), 1u);
+  auto manifest = log_.ReadState("ingest-manifest");
+  ASSERT_TRUE(manifest);
+  EXPECT_EQ(manifest->size(), 2u);
+  EXPECT_EQ(Ingest(b.key), IngestOutcome::kDuplicate);
+}
+
+TEST_F(IngesterTest, ChunkCommitInsideAnObjectCommitsTheObjectsBefore) {
+  IngestOptions o;
+  o.chunk_records = 3;
+  Reset(o);
+  std::string five;
+  for (int i = 0; i < 5; ++i) five += "2026-11-24T00:00:00.000Z [main] INFO a.B - r" + std::to_string(i) + "\n";
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log", kTwoLines));
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000002.log", five));
+  ObjectEvent a, b;
+  a.key = "h1/2026-11-24/h1-000001.log";
+  b.key = "h1/2026-11-24/h1-000002.log";
+  ASSERT_TRUE(ingester_->Add(a));
+  ASSERT_TRUE(ingester_->Add(b));
+  // 2 + 1 records reached the bound at the start of b's second record.
+  EXPECT_EQ(ingester_->TakeCommitted(), std::vector<ObjectEvent>{a});
+  EXPECT_EQ(ingester_->uncommitted(), 1u);
+  ASSERT_TRUE(ingester_->Flush().ok());
+  EXPECT_EQ(ingester_->TakeCommitted(), std::vector<ObjectEvent>{b});
+  EXPECT_EQ(Records().size(), 7u);
+}
+
+// A log whose first `failures` commits fail as if the broker were away.
+class FlakyLog : public MemoryLog {
+ public:
+  int failures = 0;
+  int commits = 0;
+
+  Result<std::unique_ptr<Transaction>> Begin(std::string_view id) override {
+    ASSIGN_OR_RETURN(auto txn, MemoryLog::Begin(id));
+    return std::unique_ptr<Transaction>(new Txn(std::move(txn), this));
+  }
+
+ private:
+  class Txn : public Transaction {
+   public:
+    Txn(std::unique_ptr<Transaction> inner, FlakyLog* log) : inner_(std::move(inner)), log_(log) {}
+    Status Append(std::string_view t, std::string_view k, std::string_view v) override {
+      return inner_->Append(t, k, v);
+    }
+    Status AppendTo(std::string_view t, int p, std::string_view k, std::string_view v) override {
+      return inner_->AppendTo(t, p, k, v);
+    }
+    Status Put(std::string_view t, std::string_view k, std::string_view v) override { return inner_->Put(t, k, v); }
+    Status CommitOffset(std::string_view g, std::string_view t, int p, int64_t o) override {
+      return inner_->CommitOffset(g, t, p, o);
+    }
+    Status Commit() override {
+      if (log_->failures > 0) {
+        --log_->failures;
+        inner_->Abort();
+        return Unavailable("broker away");
+      }
+      ++log_->commits;
+      return inner_->Commit();
+    }
+    void Abort() override { inner_->Abort(); }
+
+   private:
+    std::unique_ptr<Transaction> inner_;
+    FlakyLog* log_;
+  };
+};
+
+// Events given once, then Done; remembers what was acknowledged.
+class ListSource : public EventSource {
+ public:
+  explicit ListSource(std::vector<ObjectEvent> events) : events_(std::move(events)) {}
+  Result<std::vector<ObjectEvent>> Poll(TimeMs) override {
+    given_ = true;
+    return std::exchange(events_, {});
+  }
+  Status Ack(const ObjectEvent& e) override {
+    acked.push_back(e.key);
+    return Status::Ok();
+  }
+  bool Done() const override { return given_; }
+  std::vector<std::string> acked;
+
+ private:
+  std::vector<ObjectEvent> events_;
+  bool given_ = false;
+};
+
+TEST(RunIngestTest, EventsShareTransactionsAndAFailedCommitIsRetriedExactlyOnce) {
+  MemoryStore store{"bucket"};
+  FlakyLog log;
+  IngestOptions o;
+  o.chunk_records = 4;
+  Ingester ingester(store, log, o);
+  ASSERT_TRUE(ingester.Init().ok());
+  std::vector<ObjectEvent> events;
+  std::vector<std::string> keys;
+  for (int i = 1; i <= 5; ++i) {
+    ObjectEvent e;
+    e.key = "h1/2026-11-24/h1-00000" + std::to_string(i) + ".log";
+    ASSERT_TRUE(store.Put(e.key, kTwoLines));
+    events.push_back(e);
+    keys.push_back(e.key);
+  }
+  log.failures = 1;  // the first commit (objects 1 and 2, at object 3's first record) fails
+  ListSource source(events);
+  std::atomic<bool> stop{false};
+  Status s = RunIngest(source, ingester, stop);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(source.acked, keys);
+  EXPECT_EQ(log.commits, 3);  // 1+2, 3+4, 5: several objects per transaction
+  EXPECT_EQ(ingester.counters().objects.load(), 5u);
+  EXPECT_EQ(ingester.counters().records.load(), 10u);
+  size_t records = 0;
+  for (int p = 0; p < o.partitions; ++p) records += log.Read("logs", p, 0, 1000)->size();
+  EXPECT_EQ(records, 10u);
+}
+
 std::filesystem::path SharedData() {
   return std::filesystem::path(LOGSTREAM_SOURCE_DIR) / ".." / "shared" / "data" / "cs441-logs";
 }
