@@ -98,12 +98,28 @@ Result<std::string> KafkaBootstrapFromUrl(std::string_view url) {
   return servers;
 }
 
+// A producer's handle of one topic, with the topic's partition count and kind.
+struct ProducerTopic {
+  rd_kafka_topic_t* rkt = nullptr;
+  TopicMeta meta;
+};
+
 // A transactional producer, kept per transactional id.
 struct TxnProducer {
+  TxnProducer() = default;
+  TxnProducer(const TxnProducer&) = delete;
+  TxnProducer& operator=(const TxnProducer&) = delete;
+  ~TxnProducer() {
+    for (auto& [name, t] : topics) rd_kafka_topic_destroy(t.rkt);
+  }
+
   Handle rk;
-  // Largest delivered offset per (topic, partition) in the open transaction
-  // (filled by the delivery report callback while commit flushes).
-  std::map<std::pair<std::string, int>, int64_t> delivered;
+  // Topic handles by short name, created on first use (only by the thread
+  // that holds the producer busy, like everything below).
+  std::map<std::string, ProducerTopic, std::less<>> topics;
+  // Largest delivered offset per (topic handle, partition) in the open
+  // transaction (filled by the delivery report callback while commit flushes).
+  std::map<std::pair<rd_kafka_topic_t*, int>, int64_t> delivered;
   bool busy = false;    // a transaction is open on it
   bool broken = false;  // fatal error (fenced): never reused
 };
@@ -705,12 +721,13 @@ class KafkaTransaction : public Transaction {
     // is visible to read_committed readers (the log's promise at Commit).
     const auto give_up = Clock::now() + Ms(log_->options.timeout);
     for (const auto& [tp, last] : producer_->delivered) {
+      const std::string topic = rd_kafka_topic_name(tp.first);
       while (true) {
-        auto marks = log_->Watermarks(tp.first, tp.second);
+        auto marks = log_->Watermarks(topic, tp.second);
         if (marks && marks->second > last) break;
         if (Clock::now() > give_up) {
           Finish();
-          return Unavailable("transaction committed, but its records on " + tp.first +
+          return Unavailable("transaction committed, but its records on " + topic +
                              " are not visible yet");
         }
         std::this_thread::sleep_for(Ms(2));
@@ -764,28 +781,44 @@ class KafkaTransaction : public Transaction {
     return TxnError(error, what);
   }
 
+  // The producer's handle of `topic`. The first use also fetches the topic's
+  // metadata: librdkafka 2.0.2 would otherwise learn a new topic's leaders
+  // only from its periodic (1 s) refresh, delaying the first commit.
+  Result<const ProducerTopic*> Topic(std::string_view topic) {
+    auto it = producer_->topics.find(topic);
+    if (it != producer_->topics.end()) return &it->second;
+    ASSIGN_OR_RETURN(TopicMeta meta, log_->Meta(topic));
+    const std::string full = log_->Full(topic);
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(producer_->rk.get(), full.c_str(), nullptr);
+    if (rkt == nullptr) return Err(KafkaError(rd_kafka_last_error(), "opening topic " + full));
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(producer_->rk.get(), 0, rkt, &md, log_->TimeoutMs()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(md);  // otherwise the producer finds the leaders later by itself
+    }
+    auto [slot, inserted] = producer_->topics.emplace(std::string(topic), ProducerTopic{rkt, meta});
+    return &slot->second;
+  }
+
   Status Produce(std::string_view topic, int32_t partition, std::string_view key, std::string_view value,
                  bool state) {
     RETURN_IF_ERROR(CheckOpen());
-    ASSIGN_OR_RETURN(TopicMeta meta, log_->Meta(topic));
-    if (meta.compacted != state) {
+    ASSIGN_OR_RETURN(const ProducerTopic* t, Topic(topic));
+    if (t->meta.compacted != state) {
       return InvalidArgument(state ? "Put needs a state (compacted) topic; " + std::string(topic) + " is not one"
                                    : "Append needs a record topic; " + std::string(topic) +
                                          " is a state topic (use Put)");
     }
-    if (partition >= meta.partitions) {
+    if (partition >= t->meta.partitions) {
       return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
     }
-    const std::string full = log_->Full(topic);
     rd_kafka_t* rk = producer_->rk.get();
     while (true) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk, RD_KAFKA_V_TOPIC(full.c_str()), RD_KAFKA_V_PARTITION(partition),
-          RD_KAFKA_V_KEY(key.data(), key.size()),
+          rk, RD_KAFKA_V_RKT(t->rkt), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key.data(), key.size()),
           RD_KAFKA_V_VALUE(value.empty() ? nullptr : const_cast<char*>(value.data()), value.size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status();
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return KafkaError(err, "producing to " + full);
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return KafkaError(err, "producing to " + log_->Full(topic));
       rd_kafka_poll(rk, 10);
     }
   }
@@ -936,7 +969,7 @@ Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id, const 
       rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
         if (m->err) return;  // commit_transaction reports failed deliveries
         auto* p = static_cast<TxnProducer*>(opaque);
-        int64_t& last = p->delivered[{rd_kafka_topic_name(m->rkt), m->partition}];
+        int64_t& last = p->delivered[{m->rkt, m->partition}];
         last = std::max(last, m->offset);
       });
     }));

@@ -268,7 +268,10 @@ TEST_P(LogContractTest, AbortAndDestroyLeaveNothing) {
     // destroyed without Commit
   }
   EXPECT_TRUE(ReadAll(t, 0).empty());
-  EXPECT_EQ(log_->DescribeTopic(t)->end_offsets[0], 0);
+  // Kafka: aborted records that reached the broker keep their offsets.
+  if (GetParam().dense_offsets) {
+    EXPECT_EQ(log_->DescribeTopic(t)->end_offsets[0], 0);
+  }
   EXPECT_FALSE(log_->GetState(s, "k")->has_value());
   EXPECT_EQ(*log_->CommittedOffset("g", t, 0), 0);
 }
