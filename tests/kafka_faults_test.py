@@ -27,12 +27,13 @@ ns = ["--namespace", "f" + uuid.uuid4().hex[:8]]
 d = workdir("kafka-faults")
 rules = f"{d}/rules.toml"
 with open(rules, "w") as f:
-    f.write('[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n')
-# Small transactions: many commit boundaries for the kills to land around,
-# and an ingest that runs long enough for the broker kill to land in it.
-ingest_config = f"{d}/ingest.toml"
+    # Small transactions: many commit boundaries for the kills to land
+    # around, and runs long enough for the broker kill to land in them.
+    f.write('[processor]\ncommit_records = 300\n'
+            '[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n')
+ingest_config = f"{d}/ingest.toml"  # the same for ingest
 with open(ingest_config, "w") as f:
-    f.write("[ingest]\nchunk_records = 500\n")
+    f.write("[ingest]\nchunk_records = 100\n")
 run("generate", "--hosts", 3, "--max-count", 30000, "--seed", 11, "--roll-lines", 4000,
     "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b")
 

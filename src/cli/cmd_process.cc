@@ -31,6 +31,8 @@ int RunProcess(const ProcessArgs& a) {
   if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
   ProcessorOptions options;
   options.input_partitions = IngestOptions{}.partitions;
+  options.commit_interval_ms = config.commit_interval;
+  options.commit_records = config.commit_records;
   options.exit_when_done = a.exit_when_done;
   auto processor = Processor::Create(log->get(), config, options);
   if (!processor) return Fail(processor.error().message());

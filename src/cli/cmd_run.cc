@@ -96,6 +96,8 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
 
   ProcessorOptions poptions;
   poptions.input_partitions = ioptions.partitions;
+  poptions.commit_interval_ms = pconfig.commit_interval;
+  poptions.commit_records = pconfig.commit_records;
   auto make_processor = [&](bool finite) {
     ProcessorOptions o = poptions;
     o.exit_when_done = finite;

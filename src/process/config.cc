@@ -130,6 +130,8 @@ void AppendTomlString(std::string_view s, std::ostringstream& out) {
 std::string_view RulePerName(RulePer per) { return per == RulePer::kAll ? "all" : "source"; }
 
 Status ValidateProcessorConfig(const ProcessorConfig& c) {
+  if (c.commit_interval < 0) return InvalidArgument("commit_interval must not be negative");
+  if (c.commit_records < 1) return InvalidArgument("commit_records must be at least 1");
   if (c.window <= 0) return InvalidArgument("[processor] window must be positive");
   if (c.slide < 0 || c.slide > c.window) {
     return InvalidArgument("[processor] slide (" + FormatDuration(c.slide) +
@@ -164,7 +166,8 @@ Result<ProcessorConfig> LoadProcessorConfig(const toml::table& doc, std::string_
   if (const toml::node* n = doc.get("processor")) {
     if (!n->is_table()) return Err(TomlError(file, *n, "'processor' must be a table ([processor])"));
     const toml::table& p = *n->as_table();
-    RETURN_IF_ERROR(CheckKeys(p, "[processor]", file, {"window", "slide", "lateness", "idle_timeout"}));
+    RETURN_IF_ERROR(CheckKeys(p, "[processor]", file, {"window", "slide", "lateness", "idle_timeout",
+                                                             "commit_interval", "commit_records"}));
     if (p.contains("window")) {
       ASSIGN_OR_RETURN(c.window, GetDuration(p, "window", file));
     }
@@ -176,6 +179,15 @@ Result<ProcessorConfig> LoadProcessorConfig(const toml::table& doc, std::string_
     }
     if (p.contains("idle_timeout")) {
       ASSIGN_OR_RETURN(c.idle_timeout, GetDuration(p, "idle_timeout", file));
+    }
+    if (p.contains("commit_interval")) {
+      ASSIGN_OR_RETURN(c.commit_interval, GetDuration(p, "commit_interval", file));
+    }
+    if (const toml::node* n = p.get("commit_records")) {
+      if (!n->is_integer() || n->as_integer()->get() < 1) {
+        return Err(TomlError(file, *n, "'commit_records' must be an integer of at least 1"));
+      }
+      c.commit_records = n->as_integer()->get();
     }
     if (c.window <= 0) return Err(TomlError(file, *p.get("window"), "window must be positive"));
     if (c.slide == c.window) c.slide = 0;  // a slide equal to the window is tumbling
@@ -227,6 +239,8 @@ std::string ProcessorConfigToToml(const ProcessorConfig& c) {
   if (c.slide != 0) out << "slide = \"" << FormatDuration(c.slide) << "\"\n";
   out << "lateness = \"" << FormatDuration(c.lateness) << "\"\n";
   out << "idle_timeout = \"" << FormatDuration(c.idle_timeout) << "\"\n";
+  out << "commit_interval = \"" << FormatDuration(c.commit_interval) << "\"\n";
+  out << "commit_records = " << c.commit_records << "\n";
   for (const RuleConfig& r : c.rules) {
     out << "\n[[rules]]\nname = ";
     AppendTomlString(r.name, out);

@@ -40,6 +40,8 @@ struct ProcessorConfig {
   TimeMs slide = 0;             // 0: tumbling; else sliding, window % slide == 0
   TimeMs lateness = 2000;       // allowed lateness behind a source's max event time
   TimeMs idle_timeout = 30000;  // processing time after which a silent source is idle
+  TimeMs commit_interval = 100;     // commit at least this often while input flows...
+  int64_t commit_records = 1000000; // ...or after this many records
   std::vector<RuleConfig> rules = {RuleConfig{}};  // default: the error-burst rule
 
   // The step between window starts: slide, or window when tumbling.

@@ -110,9 +110,18 @@ name = "any"
 TEST(ProcessorConfigTest, UnknownKeysNameKeyFileAndLine) {
   EXPECT_EQ(ErrorOf("[processor]\nwindow = \"10s\"\nwindw = \"5s\"\n"),
             "rules.toml:3:1: unknown key 'windw' in [processor] (allowed: window, slide, "
-            "lateness, idle_timeout)");
+            "lateness, idle_timeout, commit_interval, commit_records)");
   std::string e = ErrorOf("[[rules]]\nname = \"x\"\nthreshold = 3\n");
   EXPECT_NE(e.find("rules.toml:3:1: unknown key 'threshold' in [[rules]]"), std::string::npos) << e;
+}
+
+TEST(ProcessorConfigTest, CommitCadence) {
+  auto c = ParseProcessorConfig("[processor]\ncommit_interval = \"250ms\"\ncommit_records = 500\n", "r.toml");
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->commit_interval, 250);
+  EXPECT_EQ(c->commit_records, 500);
+  EXPECT_EQ(ErrorOf("[processor]\ncommit_records = 0\n"),
+            "rules.toml:2:18: 'commit_records' must be an integer of at least 1");
 }
 
 TEST(ProcessorConfigTest, BadValuesAreErrors) {

@@ -141,16 +141,21 @@ Status Processor::Run(const std::atomic<bool>* stop) {
   const int partitions = static_cast<int>(offsets_.size());
   TimeMs last_commit = options_.clock();
   TimeMs last_tick = last_commit;
+  TimeMs last_commit_took = 0;
+  bool reached_end = false;  // since the last commit
+  // A read never takes more than a commit's worth of records.
+  const size_t read_batch =
+      std::min(options_.read_batch, static_cast<size_t>(std::max<int64_t>(options_.commit_records, 1)));
   int wait_partition = 0;
   while (!(stop && stop->load())) {
     size_t got = 0;
     for (int p = 0; p < partitions; ++p) {
-      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, offsets_[p], options_.read_batch, 0,
-                                     &read_buffer_));
+      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, offsets_[p], read_batch, 0, &read_buffer_));
       RETURN_IF_ERROR(Consume(p, read_buffer_));
       got += read_buffer_.size();
     }
     const bool caught_up = got == 0;
+    reached_end = reached_end || caught_up;
     if (caught_up && options_.exit_when_done) {
       // Done when every partition is read up to its end offset. On Kafka the
       // end offset also counts transaction markers, which are never read: a
@@ -162,8 +167,8 @@ Status Processor::Run(const std::atomic<bool>* stop) {
         if (p >= static_cast<int>(info.end_offsets.size()) || offsets_[p] >= info.end_offsets[p]) {
           continue;
         }
-        RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, offsets_[p], options_.read_batch,
-                                       kEndOfInputWaitMs, &read_buffer_));
+        RETURN_IF_ERROR(
+            log_->ReadInto(options_.input_topic, p, offsets_[p], read_batch, kEndOfInputWaitMs, &read_buffer_));
         RETURN_IF_ERROR(Consume(p, read_buffer_));
         done = read_buffer_.size() == 0;
       }
@@ -179,18 +184,24 @@ Status Processor::Run(const std::atomic<bool>* stop) {
       engine_->AdvanceIdle(now, caught_up);
       last_tick = now;
     }
-    if (uncommitted_records_ >= options_.commit_records ||
-        now - last_commit >= options_.commit_interval_ms) {
+    // Caught up since the last commit: commit every commit_interval_ms, so
+    // outputs are seen soon. Working through a backlog: commits also take
+    // at most about a tenth of the time (a Kafka commit costs tens of ms).
+    const TimeMs interval =
+        reached_end ? options_.commit_interval_ms : std::max(options_.commit_interval_ms, 9 * last_commit_took);
+    if (uncommitted_records_ >= options_.commit_records || now - last_commit >= interval) {
       RETURN_IF_ERROR(Commit());
-      last_commit = now;
+      last_commit = options_.clock();
+      last_commit_took = last_commit - now;
+      reached_end = false;
     } else {
       PublishCounters();
     }
     if (caught_up && !options_.exit_when_done && partitions > 0) {
       // Wait for new records on one partition at a time.
       int p = wait_partition++ % partitions;
-      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, offsets_[p], options_.read_batch,
-                                     options_.poll_wait_ms, &read_buffer_));
+      RETURN_IF_ERROR(
+          log_->ReadInto(options_.input_topic, p, offsets_[p], read_batch, options_.poll_wait_ms, &read_buffer_));
       RETURN_IF_ERROR(Consume(p, read_buffer_));
     }
   }

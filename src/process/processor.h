@@ -46,8 +46,11 @@ struct ProcessorOptions {
   std::string dead_letter_topic = "dead-letter";
   std::string state_topic = "processor-state";
 
-  TimeMs commit_interval_ms = 100;  // commit at least this often while input flows...
-  int64_t commit_records = 200000;  // ...or after this many records
+  // Commit at least every commit_interval_ms while input flows (a backlog
+  // stretches it so that commits take about a tenth of the time), or after
+  // commit_records records. ProcessorConfig's commit_interval/commit_records.
+  TimeMs commit_interval_ms = 100;
+  int64_t commit_records = 1000000;
   size_t read_batch = 32768;        // records per Read per partition
   TimeMs poll_wait_ms = 50;         // how long a caught-up consumer waits for new records
   TimeMs idle_tick_ms = 100;        // how often idleness is checked (streaming only)
