@@ -268,8 +268,8 @@ class FlakyLog : public MemoryLog {
   int failures = 0;
   int commits = 0;
 
-  Result<std::unique_ptr<Transaction>> Begin(std::string_view id) override {
-    ASSIGN_OR_RETURN(auto txn, MemoryLog::Begin(id));
+  Result<std::unique_ptr<Transaction>> Begin(std::string_view id, const TransactionOptions& options) override {
+    ASSIGN_OR_RETURN(auto txn, MemoryLog::Begin(id, options));
     return std::unique_ptr<Transaction>(new Txn(std::move(txn), this));
   }
 
