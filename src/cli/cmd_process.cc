@@ -17,6 +17,7 @@ struct ProcessArgs {
   std::string broker = "logstream-data/broker";
   std::string config;
   bool exit_when_done = false;
+  std::string instance;
   LogOptions log_options;  // from the global --namespace and -X
 };
 
@@ -34,6 +35,7 @@ int RunProcess(const ProcessArgs& a) {
   options.commit_interval_ms = config.commit_interval;
   options.commit_records = config.commit_records;
   options.exit_when_done = a.exit_when_done;
+  if (!a.instance.empty()) options.transactional_id = "processor-" + a.instance;
   auto processor = Processor::Create(log->get(), config, options);
   if (!processor) return Fail(processor.error().message());
   Status s = (*processor)->Run(&InstallStopHandlers());
@@ -86,11 +88,16 @@ void RegisterProcess(CLI::App& app, Context& ctx) {
       "Count log levels and rule matches of topic `logs` in event-time windows (per-source\n"
       "watermarks); write each final window once to topic `aggregates`, alerts to `alerts`\n"
       "as soon as a rule's count is reached, late records to `late`. Exactly once across\n"
-      "crashes: outputs, window state and input offsets are committed together.");
+      "crashes: outputs, window state and input offsets are committed together. Processors\n"
+      "on one broker form a consumer group and split the partitions (see --instance).");
   cmd->add_option("--broker", args->broker, "Broker: a directory or file:///path (embedded log)")
       ->capture_default_str();
   cmd->add_option("--config", args->config, "TOML file with [processor] and [[rules]]")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--instance", args->instance,
+                  "Name of this processor in its group (letters, digits, . _ -). Several processors\n"
+                  "split the partitions of `logs` when each has its own name; a processor restarted\n"
+                  "under the same name fences its previous run");
   cmd->add_flag("--exit-when-done",
                 args->exit_when_done,
                 "Process what is in `logs` now, emit every open window (watermark +infinity), exit 0");

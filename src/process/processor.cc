@@ -26,105 +26,271 @@ std::string DeadLetterJson(std::string_view topic, int partition, int64_t offset
   return s;
 }
 
+// State keys of a `logs` partition's engine: "p<N>/" + the engine's key.
+std::string PartPrefix(int partition) { return "p" + std::to_string(partition) + "/"; }
+
+std::map<std::string, std::string> WithPrefix(const std::map<std::string, std::string>& state,
+                                              const std::string& prefix) {
+  std::map<std::string, std::string> out;
+  for (auto it = state.lower_bound(prefix); it != state.end() && it->first.starts_with(prefix); ++it) {
+    out.emplace(it->first.substr(prefix.size()), it->second);
+  }
+  return out;
+}
+
+void AddStats(EngineStats& to, const EngineStats& from) {
+  to.records += from.records;
+  to.late += from.late;
+  to.windows_closed += from.windows_closed;
+  to.alerts += from.alerts;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Processor>> Processor::Create(Log* log, const ProcessorConfig& config,
                                                      ProcessorOptions options) {
-  EngineOptions engine_options;
-  engine_options.finite_input = options.exit_when_done;
-  ASSIGN_OR_RETURN(std::unique_ptr<WindowEngine> engine, WindowEngine::Create(config, engine_options));
-
+  RETURN_IF_ERROR(ValidateProcessorConfig(config));
   TopicOptions input;
   input.partitions = options.input_partitions;
   RETURN_IF_ERROR(EnsureExists(log, options.input_topic, input));
   for (const std::string* topic : {&options.aggregates_topic, &options.alerts_topic,
-                                   &options.late_topic, &options.dead_letter_topic}) {
+                                   &options.late_topic, &options.dead_letter_topic,
+                                   &options.partials_topic}) {
     RETURN_IF_ERROR(EnsureExists(log, *topic, TopicOptions{}));
   }
   TopicOptions state;
   state.compacted = true;
   RETURN_IF_ERROR(EnsureExists(log, options.state_topic, state));
-
-  ASSIGN_OR_RETURN(auto entries, log->ReadState(options.state_topic));
-  Status restored = engine->RestoreState(entries);
-  if (!restored.ok()) return Err(restored.WithContext("restoring " + options.state_topic));
-
-  ASSIGN_OR_RETURN(TopicInfo info, log->DescribeTopic(options.input_topic));
-  auto p = std::unique_ptr<Processor>(new Processor(log, std::move(options), std::move(engine)));
-  for (int i = 0; i < info.partitions; ++i) {
-    ASSIGN_OR_RETURN(int64_t offset, log->CommittedOffset(p->options_.group, info.name, i));
-    p->offsets_.push_back(offset);
+  ASSIGN_OR_RETURN(TopicInfo partials, log->DescribeTopic(options.partials_topic));
+  if (partials.partitions != 1) {
+    return Err(FailedPrecondition("topic " + options.partials_topic + " has " +
+                                  std::to_string(partials.partitions) + " partitions; it needs exactly 1"));
   }
-  p->committed_ = p->offsets_;
+  ASSIGN_OR_RETURN(auto old, log->GetState(options.state_topic, "global"));
+  if (old) {
+    return Err(FailedPrecondition(
+        "the state topic " + options.state_topic +
+        " was written by an older processor (one engine for all partitions); delete the state topic "
+        "and the group's offsets to reprocess, or use another namespace"));
+  }
+  auto p = std::unique_ptr<Processor>(new Processor(log, config, std::move(options)));
+  ASSIGN_OR_RETURN(p->subscription_,
+                   log->Subscribe(p->options_.group, {p->options_.input_topic, p->options_.partials_topic}));
   return p;
 }
 
-Processor::Processor(Log* log, ProcessorOptions options, std::unique_ptr<WindowEngine> engine)
-    : log_(log), options_(std::move(options)), engine_(std::move(engine)) {}
+Processor::Processor(Log* log, const ProcessorConfig& config, ProcessorOptions options)
+    : log_(log), config_(config), options_(std::move(options)) {
+  engine_options_.finite_input = options_.exit_when_done;
+  engine_options_.partial_all_rules = true;
+}
 
-Status Processor::Consume(int partition, const RecordBuffer& entries) {
+std::vector<int> Processor::partitions() const {
+  std::vector<int> out;
+  for (const auto& [p, part] : parts_) out.push_back(p);
+  return out;
+}
+
+Status Processor::Assign(const std::vector<TopicPartition>& partitions) {
+  // Offsets first: on Kafka they wait for a dead owner's open transaction to
+  // be aborted, after which the state topic holds only committed state.
+  std::map<int, int64_t> offsets;
+  bool partials = false;
+  for (const TopicPartition& tp : partitions) {
+    if (tp.topic == options_.input_topic) {
+      if (parts_.contains(tp.partition)) continue;
+      ASSIGN_OR_RETURN(offsets[tp.partition], log_->CommittedOffset(options_.group, tp.topic, tp.partition));
+    } else if (tp.topic == options_.partials_topic && !aggregator_) {
+      partials = true;
+      ASSIGN_OR_RETURN(partials_offset_, log_->CommittedOffset(options_.group, tp.topic, tp.partition));
+      partials_committed_ = partials_offset_;
+    }
+  }
+  if (offsets.empty() && !partials) return Status::Ok();
+  ASSIGN_OR_RETURN(auto state, log_->ReadState(options_.state_topic));
+  for (const auto& [p, offset] : offsets) {
+    ASSIGN_OR_RETURN(std::unique_ptr<WindowEngine> engine, WindowEngine::Create(config_, engine_options_));
+    Status restored = engine->RestoreState(WithPrefix(state, PartPrefix(p)));
+    if (!restored.ok()) return restored.WithContext("restoring partition " + std::to_string(p) + " from " + options_.state_topic);
+    Part& part = parts_[p];
+    part.engine = std::move(engine);
+    part.offset = part.committed = offset;
+  }
+  if (partials) {
+    ASSIGN_OR_RETURN(aggregator_, AllRulesAggregator::Create(config_, engine_options_));
+    Status restored = aggregator_->RestoreState(state);
+    if (!restored.ok()) {
+      aggregator_.reset();
+      return restored.WithContext("restoring per-all rules from " + options_.state_topic);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Processor::PollGroup(TimeMs wait) {
+  ASSIGN_OR_RETURN(AssignmentChange change, subscription_->Poll(wait));
+  RETURN_IF_ERROR(Assign(change.assigned));
+  if (change.revoked.empty()) return Status::Ok();
+  auto drop = [&] {
+    for (const TopicPartition& tp : change.revoked) {
+      if (tp.topic == options_.input_topic) {
+        auto it = parts_.find(tp.partition);
+        if (it == parts_.end()) continue;
+        AddStats(retired_, it->second.engine->stats());
+        parts_.erase(it);
+      } else if (tp.topic == options_.partials_topic && aggregator_) {
+        retired_alerts_ += aggregator_->alerts();
+        aggregator_.reset();
+      }
+    }
+  };
+  if (change.lost) {
+    // Already another member's: their progress is not ours to commit, and
+    // the rest was taken out together with theirs at the last commit.
+    drop();
+    return Reset();
+  }
+  Status committed = Commit();  // hand over what was read from them
+  drop();
+  if (committed.code() == StatusCode::kAborted) return Reset();
+  return committed;
+}
+
+Status Processor::Reset() {
+  std::vector<TopicPartition> owned;
+  for (auto& [p, part] : parts_) {
+    AddStats(retired_, part.engine->stats());
+    owned.push_back({options_.input_topic, p});
+  }
+  if (aggregator_) {
+    retired_alerts_ += aggregator_->alerts();
+    owned.push_back({options_.partials_topic, 0});
+  }
+  parts_.clear();
+  aggregator_.reset();
+  uncommitted_records_ = 0;
+  return Assign(owned);
+}
+
+Status Processor::Consume(int partition, Part& part, const RecordBuffer& entries) {
   for (size_t i = 0; i < entries.size(); ++i) {
     auto view = decoder_.DecodeView(entries.value(i));
     if (view) {
-      engine_->Feed(*view);
+      part.engine->Feed(*view);
     } else {
-      dead_letters_.push_back(DeadLetterJson(options_.input_topic, partition, entries.offset(i),
-                                             entries.value(i), view.error().message()));
+      part.dead_letters.push_back(DeadLetterJson(options_.input_topic, partition, entries.offset(i),
+                                                 entries.value(i), view.error().message()));
       counters_.bad_records.fetch_add(1, std::memory_order_relaxed);
     }
-    offsets_[partition] = entries.offset(i) + 1;
   }
+  if (!entries.empty()) part.offset = entries.offset(entries.size() - 1) + 1;
   uncommitted_records_ += static_cast<int64_t>(entries.size());
   return Status::Ok();
 }
 
+Status Processor::ConsumePartials(const RecordBuffer& entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto decoded = DecodeAllPartials(entries.value(i));
+    if (!decoded) {
+      return decoded.error().WithContext(options_.partials_topic + " offset " + std::to_string(entries.offset(i)));
+    }
+    aggregator_->Add(decoded->first, decoded->second);
+  }
+  if (!entries.empty()) partials_offset_ = entries.offset(entries.size() - 1) + 1;
+  return Status::Ok();
+}
+
 void Processor::PublishCounters() {
-  const EngineStats& s = engine_->stats();
+  EngineStats s = retired_;
+  int64_t alerts = retired_alerts_;
+  for (const auto& [p, part] : parts_) AddStats(s, part.engine->stats());
+  if (aggregator_) alerts += aggregator_->alerts();
   counters_.records.store(s.records, std::memory_order_relaxed);
   counters_.windows_closed.store(s.windows_closed, std::memory_order_relaxed);
-  counters_.alerts.store(s.alerts, std::memory_order_relaxed);
+  counters_.alerts.store(s.alerts + alerts, std::memory_order_relaxed);
   counters_.late.store(s.late, std::memory_order_relaxed);
 }
 
 Status Processor::Commit() {
-  EngineOutputs out = engine_->TakeOutputs();
-  auto state = engine_->TakeStateChanges();
+  // Take everything out first: nothing to write means no transaction.
+  struct Taken {
+    int partition;
+    Part* part;
+    EngineOutputs out;
+    AllPartials partials;
+    std::vector<std::pair<std::string, std::string>> state;
+  };
+  std::vector<Taken> taken;
+  bool any = false;
+  for (auto& [p, part] : parts_) {
+    Taken t{p, &part, part.engine->TakeOutputs(), {}, {}};
+    t.partials = part.engine->TakeAllPartials();  // before the state: it records them as handed out
+    t.state = part.engine->TakeStateChanges();
+    any = any || !t.out.empty() || !t.partials.empty() || !t.state.empty() || !part.dead_letters.empty() ||
+          part.offset != part.committed || (t.partials.has_mark && part.sent_mark != t.partials.mark);
+    taken.push_back(std::move(t));
+  }
+  std::vector<Alert> all_alerts;
+  std::vector<std::pair<std::string, std::string>> all_state;
+  if (aggregator_) {
+    all_alerts = aggregator_->TakeAlerts();
+    all_state = aggregator_->TakeStateChanges();
+    any = any || !all_alerts.empty() || !all_state.empty() || partials_offset_ != partials_committed_;
+  }
   PublishCounters();
-  if (out.empty() && state.empty() && dead_letters_.empty() && offsets_ == committed_) {
-    return Status::Ok();
-  }
+  if (!any) return Status::Ok();
+
   CommittedOutputs lines;
-  ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, log_->Begin(options_.transactional_id));
-  for (const AggregateRow& row : out.aggregates) {
-    std::string json;
-    AppendAggregateJson(row, &json);
-    RETURN_IF_ERROR(txn->Append(options_.aggregates_topic, row.source, json));
-    lines.aggregates.push_back(std::move(json));
-  }
-  for (const Alert& alert : out.alerts) {
+  TransactionOptions txn_options;
+  txn_options.timeout = options_.transaction_timeout_ms;
+  ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, log_->Begin(options_.transactional_id, txn_options));
+  auto append_alert = [&](const Alert& alert) -> Status {
     std::string json;
     AppendAlertJson(alert, &json);
     RETURN_IF_ERROR(txn->Append(options_.alerts_topic, alert.key, json));
     lines.alerts.push_back(std::move(json));
+    return Status::Ok();
+  };
+  for (Taken& t : taken) {
+    for (const AggregateRow& row : t.out.aggregates) {
+      std::string json;
+      AppendAggregateJson(row, &json);
+      RETURN_IF_ERROR(txn->Append(options_.aggregates_topic, row.source, json));
+      lines.aggregates.push_back(std::move(json));
+    }
+    for (const Alert& alert : t.out.alerts) RETURN_IF_ERROR(append_alert(alert));
+    for (const LogRecord& r : t.out.late) {
+      RETURN_IF_ERROR(txn->Append(options_.late_topic, r.source, RecordToJson(r)));
+    }
+    for (const std::string& d : t.part->dead_letters) {
+      RETURN_IF_ERROR(txn->Append(options_.dead_letter_topic, "", d));
+    }
+    // The aggregator also needs the engine's mark when it moves (streaming).
+    const bool new_mark = !options_.exit_when_done && t.partials.has_mark && t.part->sent_mark != t.partials.mark;
+    if (!t.partials.empty() || new_mark) {
+      RETURN_IF_ERROR(txn->AppendTo(options_.partials_topic, 0, PartPrefix(t.partition),
+                                    EncodeAllPartials(t.partition, t.partials)));
+    }
+    const std::string prefix = PartPrefix(t.partition);
+    for (const auto& [key, value] : t.state) RETURN_IF_ERROR(txn->Put(options_.state_topic, prefix + key, value));
+    // Every owned partition, changed or not: on Kafka the group generation
+    // goes with the offsets, which fences a processor that lost its
+    // partitions.
+    RETURN_IF_ERROR(txn->CommitOffset(options_.group, options_.input_topic, t.partition, t.part->offset));
   }
-  for (const LogRecord& r : out.late) {
-    RETURN_IF_ERROR(txn->Append(options_.late_topic, r.source, RecordToJson(r)));
-  }
-  for (const std::string& d : dead_letters_) {
-    RETURN_IF_ERROR(txn->Append(options_.dead_letter_topic, "", d));
-  }
-  for (const auto& [key, value] : state) {
-    RETURN_IF_ERROR(txn->Put(options_.state_topic, key, value));
-  }
-  for (size_t p = 0; p < offsets_.size(); ++p) {
-    if (offsets_[p] == committed_[p]) continue;
-    RETURN_IF_ERROR(txn->CommitOffset(options_.group, options_.input_topic, static_cast<int>(p),
-                                      offsets_[p]));
+  if (aggregator_) {
+    for (const Alert& alert : all_alerts) RETURN_IF_ERROR(append_alert(alert));
+    for (const auto& [key, value] : all_state) RETURN_IF_ERROR(txn->Put(options_.state_topic, key, value));
+    RETURN_IF_ERROR(txn->CommitOffset(options_.group, options_.partials_topic, 0, partials_offset_));
   }
   if (options_.before_commit) RETURN_IF_ERROR(options_.before_commit(*txn, lines));
   RETURN_IF_ERROR(txn->Commit());
-  committed_ = offsets_;
-  dead_letters_.clear();
+  for (Taken& t : taken) {
+    t.part->committed = t.part->offset;
+    t.part->dead_letters.clear();
+    if (t.partials.has_mark) t.part->sent_mark = t.partials.mark;
+  }
+  partials_committed_ = partials_offset_;
   counters_.committed_records.fetch_add(uncommitted_records_, std::memory_order_relaxed);
   uncommitted_records_ = 0;
   counters_.commits.fetch_add(1, std::memory_order_relaxed);
@@ -137,8 +303,64 @@ Status Processor::Commit() {
 // already waits for pending markers to resolve).
 constexpr TimeMs kEndOfInputWaitMs = 100;
 
+Result<bool> Processor::AtEnd(const std::string& topic, int partition, int64_t offset) {
+  ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(topic));
+  if (partition >= static_cast<int>(info.end_offsets.size()) || offset >= info.end_offsets[partition]) return true;
+  // On Kafka the end offset also counts transaction markers, which are never
+  // read: a partition short of its end that still yields nothing after a
+  // wait holds only markers there.
+  RecordBuffer scratch;
+  RETURN_IF_ERROR(log_->ReadInto(topic, partition, offset, 1, kEndOfInputWaitMs, &scratch));
+  return scratch.empty();
+}
+
+Result<bool> Processor::Done() {
+  bool all_finished = true;
+  for (auto& [p, part] : parts_) {
+    if (part.finished) continue;
+    ASSIGN_OR_RETURN(bool end, AtEnd(options_.input_topic, p, part.offset));
+    if (end) {
+      part.engine->Finish();
+      part.finished = true;
+    } else {
+      all_finished = false;
+    }
+  }
+  RETURN_IF_ERROR(Commit());
+  if (!all_finished) return false;
+  if (aggregator_) {
+    ASSIGN_OR_RETURN(bool end, AtEnd(options_.partials_topic, 0, partials_offset_));
+    if (!end) return false;
+  }
+  // The whole group: every `logs` partition committed to its end first (the
+  // partials of a partition are committed with its offsets), then
+  // `rule-partials`.
+  ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(options_.input_topic));
+  for (int p = 0; p < info.partitions; ++p) {
+    if (parts_.contains(p)) continue;
+    ASSIGN_OR_RETURN(int64_t committed, log_->CommittedOffset(options_.group, options_.input_topic, p));
+    ASSIGN_OR_RETURN(bool end, AtEnd(options_.input_topic, p, committed));
+    if (!end) return false;
+  }
+  if (!aggregator_) {
+    ASSIGN_OR_RETURN(int64_t committed, log_->CommittedOffset(options_.group, options_.partials_topic, 0));
+    ASSIGN_OR_RETURN(bool end, AtEnd(options_.partials_topic, 0, committed));
+    if (!end) return false;
+  }
+  return true;
+}
+
 Status Processor::Run(const std::atomic<bool>* stop) {
-  const int partitions = static_cast<int>(offsets_.size());
+  while (true) {
+    Status s = Loop(stop);
+    if (s.code() != StatusCode::kAborted) return s;
+    // A commit lost the group membership (a rebalance, or this processor
+    // was a zombie): start over from the log with what the group assigns.
+    RETURN_IF_ERROR(Reset());
+  }
+}
+
+Status Processor::Loop(const std::atomic<bool>* stop) {
   TimeMs last_commit = options_.clock();
   TimeMs last_tick = last_commit;
   TimeMs last_commit_took = 0;
@@ -146,42 +368,33 @@ Status Processor::Run(const std::atomic<bool>* stop) {
   // A read never takes more than a commit's worth of records.
   const size_t read_batch =
       std::min(options_.read_batch, static_cast<size_t>(std::max<int64_t>(options_.commit_records, 1)));
-  int wait_partition = 0;
   while (!(stop && stop->load())) {
+    RETURN_IF_ERROR(PollGroup(0));
     size_t got = 0;
-    for (int p = 0; p < partitions; ++p) {
-      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, offsets_[p], read_batch, 0, &read_buffer_));
-      RETURN_IF_ERROR(Consume(p, read_buffer_));
+    for (auto& [p, part] : parts_) {
+      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, part.offset, read_batch, 0, &read_buffer_));
+      RETURN_IF_ERROR(Consume(p, part, read_buffer_));
+      got += read_buffer_.size();
+    }
+    if (aggregator_) {
+      RETURN_IF_ERROR(log_->ReadInto(options_.partials_topic, 0, partials_offset_, read_batch, 0, &read_buffer_));
+      RETURN_IF_ERROR(ConsumePartials(read_buffer_));
       got += read_buffer_.size();
     }
     const bool caught_up = got == 0;
     reached_end = reached_end || caught_up;
     if (caught_up && options_.exit_when_done) {
-      // Done when every partition is read up to its end offset. On Kafka the
-      // end offset also counts transaction markers, which are never read: a
-      // partition short of its end that still yields nothing after a wait
-      // holds only markers there.
-      ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(options_.input_topic));
-      bool done = true;
-      for (int p = 0; p < partitions && done; ++p) {
-        if (p >= static_cast<int>(info.end_offsets.size()) || offsets_[p] >= info.end_offsets[p]) {
-          continue;
-        }
-        RETURN_IF_ERROR(
-            log_->ReadInto(options_.input_topic, p, offsets_[p], read_batch, kEndOfInputWaitMs, &read_buffer_));
-        RETURN_IF_ERROR(Consume(p, read_buffer_));
-        done = read_buffer_.size() == 0;
-      }
+      ASSIGN_OR_RETURN(bool done, Done());
       if (done) {
-        engine_->Finish();
-        RETURN_IF_ERROR(Commit());
         PublishCounters();
         return Status::Ok();
       }
+      if (parts_.empty() && !aggregator_) RETURN_IF_ERROR(PollGroup(options_.poll_wait_ms));
+      continue;
     }
     TimeMs now = options_.clock();
     if (!options_.exit_when_done && now - last_tick >= options_.idle_tick_ms) {
-      engine_->AdvanceIdle(now, caught_up);
+      for (auto& [p, part] : parts_) part.engine->AdvanceIdle(now, caught_up);
       last_tick = now;
     }
     // Caught up since the last commit: commit every commit_interval_ms, so
@@ -197,12 +410,17 @@ Status Processor::Run(const std::atomic<bool>* stop) {
     } else {
       PublishCounters();
     }
-    if (caught_up && !options_.exit_when_done && partitions > 0) {
+    if (caught_up && !options_.exit_when_done) {
+      if (parts_.empty()) {
+        RETURN_IF_ERROR(PollGroup(options_.poll_wait_ms));  // nothing to read: wait for the group
+        continue;
+      }
       // Wait for new records on one partition at a time.
-      int p = wait_partition++ % partitions;
+      auto it = parts_.begin();
+      std::advance(it, static_cast<ptrdiff_t>(wait_index_++ % parts_.size()));
       RETURN_IF_ERROR(
-          log_->ReadInto(options_.input_topic, p, offsets_[p], read_batch, options_.poll_wait_ms, &read_buffer_));
-      RETURN_IF_ERROR(Consume(p, read_buffer_));
+          log_->ReadInto(options_.input_topic, it->first, it->second.offset, read_batch, options_.poll_wait_ms, &read_buffer_));
+      RETURN_IF_ERROR(Consume(it->first, it->second, read_buffer_));
     }
   }
   return Commit();

@@ -1,11 +1,35 @@
-// Processor: drives a WindowEngine over the Log. Consumes the `logs` topic
-// (all partitions) as a consumer group from its committed offsets and commits,
-// in ONE transaction each time, the aggregate rows (topic `aggregates`), alerts
-// (`alerts`), late records (`late`), undecodable records (`dead-letter`), the
-// engine's changed state entries (compacted topic `processor-state`) and the
-// input offsets. On start it restores the engine from the state topic, so
-// after a kill -9 and a restart every window is emitted exactly once and no
-// alert twice.
+// Processor: drives WindowEngines over the Log. It is a member of the
+// consumer group `processor` (Log::Subscribe) over the `logs` topic and the
+// one-partition internal topic `rule-partials`; processors in one group split
+// the partitions. Each assigned `logs` partition has its own WindowEngine
+// (a source lives in one partition, key = source), restored from the state
+// topic when the partition is assigned, so a partition's windows move with
+// it. In ONE transaction each time it commits the aggregate rows (topic
+// `aggregates`), alerts (`alerts`), late records (`late`), undecodable
+// records (`dead-letter`), the engines' changed state entries (compacted
+// topic `processor-state`, keys "p<PARTITION>/..."), and the offsets of
+// every assigned partition; before a partition is handed over (revoked) its
+// progress is committed. So after a kill -9 and a restart, or a rebalance,
+// every window is emitted exactly once and no alert twice.
+//
+// per = "all" rules count across all sources, which no processor of several
+// sees: each engine hands its counts per (rule, window) out (AllPartials),
+// and the processor appends them, in the same transaction, to `rule-partials`.
+// Whoever owns `rule-partials` sums them (AllRulesAggregator, state keys
+// "all/...") and fires each (rule, window) once. One processor alone takes
+// the same path and fires the same alert ids as one engine over everything.
+//
+// Fencing: every transaction commits the offsets of all assigned partitions
+// with the member's group generation (Kafka), so a processor that lost its
+// partitions without noticing (a zombie) cannot commit: the transaction
+// fails with kAborted, and the processor drops its uncommitted progress,
+// restores its partitions from the log and polls the group again. Processors
+// of one group need distinct transactional ids (`--instance`).
+//
+// --exit-when-done: a processor finishes its partitions when it has read
+// them to the end, and exits once the group has committed every partition of
+// `logs` and `rule-partials` to its end (so the last per-all partials are
+// summed before anyone exits).
 //
 // Ownership: the Processor borrows the Log, which must outlive it. Run() is
 // called by one thread at a time; counters() may be read from any thread.
@@ -16,6 +40,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +71,11 @@ struct ProcessorOptions {
   std::string late_topic = "late";
   std::string dead_letter_topic = "dead-letter";
   std::string state_topic = "processor-state";
+  std::string partials_topic = "rule-partials";  // per = "all" counts, one partition
+  // Kafka: transaction.timeout.ms of the processor's transactions, which
+  // bounds how long a killed processor's open transaction holds back the
+  // member taking over its partitions.
+  TimeMs transaction_timeout_ms = 10000;
 
   // Commit at least every commit_interval_ms while input flows (a backlog
   // stretches it so that commits take about a tenth of the time), or after
@@ -84,8 +115,8 @@ struct ProcessorCounters {
 
 class Processor {
  public:
-  // Creates missing output topics, restores the engine state and reads the
-  // group's committed offsets.
+  // Creates missing topics and joins the group. Partitions are restored
+  // when Run is assigned them.
   static Result<std::unique_ptr<Processor>> Create(Log* log, const ProcessorConfig& config,
                                                    ProcessorOptions options = {});
 
@@ -95,21 +126,51 @@ class Processor {
 
   const ProcessorCounters& counters() const { return counters_; }
 
+  // The `logs` partitions this processor owns now (for tests).
+  std::vector<int> partitions() const;
+
  private:
-  Processor(Log* log, ProcessorOptions options, std::unique_ptr<WindowEngine> engine);
-  Status Consume(int partition, const RecordBuffer& entries);
+  // An assigned `logs` partition.
+  struct Part {
+    std::unique_ptr<WindowEngine> engine;
+    int64_t offset = 0;     // next to read
+    int64_t committed = 0;  // in the last commit
+    bool finished = false;  // exit_when_done: read to its end, Finish()ed
+    std::optional<TimeMs> sent_mark;  // per-all mark last sent to rule-partials
+    std::vector<std::string> dead_letters;  // pending dead-letter values
+  };
+
+  Processor(Log* log, const ProcessorConfig& config, ProcessorOptions options);
+  Status Loop(const std::atomic<bool>* stop);
+  // Polls the group: restores assigned partitions, commits and drops revoked ones.
+  Status PollGroup(TimeMs wait);
+  Status Assign(const std::vector<TopicPartition>& partitions);
+  // Drops all progress not committed and restores every owned partition.
+  Status Reset();
+  Status Consume(int partition, Part& part, const RecordBuffer& entries);
+  Status ConsumePartials(const RecordBuffer& entries);
   Status Commit();
+  // exit_when_done: finishes owned partitions read to their end, commits, and
+  // says whether the group has consumed everything.
+  Result<bool> Done();
+  Result<bool> AtEnd(const std::string& topic, int partition, int64_t offset);
   void PublishCounters();
 
   Log* log_;
+  ProcessorConfig config_;
   ProcessorOptions options_;
-  std::unique_ptr<WindowEngine> engine_;
+  EngineOptions engine_options_;
+  std::unique_ptr<Subscription> subscription_;
+  std::map<int, Part> parts_;
+  // Set while this processor owns `rule-partials`.
+  std::unique_ptr<AllRulesAggregator> aggregator_;
+  int64_t partials_offset_ = 0, partials_committed_ = 0;
   RecordDecoder decoder_;
-  RecordBuffer read_buffer_;        // reused by every read
-  std::vector<int64_t> offsets_;    // next offset per input partition
-  std::vector<int64_t> committed_;  // offsets in the last commit
-  std::vector<std::string> dead_letters_;  // pending dead-letter values
+  RecordBuffer read_buffer_;  // reused by every read
   int64_t uncommitted_records_ = 0;
+  EngineStats retired_;       // totals of engines dropped (revoked, reset)
+  int64_t retired_alerts_ = 0;
+  size_t wait_index_ = 0;
   ProcessorCounters counters_;
 };
 

@@ -1,5 +1,6 @@
 #include "src/process/processor.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>
@@ -201,6 +202,108 @@ TEST(ProcessorTest, StreamingClosesIdleSourcesAndStopsCleanly) {
   EXPECT_EQ(std::multiset<std::string>(aggregates.begin(), aggregates.end()),
             ExpectedAggregates(input, 10000));
   EXPECT_EQ(Values(log, "alerts").size(), 1u);
+}
+
+// Per-source error-burst at 20, and a per = "all" rule on WARN (every 7th
+// line of each host) that some windows reach and some do not.
+ProcessorConfig ConfigWithAllRule() {
+  ProcessorConfig c;
+  RuleConfig all;
+  all.name = "warn-all";
+  all.levels = {Level::kWarn};
+  all.min_count = 43;
+  all.per = RulePer::kAll;
+  c.rules.push_back(all);
+  return c;
+}
+
+// Ids of the warn-all alerts, computed without the engine.
+std::set<std::string> ExpectedAllIds(const std::vector<LogRecord>& records) {
+  std::map<TimeMs, int64_t> warns;
+  for (const LogRecord& r : records) {
+    if (r.level == Level::kWarn) ++warns[FloorDiv(r.time, 10000) * 10000];
+  }
+  std::set<std::string> ids;
+  for (const auto& [start, n] : warns) {
+    if (n < 43) continue;
+    std::string id = "warn-all/*/";
+    AppendRfc3339Ms(start, &id);
+    ids.insert(id);
+  }
+  return ids;
+}
+
+std::vector<std::string> AlertIds(Log& log) {
+  std::vector<std::string> ids;
+  for (const std::string& line : Values(log, "alerts")) {
+    const size_t at = line.find("\"id\":\"") + 6;
+    ids.push_back(line.substr(at, line.find('"', at) - at));
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST(ProcessorTest, PerAllRuleFiresOncePerWindowFromPartials) {
+  MemoryLog log;
+  auto input = Input();
+  Publish(log, input);
+  auto p = Processor::Create(&log, ConfigWithAllRule(), FiniteOptions());
+  ASSERT_TRUE(p) << p.error().ToString();
+  ASSERT_TRUE((*p)->Run().ok());
+  std::set<std::string> want = ExpectedAllIds(input);
+  ASSERT_GE(want.size(), 2u);
+  ASSERT_LT(want.size(), 6u) << "some windows should not reach the threshold";
+  want.insert("error-burst/host-1/2026-11-24T00:00:20.000Z");
+  auto ids = AlertIds(log);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), want);
+  EXPECT_EQ(ids.size(), want.size()) << "an alert id twice";
+  for (const std::string& line : Values(log, "alerts")) {
+    if (line.find("warn-all") == std::string::npos) continue;
+    EXPECT_THAT(line, ::testing::HasSubstr(R"("key":"*",)"));
+    EXPECT_THAT(line, ::testing::HasSubstr(R"("count":43,"threshold":43,"samples":[{)"));
+  }
+  EXPECT_EQ((*p)->counters().alerts.load(), static_cast<int64_t>(want.size()));
+}
+
+// Two processors in one group split the partitions (the second joins after
+// the first has committed a few times, so partitions are handed over) and
+// together emit exactly what one emits.
+TEST(ProcessorTest, TwoProcessorsInOneGroupEmitWhatOneEmits) {
+  auto input = Input();
+  MemoryLog single;
+  Publish(single, input);
+  {
+    auto p = Processor::Create(&single, ConfigWithAllRule(), FiniteOptions());
+    ASSERT_TRUE(p);
+    ASSERT_TRUE((*p)->Run().ok());
+  }
+  MemoryLog log;
+  Publish(log, input);
+  ProcessorOptions a = FiniteOptions(), b = FiniteOptions();
+  a.read_batch = b.read_batch = 20;
+  a.commit_records = b.commit_records = 40;
+  a.transactional_id = "processor-a";
+  b.transactional_id = "processor-b";
+  std::atomic<int> a_commits{0};
+  a.after_commit = [&](const CommittedOutputs&) { ++a_commits; };
+  auto pa = Processor::Create(&log, ConfigWithAllRule(), a);
+  ASSERT_TRUE(pa) << pa.error().ToString();
+  Status ra, rb;
+  std::thread ta([&] { ra = (*pa)->Run(); });
+  while (a_commits.load() < 5) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto pb = Processor::Create(&log, ConfigWithAllRule(), b);
+  ASSERT_TRUE(pb) << pb.error().ToString();
+  std::thread tb([&] { rb = (*pb)->Run(); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(ra.ok()) << ra.ToString();
+  ASSERT_TRUE(rb.ok()) << rb.ToString();
+  EXPECT_GT((*pb)->counters().records.load(), 0) << "the second processor got no partition";
+  auto aggregates = Values(log, "aggregates");
+  EXPECT_EQ(std::multiset<std::string>(aggregates.begin(), aggregates.end()), ExpectedAggregates(input, 10000));
+  EXPECT_EQ(AlertIds(log), AlertIds(single));
+  auto ids = AlertIds(log);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size()) << "an alert id twice";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <limits>
+#include <set>
 
 #include <re2/re2.h>
 
@@ -21,6 +22,12 @@ struct RuleCell {
   int64_t count = 0;
   bool fired = false;
   std::vector<AlertSample> samples;  // until fired
+  // partial_all_rules: how much of count and samples was handed out, and
+  // the largest event time since then. Not saved: the state is written
+  // after TakeAllPartials, when everything was handed out.
+  int64_t exported = 0;
+  size_t samples_exported = 0;
+  TimeMs max_time = 0;
 };
 
 // Counts of one window: of one source (levels and per = "source" rules), or of
@@ -200,6 +207,7 @@ struct WindowEngine::Impl {
   std::vector<TimeMs> all_last_fire;
   bool global_dirty = true;
 
+  std::vector<AllRulePartial> dropped_partials;  // of cells dropped before TakeAllPartials
   std::vector<Cell> spare_cells;  // recycled, to avoid allocations
   std::vector<uint32_t> matched;  // scratch: rules matching the current record
   EngineOutputs out;
@@ -243,6 +251,33 @@ struct WindowEngine::Impl {
   void Recycle(Cell&& c) {
     for (RuleCell& rc : c.rules) rc = RuleCell{};
     spare_cells.push_back(std::move(c));
+  }
+
+  // partial_all_rules: count and sample, the aggregator fires.
+  void BumpPartial(RuleCell& rc, const LogRecordView& v) {
+    if (rc.count == rc.exported || v.time > rc.max_time) rc.max_time = v.time;
+    ++rc.count;
+    if (static_cast<int>(rc.samples.size()) < options.max_samples) {
+      rc.samples.push_back(AlertSample{std::string(v.object), v.offset, v.time, v.level,
+                                       std::string(v.message)});
+    }
+  }
+
+  // Appends the not yet handed out part of an all-sources cell to *out.
+  void ExportCell(Cell& c, std::vector<AllRulePartial>* out) {
+    for (uint32_t r : all_rules) {
+      RuleCell& rc = c.rules[r];
+      if (rc.count == rc.exported) continue;
+      AllRulePartial p;
+      p.rule = rules[r].config.name;
+      p.window_start = c.start;
+      p.count = rc.count - rc.exported;
+      p.max_time = rc.max_time;
+      p.samples.assign(rc.samples.begin() + static_cast<ptrdiff_t>(rc.samples_exported), rc.samples.end());
+      rc.exported = rc.count;
+      rc.samples_exported = rc.samples.size();
+      out->push_back(std::move(p));
+    }
   }
 
   void Bump(RuleCell& rc, uint32_t r, std::string_view key, TimeMs start, const LogRecordView& v,
@@ -309,7 +344,10 @@ struct WindowEngine::Impl {
     all_mark = mark;
     size_t n = 0;
     while (n < all_cells.size() && all_cells[n].start + window <= mark) ++n;
-    for (size_t i = 0; i < n; ++i) Recycle(std::move(all_cells[i]));
+    for (size_t i = 0; i < n; ++i) {
+      if (options.partial_all_rules) ExportCell(all_cells[i], &dropped_partials);
+      Recycle(std::move(all_cells[i]));
+    }
     all_cells.erase(all_cells.begin(), all_cells.begin() + static_cast<ptrdiff_t>(n));
     global_dirty = true;
   }
@@ -363,7 +401,12 @@ struct WindowEngine::Impl {
       if (any_all && start + window > all_mark) {
         Cell& ac = FindOrAddCell(all_cells, start);
         for (uint32_t r : matched) {
-          if (rules[r].config.per == RulePer::kAll) Bump(ac.rules[r], r, "*", start, v, all_last_fire[r]);
+          if (rules[r].config.per != RulePer::kAll) continue;
+          if (options.partial_all_rules) {
+            BumpPartial(ac.rules[r], v);
+          } else {
+            Bump(ac.rules[r], r, "*", start, v, all_last_fire[r]);
+          }
         }
         global_dirty = true;
       }
@@ -404,6 +447,16 @@ struct WindowEngine::Impl {
                        std::tie(b.window_start, b.source, b.level);
               });
     if (!all_cells.empty()) DropAllCells(all_cells.back().start + window);
+  }
+
+  AllPartials TakeAllPartials() {
+    AllPartials out;
+    out.cells = std::move(dropped_partials);
+    dropped_partials.clear();
+    for (Cell& c : all_cells) ExportCell(c, &out.cells);
+    out.has_mark = !sources.empty();
+    out.mark = all_mark;
+    return out;
   }
 
   // --- state ---
@@ -523,6 +576,10 @@ struct WindowEngine::Impl {
     for (uint64_t i = 0; i < ncells && !r.failed(); ++i) {
       Cell c;
       DecodeCell(r, rule_map, &c);
+      for (RuleCell& rc : c.rules) {  // saved after everything was handed out
+        rc.exported = rc.count;
+        rc.samples_exported = rc.samples.size();
+      }
       all_cells.push_back(std::move(c));
     }
     if (!r.ok()) return corrupt(kGlobalKey);
@@ -592,6 +649,8 @@ EngineOutputs WindowEngine::TakeOutputs() {
   return out;
 }
 
+AllPartials WindowEngine::TakeAllPartials() { return impl_->TakeAllPartials(); }
+
 std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges() {
   std::vector<std::pair<std::string, std::string>> changes;
   if (impl_->global_dirty) {
@@ -631,5 +690,295 @@ Status WindowEngine::RestoreState(const std::map<std::string, std::string>& stat
 
 const EngineStats& WindowEngine::stats() const { return impl_->stats; }
 size_t WindowEngine::source_count() const { return impl_->sources.size(); }
+
+// --- per = "all" partials and their aggregator ---
+
+namespace {
+constexpr uint64_t kPartialsVersion = 1;
+constexpr std::string_view kAllMetaKey = "all/meta";
+constexpr std::string_view kAllWindowPrefix = "all/w/";
+
+void EncodeSample(const AlertSample& s, Writer& w) {
+  w.S(s.object);
+  w.U(s.offset);
+  w.I(s.time);
+  w.U(static_cast<uint64_t>(s.level));
+  w.S(s.message);
+}
+
+AlertSample DecodeSample(Reader& r) {
+  AlertSample s;
+  s.object = std::string(r.S());
+  s.offset = r.U();
+  s.time = r.I();
+  uint64_t level = r.U();
+  s.level = level < kLevelCount ? static_cast<Level>(level) : Level::kInfo;
+  s.message = std::string(r.S());
+  return s;
+}
+}  // namespace
+
+std::string EncodeAllPartials(int partition, const AllPartials& partials) {
+  std::string v;
+  Writer w(&v);
+  w.U(kPartialsVersion);
+  w.U(static_cast<uint64_t>(partition));
+  w.U(partials.has_mark ? 1 : 0);
+  w.I(partials.mark);
+  w.U(partials.cells.size());
+  for (const AllRulePartial& c : partials.cells) {
+    w.S(c.rule);
+    w.I(c.window_start);
+    w.U(static_cast<uint64_t>(c.count));
+    w.I(c.max_time);
+    w.U(c.samples.size());
+    for (const AlertSample& s : c.samples) EncodeSample(s, w);
+  }
+  return v;
+}
+
+Result<std::pair<int, AllPartials>> DecodeAllPartials(std::string_view data) {
+  Reader r(data);
+  if (r.U() != kPartialsVersion) return Err(DataLoss("per-all partials: unknown version"));
+  const auto partition = static_cast<int>(r.U());
+  AllPartials p;
+  p.has_mark = r.U() != 0;
+  p.mark = r.I();
+  uint64_t n = r.Count();
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+    AllRulePartial c;
+    c.rule = std::string(r.S());
+    c.window_start = r.I();
+    c.count = static_cast<int64_t>(r.U());
+    c.max_time = r.I();
+    uint64_t m = r.Count();
+    for (uint64_t j = 0; j < m && !r.failed(); ++j) c.samples.push_back(DecodeSample(r));
+    p.cells.push_back(std::move(c));
+  }
+  if (!r.ok()) return Err(DataLoss("per-all partials record is corrupt"));
+  return std::pair{partition, std::move(p)};
+}
+
+struct AllRulesAggregator::Impl {
+  struct WindowCell {
+    int64_t count = 0;
+    bool fired = false;
+    std::vector<AlertSample> samples;  // until fired
+  };
+  ProcessorConfig config;
+  EngineOptions options;
+  std::vector<const RuleConfig*> rules;  // per = "all" rules
+  std::map<std::string, size_t, std::less<>> rule_index;
+  // Open windows: start -> one cell per rule of `rules`.
+  std::map<TimeMs, std::vector<WindowCell>> windows;
+  std::vector<TimeMs> last_fire;      // per rule
+  std::map<int, TimeMs> marks;        // per partition that reported one
+  TimeMs mark = kNever;               // windows ending at or before are dropped
+  std::set<TimeMs> dirty;             // windows changed or dropped
+  bool meta_dirty = false;
+  std::vector<Alert> alerts;
+  int64_t fired = 0;
+
+  static std::string WindowKey(TimeMs start) {
+    std::string k(kAllWindowPrefix);
+    AppendInt(start, &k);
+    return k;
+  }
+
+  void Add(int partition, const AllPartials& p) {
+    for (const AllRulePartial& c : p.cells) {
+      auto it = rule_index.find(c.rule);
+      if (it == rule_index.end() || c.window_start + config.window <= mark) continue;
+      const size_t r = it->second;
+      const RuleConfig& rule = *rules[r];
+      auto& cells = windows[c.window_start];
+      cells.resize(rules.size());
+      WindowCell& cell = cells[r];
+      dirty.insert(c.window_start);
+      const int64_t before = cell.count;
+      cell.count += c.count;
+      if (cell.fired) continue;
+      for (const AlertSample& s : c.samples) {
+        if (static_cast<int>(cell.samples.size()) < options.max_samples) cell.samples.push_back(s);
+      }
+      if (cell.count < rule.min_count) continue;
+      const TimeMs t = c.max_time;
+      if (rule.cooldown > 0 && last_fire[r] != kNever && t > last_fire[r] - rule.cooldown &&
+          t < last_fire[r] + rule.cooldown) {
+        continue;
+      }
+      Alert a;
+      a.id = rule.name + "/*/";
+      AppendRfc3339Ms(c.window_start, &a.id);
+      a.rule = rule.name;
+      a.key = "*";
+      a.window_start = c.window_start;
+      a.window_end = c.window_start + config.window;
+      a.count = std::max(rule.min_count, before + 1);
+      a.threshold = rule.min_count;
+      a.samples = std::move(cell.samples);
+      cell.samples = {};
+      cell.fired = true;
+      last_fire[r] = t;
+      meta_dirty = true;
+      ++fired;
+      alerts.push_back(std::move(a));
+    }
+    if (options.finite_input || !p.has_mark) return;
+    auto& m = marks[partition];
+    if (m == p.mark) return;
+    m = p.mark;
+    meta_dirty = true;
+    TimeMs low = std::numeric_limits<int64_t>::max();
+    for (const auto& [part, pm] : marks) low = std::min(low, pm);
+    if (low <= mark) return;
+    mark = low;
+    while (!windows.empty() && windows.begin()->first + config.window <= mark) {
+      dirty.insert(windows.begin()->first);
+      windows.erase(windows.begin());
+    }
+  }
+
+  std::string EncodeMeta() const {
+    std::string v;
+    Writer w(&v);
+    w.U(kStateVersion);
+    w.I(config.window);
+    w.U(rules.size());
+    for (size_t r = 0; r < rules.size(); ++r) {
+      w.S(rules[r]->name);
+      w.I(last_fire[r]);
+    }
+    w.I(mark);
+    w.U(marks.size());
+    for (const auto& [part, m] : marks) {
+      w.U(static_cast<uint64_t>(part));
+      w.I(m);
+    }
+    return v;
+  }
+
+  std::string EncodeWindow(const std::vector<WindowCell>& cells) const {
+    std::string v;
+    Writer w(&v);
+    w.U(kStateVersion);
+    w.U(cells.size());
+    for (size_t r = 0; r < cells.size(); ++r) {
+      w.S(rules[r]->name);
+      w.U(static_cast<uint64_t>(cells[r].count));
+      w.U(cells[r].fired ? 1 : 0);
+      w.U(cells[r].samples.size());
+      for (const AlertSample& s : cells[r].samples) EncodeSample(s, w);
+    }
+    return v;
+  }
+
+  Status Restore(const std::map<std::string, std::string>& state) {
+    auto corrupt = [](std::string_view key) {
+      return DataLoss("processor state entry '" + std::string(key) +
+                      "' is corrupt; delete the state topic and the group's offsets to reprocess");
+    };
+    auto meta = state.find(std::string(kAllMetaKey));
+    if (meta != state.end()) {
+      Reader r(meta->second);
+      if (r.U() != kStateVersion) return corrupt(kAllMetaKey);
+      if (r.I() != config.window) {
+        return FailedPrecondition("per-all rule state was written with another window size; restore the "
+                                  "old [processor] settings, or delete the state topic and the group's "
+                                  "offsets to reprocess");
+      }
+      uint64_t n = r.Count();
+      for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+        std::string_view name = r.S();
+        TimeMs t = r.I();
+        auto it = rule_index.find(name);
+        if (it != rule_index.end()) last_fire[it->second] = t;
+      }
+      mark = r.I();
+      uint64_t m = r.Count();
+      for (uint64_t i = 0; i < m && !r.failed(); ++i) {
+        auto part = static_cast<int>(r.U());
+        marks[part] = r.I();
+      }
+      if (!r.ok()) return corrupt(kAllMetaKey);
+    }
+    for (auto it = state.lower_bound(std::string(kAllWindowPrefix));
+         it != state.end() && it->first.starts_with(kAllWindowPrefix); ++it) {
+      TimeMs start = 0;
+      std::string_view digits = std::string_view(it->first).substr(kAllWindowPrefix.size());
+      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), start);
+      if (ec != std::errc() || ptr != digits.data() + digits.size()) return corrupt(it->first);
+      Reader r(it->second);
+      if (r.U() != kStateVersion) return corrupt(it->first);
+      std::vector<WindowCell> cells(rules.size());
+      uint64_t n = r.Count();
+      for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+        std::string_view name = r.S();
+        WindowCell cell;
+        cell.count = static_cast<int64_t>(r.U());
+        cell.fired = r.U() != 0;
+        uint64_t m = r.Count();
+        for (uint64_t j = 0; j < m && !r.failed(); ++j) cell.samples.push_back(DecodeSample(r));
+        auto rule = rule_index.find(name);
+        if (rule != rule_index.end()) cells[rule->second] = std::move(cell);
+      }
+      if (!r.ok()) return corrupt(it->first);
+      windows[start] = std::move(cells);
+    }
+    return Status::Ok();
+  }
+};
+
+Result<std::unique_ptr<AllRulesAggregator>> AllRulesAggregator::Create(const ProcessorConfig& config,
+                                                                       const EngineOptions& options) {
+  RETURN_IF_ERROR(ValidateProcessorConfig(config));
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->options = options;
+  for (const RuleConfig& rule : impl->config.rules) {
+    if (rule.per != RulePer::kAll) continue;
+    impl->rule_index.emplace(rule.name, impl->rules.size());
+    impl->rules.push_back(&rule);
+  }
+  impl->last_fire.assign(impl->rules.size(), kNever);
+  return std::unique_ptr<AllRulesAggregator>(new AllRulesAggregator(std::move(impl)));
+}
+
+AllRulesAggregator::AllRulesAggregator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AllRulesAggregator::~AllRulesAggregator() = default;
+
+void AllRulesAggregator::Add(int partition, const AllPartials& partials) { impl_->Add(partition, partials); }
+
+std::vector<Alert> AllRulesAggregator::TakeAlerts() {
+  std::vector<Alert> out = std::move(impl_->alerts);
+  impl_->alerts.clear();
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> AllRulesAggregator::TakeStateChanges() {
+  std::vector<std::pair<std::string, std::string>> changes;
+  if (impl_->meta_dirty) {
+    changes.emplace_back(std::string(kAllMetaKey), impl_->EncodeMeta());
+    impl_->meta_dirty = false;
+  }
+  for (TimeMs start : impl_->dirty) {
+    auto it = impl_->windows.find(start);
+    changes.emplace_back(Impl::WindowKey(start), it == impl_->windows.end() ? "" : impl_->EncodeWindow(it->second));
+  }
+  impl_->dirty.clear();
+  return changes;
+}
+
+Status AllRulesAggregator::RestoreState(const std::map<std::string, std::string>& state) {
+  if (!impl_->windows.empty() || impl_->fired > 0) return FailedPrecondition("RestoreState needs a fresh aggregator");
+  Status s = impl_->Restore(state);
+  if (!s.ok()) {
+    impl_->windows.clear();
+    impl_->marks.clear();
+  }
+  return s;
+}
+
+int64_t AllRulesAggregator::alerts() const { return impl_->fired; }
 
 }  // namespace logstream

@@ -90,6 +90,33 @@ void AppendAggregateJson(const AggregateRow& row, std::string* out);
 //  "samples":[{"object","offset","time","level","message"}...]}
 void AppendAlertJson(const Alert& alert, std::string* out);
 
+// Counts of per = "all" rules one engine added since the last
+// TakeAllPartials: per (rule, window) the new matching records, the first
+// ones of them as samples (at most max_samples per window in all), and the
+// largest event time among them (for the rule's cooldown).
+struct AllRulePartial {
+  std::string rule;
+  TimeMs window_start = 0;
+  int64_t count = 0;
+  TimeMs max_time = 0;
+  std::vector<AlertSample> samples;
+  bool operator==(const AllRulePartial&) const = default;
+};
+struct AllPartials {
+  // The engine's per = "all" watermark: windows ending at or before it no
+  // longer count records of this engine's sources (streaming only).
+  // has_mark is false while the engine has no source.
+  bool has_mark = false;
+  TimeMs mark = 0;
+  std::vector<AllRulePartial> cells;
+  bool empty() const { return cells.empty(); }
+};
+// Versioned binary encoding of one partition's AllPartials (the value of a
+// record on the internal partials topic).
+std::string EncodeAllPartials(int partition, const AllPartials& partials);
+// DataLoss if corrupt.
+Result<std::pair<int, AllPartials>> DecodeAllPartials(std::string_view data);
+
 // Totals since the engine was created (not restored from state).
 struct EngineStats {
   int64_t records = 0;         // fed, late ones included
@@ -102,6 +129,10 @@ struct EngineOptions {
   // --exit-when-done: per = "all" windows stay open until Finish(), and
   // AdvanceIdle does nothing.
   bool finite_input = false;
+  // per = "all" rules do not fire here: the engine counts only part of the
+  // sources (one partition's) and hands its counts out as AllPartials
+  // (TakeAllPartials) for an AllRulesAggregator to sum and fire.
+  bool partial_all_rules = false;
   // Samples kept per alert.
   int max_samples = 3;
 };
@@ -130,6 +161,11 @@ class WindowEngine {
   // Moves out the outputs accumulated so far.
   EngineOutputs TakeOutputs();
 
+  // With EngineOptions::partial_all_rules: the per = "all" counts added
+  // since the last call. Call after TakeOutputs and before TakeStateChanges
+  // (the state then records them as handed out).
+  AllPartials TakeAllPartials();
+
   // State entries (key -> value) changed since the last call, for Put on a
   // compacted state topic. Written together with the outputs taken at the same
   // point, they let RestoreState resume exactly there.
@@ -147,6 +183,45 @@ class WindowEngine {
  private:
   struct Impl;
   explicit WindowEngine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// AllRulesAggregator: fires per = "all" rules from the AllPartials of the
+// engines of every partition (each counting its own sources), so that
+// processors that split the partitions fire exactly what one engine over all
+// partitions fires. It sums the counts per (rule, window); a window fires
+// once, when its sum reaches min_count, with count = min_count (or the sum
+// after the first partial past a cooldown) and the first max_samples
+// samples in the order the partials arrived. Cooldown (event time) is
+// checked against each partial's largest event time.
+//
+// Streaming, a window is dropped once every partition that reported a mark
+// is past it (AllPartials::mark), and partials for dropped windows are
+// ignored (they would be late on one engine too). With finite_input nothing
+// is dropped. State: one entry per open window ("all/w/START") and one for
+// the rest ("all/meta"), for the same compacted state topic as the engines'.
+// Not thread-safe.
+class AllRulesAggregator {
+ public:
+  static Result<std::unique_ptr<AllRulesAggregator>> Create(const ProcessorConfig& config,
+                                                            const EngineOptions& options = {});
+  ~AllRulesAggregator();
+  AllRulesAggregator(const AllRulesAggregator&) = delete;
+  AllRulesAggregator& operator=(const AllRulesAggregator&) = delete;
+
+  // Adds one partition's partials. Rules no longer configured are skipped.
+  void Add(int partition, const AllPartials& partials);
+  std::vector<Alert> TakeAlerts();
+  // Changed entries (empty value: delete the key).
+  std::vector<std::pair<std::string, std::string>> TakeStateChanges();
+  // From the state topic's entries whose keys start with "all/" (others are
+  // ignored). Needs a fresh aggregator. DataLoss if corrupt.
+  Status RestoreState(const std::map<std::string, std::string>& state);
+  int64_t alerts() const;
+
+ private:
+  struct Impl;
+  explicit AllRulesAggregator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -414,5 +414,68 @@ TEST(WindowEngineTest, RestoreRejectsOtherWindowsAndCorruptState) {
   EXPECT_TRUE(Engine(RichConfig())->RestoreState({}).ok());
 }
 
+// per = "all" across partitions: two partial engines (one per source) and
+// an aggregator fire what one engine over both sources fires, and a
+// restored aggregator does not fire a window twice.
+TEST(WindowEngineTest, PartialEnginesAndAggregatorFireLikeOneEngine) {
+  const ProcessorConfig c = Config(10000, 0, 0, {Rule("all-errors", {Level::kError}, 5, RulePer::kAll)});
+  EngineOptions partial;
+  partial.partial_all_rules = true;
+  auto whole = Engine(c);
+  auto e0 = Engine(c, partial), e1 = Engine(c, partial);
+  auto agg = AllRulesAggregator::Create(c);
+  ASSERT_TRUE(agg);
+  // Window [0,10): 3 + 3 errors (fires at the 5th); [10,20): 2 + 2 (never).
+  std::vector<std::pair<int, LogRecord>> feed;
+  for (int i = 0; i < 3; ++i) {
+    feed.push_back({0, Rec("h0", 1 + i, Level::kError, "a", i)});
+    feed.push_back({1, Rec("h1", 1 + i, Level::kError, "b", i)});
+  }
+  for (int i = 0; i < 2; ++i) {
+    feed.push_back({0, Rec("h0", 11 + i, Level::kError)});
+    feed.push_back({1, Rec("h1", 11 + i, Level::kError)});
+  }
+  std::vector<Alert> fired;
+  std::map<std::string, std::string> agg_state;
+  for (size_t i = 0; i < feed.size(); ++i) {
+    whole->Feed(feed[i].second);
+    WindowEngine& e = feed[i].first == 0 ? *e0 : *e1;
+    e.Feed(feed[i].second);
+    e.TakeOutputs();
+    AllPartials partials = e.TakeAllPartials();
+    auto decoded = DecodeAllPartials(EncodeAllPartials(feed[i].first, partials));
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->first, feed[i].first);
+    EXPECT_EQ(decoded->second.cells, partials.cells);
+    (*agg)->Add(decoded->first, decoded->second);
+    for (auto& a : (*agg)->TakeAlerts()) fired.push_back(std::move(a));
+    for (auto& [k, v] : (*agg)->TakeStateChanges()) {
+      if (v.empty()) {
+        agg_state.erase(k);
+      } else {
+        agg_state[k] = v;
+      }
+    }
+  }
+  EXPECT_EQ(AlertIds(fired), AlertIds(whole->TakeOutputs().alerts));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].key, "*");
+  EXPECT_EQ(fired[0].count, 5);
+  EXPECT_EQ(fired[0].samples.size(), 3u);
+  // Restored, the aggregator remembers the window fired and its counts.
+  auto restored = AllRulesAggregator::Create(c);
+  ASSERT_TRUE(restored);
+  ASSERT_TRUE((*restored)->RestoreState(agg_state).ok());
+  AllPartials more;
+  more.cells.push_back(AllRulePartial{"all-errors", Sec(0), 1, Sec(5), {}});
+  more.cells.push_back(AllRulePartial{"all-errors", Sec(10), 1, Sec(15), {}});
+  (*restored)->Add(0, more);
+  auto late = (*restored)->TakeAlerts();
+  ASSERT_EQ(late.size(), 1u);  // [10,20) reaches 5 now; [0,10) fired before
+  EXPECT_EQ(late[0].window_start, Sec(10));
+  EXPECT_EQ(late[0].count, 5);
+  EXPECT_FALSE(DecodeAllPartials("garbage").has_value());
+}
+
 }  // namespace
 }  // namespace logstream
