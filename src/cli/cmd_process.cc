@@ -36,6 +36,12 @@ int RunProcess(const ProcessArgs& a) {
   options.commit_records = config.commit_records;
   options.exit_when_done = a.exit_when_done;
   if (!a.instance.empty()) options.transactional_id = "processor-" + a.instance;
+  options.on_rebalance = [](const std::vector<TopicPartition>& owned) {
+    std::string line = "process: partitions now:";
+    for (const TopicPartition& tp : owned) line += " " + tp.topic + "/" + std::to_string(tp.partition);
+    if (owned.empty()) line += " none";
+    std::cerr << line << std::endl;
+  };
   auto processor = Processor::Create(log->get(), config, options);
   if (!processor) return Fail(processor.error().message());
   Status s = (*processor)->Run(&InstallStopHandlers());

@@ -28,12 +28,15 @@ std::string DeadLetterJson(std::string_view topic, int partition, int64_t offset
 
 // State keys of a `logs` partition's engine: "p<N>/" + the engine's key.
 std::string PartPrefix(int partition) { return "p" + std::to_string(partition) + "/"; }
+// "p<N>/finished": the offset at which --exit-when-done finished the partition.
+constexpr std::string_view kFinishedKey = "finished";
 
 std::map<std::string, std::string> WithPrefix(const std::map<std::string, std::string>& state,
                                               const std::string& prefix) {
   std::map<std::string, std::string> out;
   for (auto it = state.lower_bound(prefix); it != state.end() && it->first.starts_with(prefix); ++it) {
-    out.emplace(it->first.substr(prefix.size()), it->second);
+    std::string key = it->first.substr(prefix.size());
+    if (key != kFinishedKey) out.emplace(std::move(key), it->second);
   }
   return out;
 }
@@ -129,6 +132,18 @@ Status Processor::Assign(const std::vector<TopicPartition>& partitions) {
 
 Status Processor::PollGroup(TimeMs wait) {
   ASSIGN_OR_RETURN(AssignmentChange change, subscription_->Poll(wait));
+  if (change.empty()) return Status::Ok();
+  Status s = HandleChange(change);
+  if (s.ok() && options_.on_rebalance) {
+    std::vector<TopicPartition> owned;
+    for (const auto& [p, part] : parts_) owned.push_back({options_.input_topic, p});
+    if (aggregator_) owned.push_back({options_.partials_topic, 0});
+    options_.on_rebalance(owned);
+  }
+  return s;
+}
+
+Status Processor::HandleChange(const AssignmentChange& change) {
   RETURN_IF_ERROR(Assign(change.assigned));
   if (change.revoked.empty()) return Status::Ok();
   auto drop = [&] {
@@ -227,6 +242,7 @@ Status Processor::Commit() {
     t.partials = part.engine->TakeAllPartials();  // before the state: it records them as handed out
     t.state = part.engine->TakeStateChanges();
     any = any || !t.out.empty() || !t.partials.empty() || !t.state.empty() || !part.dead_letters.empty() ||
+          part.finish_pending ||
           part.offset != part.committed || (t.partials.has_mark && part.sent_mark != t.partials.mark);
     taken.push_back(std::move(t));
   }
@@ -273,6 +289,9 @@ Status Processor::Commit() {
     }
     const std::string prefix = PartPrefix(t.partition);
     for (const auto& [key, value] : t.state) RETURN_IF_ERROR(txn->Put(options_.state_topic, prefix + key, value));
+    if (t.part->finish_pending) {
+      RETURN_IF_ERROR(txn->Put(options_.state_topic, prefix + std::string(kFinishedKey), std::to_string(t.part->offset)));
+    }
     // Every owned partition, changed or not: on Kafka the group generation
     // goes with the offsets, which fences a processor that lost its
     // partitions.
@@ -288,6 +307,7 @@ Status Processor::Commit() {
   for (Taken& t : taken) {
     t.part->committed = t.part->offset;
     t.part->dead_letters.clear();
+    t.part->finish_pending = false;
     if (t.partials.has_mark) t.part->sent_mark = t.partials.mark;
   }
   partials_committed_ = partials_offset_;
@@ -321,7 +341,7 @@ Result<bool> Processor::Done() {
     ASSIGN_OR_RETURN(bool end, AtEnd(options_.input_topic, p, part.offset));
     if (end) {
       part.engine->Finish();
-      part.finished = true;
+      part.finished = part.finish_pending = true;
     } else {
       all_finished = false;
     }
@@ -332,13 +352,15 @@ Result<bool> Processor::Done() {
     ASSIGN_OR_RETURN(bool end, AtEnd(options_.partials_topic, 0, partials_offset_));
     if (!end) return false;
   }
-  // The whole group: every `logs` partition committed to its end first (the
-  // partials of a partition are committed with its offsets), then
-  // `rule-partials`.
+  // The whole group: every `logs` partition finished at its committed end
+  // first (the partials of a partition are committed with its offsets),
+  // then `rule-partials`.
   ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(options_.input_topic));
   for (int p = 0; p < info.partitions; ++p) {
     if (parts_.contains(p)) continue;
     ASSIGN_OR_RETURN(int64_t committed, log_->CommittedOffset(options_.group, options_.input_topic, p));
+    ASSIGN_OR_RETURN(auto finished, log_->GetState(options_.state_topic, PartPrefix(p) + std::string(kFinishedKey)));
+    if (!finished || *finished != std::to_string(committed)) return false;
     ASSIGN_OR_RETURN(bool end, AtEnd(options_.input_topic, p, committed));
     if (!end) return false;
   }

@@ -27,9 +27,10 @@
 // of one group need distinct transactional ids (`--instance`).
 //
 // --exit-when-done: a processor finishes its partitions when it has read
-// them to the end, and exits once the group has committed every partition of
-// `logs` and `rule-partials` to its end (so the last per-all partials are
-// summed before anyone exits).
+// them to the end (state entry "p<N>/finished" = the end offset, committed
+// with that offset), and exits once every partition of `logs` is finished
+// at the group's committed offset and `rule-partials` is committed to its
+// end (so the last per-all partials are summed before anyone exits).
 //
 // Ownership: the Processor borrows the Log, which must outlive it. Run() is
 // called by one thread at a time; counters() may be read from any thread.
@@ -100,6 +101,9 @@ struct ProcessorOptions {
   std::function<Status(Transaction&, const CommittedOutputs&)> before_commit;
   // Called after each successful commit with that commit's outputs.
   std::function<void(const CommittedOutputs&)> after_commit;
+  // Called when the group changed this processor's partitions, with the
+  // partitions it owns now (restored, revoked ones committed).
+  std::function<void(const std::vector<TopicPartition>& owned)> on_rebalance;
 };
 
 // Totals of this run, readable from any thread (relaxed loads).
@@ -136,6 +140,7 @@ class Processor {
     int64_t offset = 0;     // next to read
     int64_t committed = 0;  // in the last commit
     bool finished = false;  // exit_when_done: read to its end, Finish()ed
+    bool finish_pending = false;  // the "finished" state entry is not committed yet
     std::optional<TimeMs> sent_mark;  // per-all mark last sent to rule-partials
     std::vector<std::string> dead_letters;  // pending dead-letter values
   };
@@ -144,6 +149,7 @@ class Processor {
   Status Loop(const std::atomic<bool>* stop);
   // Polls the group: restores assigned partitions, commits and drops revoked ones.
   Status PollGroup(TimeMs wait);
+  Status HandleChange(const AssignmentChange& change);
   Status Assign(const std::vector<TopicPartition>& partitions);
   // Drops all progress not committed and restores every owned partition.
   Status Reset();

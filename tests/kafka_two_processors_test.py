@@ -1,0 +1,169 @@
+"""Two `logstream process` instances in one consumer group over the real Kafka
+broker split the partitions of `logs` and together produce exactly the
+aggregates and alert ids that one instance produces, and that counts computed
+independently from the bucket predict, a per = "all" rule included (its count
+spans every partition, so no instance sees it whole). Second phase: one of the
+two is killed with SIGKILL mid-way; its partitions move to the survivor, and
+the outputs are still exact, with no alert id twice.
+
+Each phase ingests the same fixed-seed bucket into its own namespace (4
+partitions of `logs`)."""
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import LOGSTREAM, run, service_env, workdir  # noqa: E402
+from independent_counts import rfc3339, window_counts  # noqa: E402
+
+kafka = service_env("kafka")["KAFKA_URL"]
+d = workdir("kafka-two-processors")
+run("generate", "--hosts", 8, "--max-count", 60000, "--seed", 7, "--roll-lines", 15000,
+    "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b")
+counts = window_counts(f"{d}/b", 10000)
+total_lines = sum(counts.values())
+
+# per = "all": errors of every host per window, threshold at the median so
+# that some windows fire and some do not.
+all_errors = collections.Counter()
+for (start, src, lvl), c in counts.items():
+    if lvl == "ERROR":
+        all_errors[start] += c
+threshold = sorted(all_errors.values())[len(all_errors) // 2]
+rules = f"{d}/rules.toml"
+with open(rules, "w") as f:
+    f.write('[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n\n'
+            f'[[rules]]\nname = "errors-all"\nlevel = "ERROR"\nmin_count = {threshold}\nper = "all"\n')
+want_rows = {(rfc3339(s), src, lvl): c for (s, src, lvl), c in counts.items()}
+want_ids = {f"error-burst/{src}/{rfc3339(s)}" for (s, src, lvl), c in counts.items()
+            if lvl == "ERROR" and c >= 13}
+want_all = {f"errors-all/*/{rfc3339(s)}" for s, c in all_errors.items() if c >= threshold}
+assert want_all and len(want_all) < len(all_errors)
+want_ids |= want_all
+
+
+def ns_args(ns):
+    return ["--namespace", ns]
+
+
+def tail(ns, topic):
+    out = run(*ns_args(ns), "log", "tail", topic, "--broker", kafka).stdout
+    return [json.loads(l) for l in out.splitlines() if l]
+
+
+def outputs(ns):
+    """Checks the namespace's outputs against the independent counts; returns
+    (aggregate rows, alert ids)."""
+    rows = tail(ns, "aggregates")
+    keys = collections.Counter((r["window_start"], r["source"], r["level"]) for r in rows)
+    dup = [k for k, c in keys.items() if c > 1]
+    assert not dup, f"{ns}: {len(dup)} aggregate rows emitted twice, e.g. {dup[:3]}"
+    got = {(r["window_start"], r["source"], r["level"]): r["count"] for r in rows}
+    assert got == want_rows, f"{ns}: aggregates differ from independent counts: " \
+                             f"{len(set(got.items()) ^ set(want_rows.items()))} rows"
+    alerts = tail(ns, "alerts")
+    ids = collections.Counter(a["id"] for a in alerts)
+    twice = [i for i, c in ids.items() if c > 1]
+    assert not twice, f"{ns}: alert ids twice: {twice[:3]}"
+    assert set(ids) == want_ids, f"{ns}: alert ids differ: missing {sorted(want_ids - set(ids))[:3]}, " \
+                                 f"unexpected {sorted(set(ids) - want_ids)[:3]}"
+    for a in alerts:
+        if a["rule"] == "errors-all":
+            assert a["key"] == "*" and a["count"] == threshold, a
+    return got, set(ids)
+
+
+def ingest(ns):
+    run(*ns_args(ns), "ingest", "--store", f"file://{d}/b", "--broker", kafka, "--exit-when-done")
+
+
+class Processor:
+    """A `logstream process` instance; its stderr lines are collected as they
+    come ("process: partitions now: logs/0 ..." at each rebalance)."""
+
+    def __init__(self, ns, instance):
+        cmd = [LOGSTREAM, *ns_args(ns), "process", "--broker", kafka, "--config", rules,
+               "--exit-when-done", "--instance", instance]
+        self.name = instance
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.err = []
+        self.reader = threading.Thread(target=lambda: self.err.extend(iter(self.p.stderr.readline, "")))
+        self.reader.start()
+
+    def owned(self):
+        """The `logs` partitions it announced last."""
+        lines = [l for l in list(self.err) if l.startswith("process: partitions now:")]
+        if not lines:
+            return set()
+        return {int(w.split("/")[1]) for w in lines[-1].split(":", 1)[1].split() if w.startswith("logs/")}
+
+    def finish(self, timeout=300):
+        out = self.p.stdout.read()
+        self.p.wait(timeout=timeout)
+        self.reader.join()
+        assert self.p.returncode == 0, f"processor {self.name} exited {self.p.returncode}: {''.join(self.err)[-2000:]}"
+        return int(out.split("processed ", 1)[1].split(" ", 1)[0])
+
+
+def offsets(ns):
+    """{partition: (committed, end)} of group `processor` on `logs`."""
+    out = run(*ns_args(ns), "log", "stats", "--broker", kafka).stdout
+    got = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 6 and f[0] == "processor" and f[1] == "logs":
+            got[int(f[2])] = (int(f[3]), int(f[4]))
+    return got
+
+
+base = "two" + uuid.uuid4().hex[:6]
+
+# Reference: one instance.
+ns = base + "-one"
+ingest(ns)
+assert Processor(ns, "solo").finish() == total_lines
+ref_rows, ref_ids = outputs(ns)
+
+# Two instances in one group, started together.
+ns = base + "-two"
+ingest(ns)
+a, b = Processor(ns, "a"), Processor(ns, "b")
+na, nb = a.finish(), b.finish()
+assert na > 0 and nb > 0, f"the partitions were not split: a processed {na}, b {nb}"
+assert na + nb >= total_lines
+rows, ids = outputs(ns)
+assert rows == ref_rows and ids == ref_ids
+print(f"two instances: a processed {na}, b {nb} records; outputs = one instance's")
+
+# Two instances, b killed with SIGKILL mid-way: its partitions move to a.
+ns = base + "-kill"
+ingest(ns)
+a, b = Processor(ns, "a"), Processor(ns, "b")
+# Mid-way: b owns partitions of `logs`, has committed some of them but not
+# all of any of them.
+give_up = time.monotonic() + 120
+while True:
+    mine, got = b.owned(), offsets(ns)
+    if mine and all(p in got for p in mine):
+        done = [got[p] for p in mine]
+        if all(c < e for c, e in done) and any(c > 0 for c, e in done):
+            break
+    assert b.p.poll() is None, f"b ended before it could be killed mid-way: {''.join(b.err)[-1000:]}"
+    assert time.monotonic() < give_up, "b never got partitions of its own in 2 minutes"
+    time.sleep(0.05)
+b.p.send_signal(signal.SIGKILL)
+b.p.wait()
+b.reader.join()
+na = a.finish()
+assert a.owned() == {0, 1, 2, 3}, f"a did not take over b's partitions: {a.err}"
+rows, ids = outputs(ns)
+assert rows == ref_rows and ids == ref_ids
+print(f"ok: one = two instances = independent counts ({len(rows)} rows, {len(ids)} alerts, "
+      f"{len(want_all)} per-all); b killed owning logs {sorted(mine)} at {done} (committed, end), "
+      f"a processed {na} records")
