@@ -829,10 +829,18 @@ struct AllRulesAggregator::Impl {
     if (m == p.mark) return;
     m = p.mark;
     meta_dirty = true;
+  }
+
+  // Drops the windows every reporting partition is past. Called when the
+  // state is taken (at commit), not per Add: the partials of several
+  // partitions committed together all count before any of their marks.
+  void AdvanceMark() {
+    if (marks.empty()) return;
     TimeMs low = std::numeric_limits<int64_t>::max();
     for (const auto& [part, pm] : marks) low = std::min(low, pm);
     if (low <= mark) return;
     mark = low;
+    meta_dirty = true;
     while (!windows.empty() && windows.begin()->first + config.window <= mark) {
       dirty.insert(windows.begin()->first);
       windows.erase(windows.begin());
@@ -956,6 +964,7 @@ std::vector<Alert> AllRulesAggregator::TakeAlerts() {
 }
 
 std::vector<std::pair<std::string, std::string>> AllRulesAggregator::TakeStateChanges() {
+  impl_->AdvanceMark();
   std::vector<std::pair<std::string, std::string>> changes;
   if (impl_->meta_dirty) {
     changes.emplace_back(std::string(kAllMetaKey), impl_->EncodeMeta());

@@ -195,9 +195,10 @@ class WindowEngine {
 // samples in the order the partials arrived. Cooldown (event time) is
 // checked against each partial's largest event time.
 //
-// Streaming, a window is dropped once every partition that reported a mark
-// is past it (AllPartials::mark), and partials for dropped windows are
-// ignored (they would be late on one engine too). With finite_input nothing
+// Streaming, a window is dropped at TakeStateChanges (the processor's
+// commit) once every partition that reported a mark is past it
+// (AllPartials::mark), and partials for dropped windows are ignored (one
+// engine over all partitions would not count those records either). With finite_input nothing
 // is dropped. State: one entry per open window ("all/w/START") and one for
 // the rest ("all/meta"), for the same compacted state topic as the engines'.
 // Not thread-safe.
