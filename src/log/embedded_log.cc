@@ -605,12 +605,7 @@ void EmbeddedLog::Background() {
 
 Result<std::unique_ptr<Subscription>> EmbeddedLog::Subscribe(std::string_view group,
                                                           const std::vector<std::string>& topics) {
-  std::vector<TopicPartition> partitions;
-  for (const std::string& topic : topics) {
-    ASSIGN_OR_RETURN(TopicOptions options, FindTopic(topic));
-    for (int p = 0; p < options.partitions; ++p) partitions.push_back({topic, p});
-  }
-  return groups_.Join(std::string(group), std::move(partitions));
+  return groups_.Subscribe(group, topics, [this](std::string_view topic) { return FindTopic(topic); });
 }
 
 }  // namespace logstream

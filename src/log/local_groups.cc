@@ -29,6 +29,17 @@ std::unique_ptr<Subscription> LocalGroups::Join(const std::string& group,
   return std::make_unique<Member>(this, group, id);
 }
 
+Result<std::unique_ptr<Subscription>> LocalGroups::Subscribe(
+    std::string_view group, const std::vector<std::string>& topics,
+    const std::function<Result<TopicOptions>(std::string_view)>& find_topic) {
+  std::vector<TopicPartition> partitions;
+  for (const std::string& topic : topics) {
+    ASSIGN_OR_RETURN(TopicOptions options, find_topic(topic));
+    for (int p = 0; p < options.partitions; ++p) partitions.push_back({topic, p});
+  }
+  return Join(std::string(group), std::move(partitions));
+}
+
 std::set<TopicPartition> LocalGroups::Target(const Group& group, int64_t id) {
   std::set<TopicPartition> all;
   for (const auto& [member, state] : group) all.insert(state.wanted.begin(), state.wanted.end());

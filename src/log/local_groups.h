@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,11 @@ class LocalGroups {
   // A new member of `group` consuming `partitions` (every partition of its
   // topics).
   std::unique_ptr<Subscription> Join(const std::string& group, std::vector<TopicPartition> partitions);
+  // Log::Subscribe for a log whose topics `find_topic` describes (NotFound
+  // if missing).
+  Result<std::unique_ptr<Subscription>> Subscribe(
+      std::string_view group, const std::vector<std::string>& topics,
+      const std::function<Result<TopicOptions>(std::string_view)>& find_topic);
 
  private:
   class Member;

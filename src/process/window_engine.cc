@@ -139,6 +139,29 @@ class Reader {
   bool ok_ = true;
 };
 
+void EncodeSample(const AlertSample& s, Writer& w) {
+  w.S(s.object);
+  w.U(s.offset);
+  w.I(s.time);
+  w.U(static_cast<uint64_t>(s.level));
+  w.S(s.message);
+}
+
+AlertSample DecodeSample(Reader& r) {
+  AlertSample s;
+  s.object = std::string(r.S());
+  s.offset = r.U();
+  s.time = r.I();
+  uint64_t level = r.U();
+  s.level = level < kLevelCount ? static_cast<Level>(level) : Level::kInfo;
+  s.message = std::string(r.S());
+  return s;
+}
+Status CorruptState(std::string_view key) {
+  return DataLoss("processor state entry '" + std::string(key) +
+                  "' is corrupt; delete the state topic and the group's offsets to reprocess");
+}
+
 }  // namespace
 
 void AppendAggregateJson(const AggregateRow& row, std::string* out) {
@@ -468,13 +491,7 @@ struct WindowEngine::Impl {
       w.U(static_cast<uint64_t>(rc.count));
       w.U(rc.fired ? 1 : 0);
       w.U(rc.samples.size());
-      for (const AlertSample& s : rc.samples) {
-        w.S(s.object);
-        w.U(s.offset);
-        w.I(s.time);
-        w.U(static_cast<uint64_t>(s.level));
-        w.S(s.message);
-      }
+      for (const AlertSample& s : rc.samples) EncodeSample(s, w);
     }
   }
 
@@ -488,16 +505,7 @@ struct WindowEngine::Impl {
       rc.count = static_cast<int64_t>(r.U());
       rc.fired = r.U() != 0;
       uint64_t n = r.Count();
-      for (uint64_t i = 0; i < n && !r.failed(); ++i) {
-        AlertSample s;
-        s.object = std::string(r.S());
-        s.offset = r.U();
-        s.time = r.I();
-        uint64_t level = r.U();
-        s.level = level < kLevelCount ? static_cast<Level>(level) : Level::kInfo;
-        s.message = std::string(r.S());
-        rc.samples.push_back(std::move(s));
-      }
+      for (uint64_t i = 0; i < n && !r.failed(); ++i) rc.samples.push_back(DecodeSample(r));
       if (idx >= 0) c->rules[idx] = std::move(rc);
     }
   }
@@ -538,10 +546,7 @@ struct WindowEngine::Impl {
       return DataLoss("processor state has source entries but no '" + std::string(kGlobalKey) +
                       "' entry; delete the state topic and the group's offsets to reprocess");
     }
-    auto corrupt = [](std::string_view key) {
-      return DataLoss("processor state entry '" + std::string(key) +
-                      "' is corrupt; delete the state topic and the group's offsets to reprocess");
-    };
+    auto corrupt = CorruptState;
     Reader r(global->second);
     if (r.U() != kStateVersion) return corrupt(kGlobalKey);
     TimeMs w = r.I(), st = r.I(), lateness = r.I();
@@ -697,25 +702,6 @@ namespace {
 constexpr uint64_t kPartialsVersion = 1;
 constexpr std::string_view kAllMetaKey = "all/meta";
 constexpr std::string_view kAllWindowPrefix = "all/w/";
-
-void EncodeSample(const AlertSample& s, Writer& w) {
-  w.S(s.object);
-  w.U(s.offset);
-  w.I(s.time);
-  w.U(static_cast<uint64_t>(s.level));
-  w.S(s.message);
-}
-
-AlertSample DecodeSample(Reader& r) {
-  AlertSample s;
-  s.object = std::string(r.S());
-  s.offset = r.U();
-  s.time = r.I();
-  uint64_t level = r.U();
-  s.level = level < kLevelCount ? static_cast<Level>(level) : Level::kInfo;
-  s.message = std::string(r.S());
-  return s;
-}
 }  // namespace
 
 std::string EncodeAllPartials(int partition, const AllPartials& partials) {
@@ -882,10 +868,7 @@ struct AllRulesAggregator::Impl {
   }
 
   Status Restore(const std::map<std::string, std::string>& state) {
-    auto corrupt = [](std::string_view key) {
-      return DataLoss("processor state entry '" + std::string(key) +
-                      "' is corrupt; delete the state topic and the group's offsets to reprocess");
-    };
+    auto corrupt = CorruptState;
     auto meta = state.find(std::string(kAllMetaKey));
     if (meta != state.end()) {
       Reader r(meta->second);
