@@ -425,6 +425,9 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
     const TimeMs interval =
         reached_end ? options_.commit_interval_ms : std::max(options_.commit_interval_ms, 9 * last_commit_took);
     if (uncommitted_records_ >= options_.commit_records || now - last_commit >= interval) {
+      // The latest group generation first: a commit with an outdated one
+      // fails and throws the work since the last commit away.
+      RETURN_IF_ERROR(PollGroup(0));
       RETURN_IF_ERROR(Commit());
       last_commit = options_.clock();
       last_commit_took = last_commit - now;
