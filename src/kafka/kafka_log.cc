@@ -888,7 +888,15 @@ Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options
       std::lock_guard lock(impl_->mu);
       impl_->topics.erase(std::string(topic));
     }
-    ASSIGN_OR_RETURN(TopicMeta meta, impl_->Meta(topic));
+    // Created a moment ago by another client (two processors starting
+    // together), its metadata may not have reached the broker yet.
+    const auto give_up = Clock::now() + Ms(impl_->options.timeout);
+    auto found = impl_->Meta(topic);
+    while (!found && found.error().code() == StatusCode::kNotFound && Clock::now() < give_up) {
+      std::this_thread::sleep_for(Ms(20));
+      found = impl_->Meta(topic);
+    }
+    ASSIGN_OR_RETURN(TopicMeta meta, std::move(found));
     if (meta.partitions != options.partitions) {
       return FailedPrecondition("topic " + full + " exists with " + std::to_string(meta.partitions) +
                                 " partitions, not " + std::to_string(options.partitions) +
