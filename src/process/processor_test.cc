@@ -306,5 +306,32 @@ TEST(ProcessorTest, TwoProcessorsInOneGroupEmitWhatOneEmits) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size()) << "an alert id twice";
 }
 
+// A commit that fails with kAborted (on Kafka: the group generation moved
+// on, or this processor is a zombie) is not an error: the processor drops
+// what it had not committed, restores its partitions and goes on, and the
+// outputs stay exact.
+TEST(ProcessorTest, AbortedCommitRestoresAndGoesOn) {
+  MemoryLog log;
+  auto input = Input();
+  Publish(log, input);
+  ProcessorOptions o = FiniteOptions();
+  int commits = 0;
+  o.before_commit = [&](Transaction&, const CommittedOutputs&) {
+    ++commits;
+    return commits == 2 || commits == 5 ? Aborted("the group rebalanced") : Status::Ok();
+  };
+  auto p = Processor::Create(&log, ConfigWithAllRule(), o);
+  ASSERT_TRUE(p);
+  ASSERT_TRUE((*p)->Run().ok());
+  EXPECT_GT(commits, 5);
+  auto aggregates = Values(log, "aggregates");
+  EXPECT_EQ(std::multiset<std::string>(aggregates.begin(), aggregates.end()), ExpectedAggregates(input, 10000));
+  std::set<std::string> want = ExpectedAllIds(input);
+  want.insert("error-burst/host-1/2026-11-24T00:00:20.000Z");
+  auto ids = AlertIds(log);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), want);
+  EXPECT_EQ(ids.size(), want.size()) << "an alert id twice";
+}
+
 }  // namespace
 }  // namespace logstream
