@@ -127,7 +127,16 @@ struct TxnProducer {
 // A read_committed consumer assigned to one partition, used by one reader
 // at a time (in_use, guarded by KafkaLog::Impl::mu).
 struct Reader {
+  Reader() = default;
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+  ~Reader() {
+    if (queue != nullptr) rd_kafka_queue_destroy(queue);
+  }
+
   Handle rk;
+  rd_kafka_queue_t* queue = nullptr;  // the consumer's queue, read in batches
+  std::vector<rd_kafka_message_t*> batch = std::vector<rd_kafka_message_t*>(8192);
   bool in_use = false;
   bool assigned = false;
   int64_t next = -1;        // next offset expected from the consumer
@@ -325,6 +334,7 @@ struct KafkaLog::Impl {
                                              // it bounds how soon a commit is readable.
                                              {"fetch.wait.max.ms", "10"}}));
       idle = std::make_shared<Reader>();
+      idle->queue = rd_kafka_queue_get_consumer(rk.get());
       idle->rk = std::move(rk);
       pool.push_back(idle);
     }
@@ -378,13 +388,25 @@ struct KafkaLog::Impl {
     constexpr TimeMs kSettle = 1000;
     std::optional<Clock::time_point> settle_until;
     size_t count = 0;
+    rd_kafka_message_t** msgs = reader->batch.data();
     while (count < max_records) {
-      // Don't block once records were read, or when the end is known and the
-      // wait is over (then only the high watermark check below remains).
-      const bool no_block = count > 0 || (reader->eof && Clock::now() >= deadline);
-      rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, no_block ? 0 : 20);
+      // What the consumer has fetched, in one call; then, when nothing was
+      // read yet, wait for the first record (or the end) unless the end is
+      // known and the wait is over (then only the high watermark check
+      // below remains).
+      const ssize_t got = rd_kafka_consume_batch_queue(reader->queue, 0, msgs,
+                                                       std::min(max_records - count, reader->batch.size()));
+      if (got < 0) return KafkaError(rd_kafka_last_error(), "reading " + full);
+      size_t n = static_cast<size_t>(got);
+      if (n == 0 && count == 0) {
+        const bool waited = reader->eof && Clock::now() >= deadline;
+        if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, waited ? (settle_until ? 5 : 0) : 20)) {
+          msgs[0] = m;
+          n = 1;
+        }
+      }
       const auto now = Clock::now();
-      if (msg == nullptr) {
+      if (n == 0) {
         if (count > 0) break;
         if (!reader->eof) {
           if (now > give_up) return Unavailable("no answer from Kafka reading " + full + " (retry)");
@@ -398,26 +420,33 @@ struct KafkaLog::Impl {
         if (now >= *settle_until) break;
         continue;
       }
-      std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(msg, rd_kafka_message_destroy);
-      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        reader->eof = true;
-        reader->eof_offset = msg->offset;
-        if (count > 0) break;
-        if (settle_until && now >= deadline) {
-          ASSIGN_OR_RETURN(auto marks, Watermarks(full, partition));
-          if (msg->offset >= marks.second) break;
+      // Every message taken is handled: records after an end-of-partition
+      // event or an error in the same batch are still records.
+      Status error;
+      bool end = false;
+      for (size_t i = 0; i < n; ++i) {
+        rd_kafka_message_t* msg = msgs[i];
+        if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          reader->eof = true;
+          reader->eof_offset = msg->offset;
+          end = true;
+        } else if (msg->err) {
+          if (error.ok()) error = KafkaError(msg->err, "reading " + full + " partition " + std::to_string(partition));
+        } else if (msg->offset >= reader->next) {  // lower: fetched before a reposition
+          add(msg);
+          reader->next = msg->offset + 1;
+          reader->eof = false;
+          end = false;
+          ++count;
         }
-        continue;
+        rd_kafka_message_destroy(msg);
       }
-      if (msg->err) {
-        if (count > 0) break;
-        return KafkaError(msg->err, "reading " + full + " partition " + std::to_string(partition));
+      if (count > 0) continue;  // take what else is there without waiting
+      if (!error.ok()) return error;
+      if (end && settle_until && now >= deadline) {
+        ASSIGN_OR_RETURN(auto marks, Watermarks(full, partition));
+        if (reader->eof_offset >= marks.second) break;
       }
-      if (msg->offset < reader->next) continue;  // fetched before a seek
-      add(msg);
-      reader->next = msg->offset + 1;
-      reader->eof = false;
-      ++count;
     }
     return Status();
   }
