@@ -38,7 +38,11 @@ for (start, src, lvl), c in counts.items():
 threshold = sorted(all_errors.values())[len(all_errors) // 2]
 rules = f"{d}/rules.toml"
 with open(rules, "w") as f:
-    f.write('[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n\n'
+    # Small transactions (slower processors), so that the second instance
+    # joins early, the group's committed offsets follow the processors
+    # closely and a kill lands mid-way.
+    f.write('[processor]\ncommit_records = 1000\n\n'
+            '[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n\n'
             f'[[rules]]\nname = "errors-all"\nlevel = "ERROR"\nmin_count = {threshold}\nper = "all"\n')
 want_rows = {(rfc3339(s), src, lvl): c for (s, src, lvl), c in counts.items()}
 want_ids = {f"error-burst/{src}/{rfc3339(s)}" for (s, src, lvl), c in counts.items()
@@ -96,12 +100,14 @@ class Processor:
         self.reader = threading.Thread(target=lambda: self.err.extend(iter(self.p.stderr.readline, "")))
         self.reader.start()
 
+    def announced(self):
+        """The partitions ("logs/0", "rule-partials/0", ...) it announced last."""
+        lines = [l for l in list(self.err) if l.startswith("process: partitions now:")]
+        return set(lines[-1].split(":", 1)[1].split()) if lines else set()
+
     def owned(self):
         """The `logs` partitions it announced last."""
-        lines = [l for l in list(self.err) if l.startswith("process: partitions now:")]
-        if not lines:
-            return set()
-        return {int(w.split("/")[1]) for w in lines[-1].split(":", 1)[1].split() if w.startswith("logs/")}
+        return {int(w.split("/")[1]) for w in self.announced() if w.startswith("logs/")}
 
     def finish(self, timeout=300):
         out = self.p.stdout.read()
@@ -141,29 +147,46 @@ rows, ids = outputs(ns)
 assert rows == ref_rows and ids == ref_ids
 print(f"two instances: a processed {na}, b {nb} records; outputs = one instance's")
 
-# Two instances, b killed with SIGKILL mid-way: its partitions move to a.
+# Two instances, one killed with SIGKILL mid-way, once they have split the
+# partitions: one that owns partitions of `logs` it has committed only in
+# part, preferably the owner of `rule-partials` (so the per-all sums move
+# too). Its partitions move to the survivor.
 ns = base + "-kill"
 ingest(ns)
 a, b = Processor(ns, "a"), Processor(ns, "b")
-# Mid-way: b owns partitions of `logs`, has committed some of them but not
-# all of any of them.
 give_up = time.monotonic() + 120
-while True:
-    mine, got = b.owned(), offsets(ns)
-    if mine and all(p in got for p in mine):
-        done = [got[p] for p in mine]
-        if all(c < e for c, e in done) and any(c > 0 for c, e in done):
-            break
-    assert b.p.poll() is None, f"b ended before it could be killed mid-way: {''.join(b.err)[-1000:]}"
-    assert time.monotonic() < give_up, "b never got partitions of its own in 2 minutes"
+victim = None
+while victim is None:
+    got = offsets(ns)
+    candidates = []
+    for p, other in ((a, b), (b, a)):
+        mine = p.owned()
+        if not mine or not other.owned() or not all(q in got for q in mine):
+            continue  # the partitions are not split yet
+        # At least two commits' worth of records short of the end.
+        if all(got[q][0] + 10000 < got[q][1] for q in mine) and any(got[q][0] > 0 for q in mine):
+            candidates.append(p)
+    candidates.sort(key=lambda p: "rule-partials/0" not in p.announced())
+    if candidates:
+        victim = candidates[0]
+        mine, done = victim.owned(), [got[q] for q in sorted(victim.owned())]
+        break
+    for p in (a, b):
+        assert p.p.poll() is None, f"{p.name} ended before a kill mid-way: {''.join(p.err)[-1000:]}"
+    assert time.monotonic() < give_up, "the instances never split part-committed partitions in 2 minutes"
     time.sleep(0.05)
-b.p.send_signal(signal.SIGKILL)
-b.p.wait()
-b.reader.join()
-na = a.finish()
-assert a.owned() == {0, 1, 2, 3}, f"a did not take over b's partitions: {a.err}"
+survivor = b if victim is a else a
+mine = victim.owned()
+victim.p.send_signal(signal.SIGKILL)
+victim.p.wait()
+victim.reader.join()
+n = survivor.finish()
+owned_partials = "rule-partials/0" in victim.announced()
+assert survivor.owned() == {0, 1, 2, 3} and "rule-partials/0" in survivor.announced(), \
+    f"{survivor.name} did not take over: {survivor.err}"
 rows, ids = outputs(ns)
 assert rows == ref_rows and ids == ref_ids
 print(f"ok: one = two instances = independent counts ({len(rows)} rows, {len(ids)} alerts, "
-      f"{len(want_all)} per-all); b killed owning logs {sorted(mine)} at {done} (committed, end), "
-      f"a processed {na} records")
+      f"{len(want_all)} per-all); {victim.name} killed owning logs {sorted(mine)} "
+      f"{'and rule-partials ' if owned_partials else ''}"
+      f"at {done} (committed, end), {survivor.name} processed {n} records")
