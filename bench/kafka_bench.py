@@ -5,8 +5,9 @@
 
 Needs a running broker (`scripts/services start kafka`) and kcat (Debian
 package, installed by scripts/setup). One generated bucket, then:
-1. `logstream ingest` into Kafka (parse, key by host, one transaction per
-   object with its manifest entry) vs `kcat -P -l` producing the same lines
+1. `logstream ingest` into Kafka (parse, key by host, exactly once: objects
+   committed in transactions with their manifest entries, several objects per
+   transaction) vs `kcat -P -l` producing the same lines
    (idempotent, acks=all, lz4, no parsing, no transactions) to a topic with the
    same partition count: input MB/s and lines/s.
 2. The same producer figures next to Kafka's own ProducerPerformance (Java
