@@ -17,6 +17,14 @@ constexpr TimeMs kNever = std::numeric_limits<int64_t>::min();
 constexpr uint64_t kStateVersion = 1;
 constexpr std::string_view kGlobalKey = "global";
 constexpr std::string_view kSourcePrefix = "source/";
+// The global entry is stored in values of at most this size ("global",
+// "global/1", "global/2", ...): with many open per = "all" windows it can
+// outgrow a broker's message limit (Kafka: 1 MB by default).
+constexpr size_t kGlobalChunkBytes = 256 << 10;
+
+std::string GlobalChunkKey(size_t i) {
+  return i == 0 ? std::string(kGlobalKey) : std::string(kGlobalKey) + "/" + std::to_string(i);
+}
 
 struct RuleCell {
   int64_t count = 0;
@@ -229,6 +237,7 @@ struct WindowEngine::Impl {
   TimeMs all_mark = kNever;     // per = "all" windows ending at or before are final
   std::vector<TimeMs> all_last_fire;
   bool global_dirty = true;
+  size_t global_chunks = 0;  // values the global entry took when last written
 
   std::vector<AllRulePartial> dropped_partials;  // of cells dropped before TakeAllPartials
   std::vector<Cell> spare_cells;  // recycled, to avoid allocations
@@ -547,7 +556,13 @@ struct WindowEngine::Impl {
                       "' entry; delete the state topic and the group's offsets to reprocess");
     }
     auto corrupt = CorruptState;
-    Reader r(global->second);
+    std::string global_value = global->second;
+    for (global_chunks = 1;; ++global_chunks) {
+      auto chunk = state.find(GlobalChunkKey(global_chunks));
+      if (chunk == state.end()) break;
+      global_value += chunk->second;
+    }
+    Reader r(global_value);
     if (r.U() != kStateVersion) return corrupt(kGlobalKey);
     TimeMs w = r.I(), st = r.I(), lateness = r.I();
     if (w != window || st != step || lateness != config.lateness) {
@@ -656,10 +671,22 @@ EngineOutputs WindowEngine::TakeOutputs() {
 
 AllPartials WindowEngine::TakeAllPartials() { return impl_->TakeAllPartials(); }
 
+// The global entry as its chunks: "global", "global/1", ...
+static std::vector<std::pair<std::string, std::string>> GlobalChunks(const std::string& value) {
+  std::vector<std::pair<std::string, std::string>> chunks;
+  for (size_t pos = 0; pos == 0 || pos < value.size(); pos += kGlobalChunkBytes) {
+    chunks.emplace_back(GlobalChunkKey(chunks.size()), value.substr(pos, kGlobalChunkBytes));
+  }
+  return chunks;
+}
+
 std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges() {
   std::vector<std::pair<std::string, std::string>> changes;
   if (impl_->global_dirty) {
-    changes.emplace_back(std::string(kGlobalKey), impl_->EncodeGlobal());
+    changes = GlobalChunks(impl_->EncodeGlobal());
+    const size_t written = changes.size();
+    for (size_t i = written; i < impl_->global_chunks; ++i) changes.emplace_back(GlobalChunkKey(i), "");
+    impl_->global_chunks = written;
     impl_->global_dirty = false;
   }
   for (uint32_t id : impl_->dirty_sources) {
@@ -673,7 +700,7 @@ std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges(
 
 std::map<std::string, std::string> WindowEngine::State() const {
   std::map<std::string, std::string> state;
-  state.emplace(std::string(kGlobalKey), impl_->EncodeGlobal());
+  for (auto& [key, value] : GlobalChunks(impl_->EncodeGlobal())) state.emplace(std::move(key), std::move(value));
   for (const Source& s : impl_->sources) {
     state.emplace(std::string(kSourcePrefix) + s.name, impl_->EncodeSource(s));
   }

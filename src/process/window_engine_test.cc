@@ -477,5 +477,34 @@ TEST(WindowEngineTest, PartialEnginesAndAggregatorFireLikeOneEngine) {
   EXPECT_FALSE(DecodeAllPartials("garbage").has_value());
 }
 
+// A partition with many open per = "all" windows keeps its global state in
+// values of at most 256 KiB (a broker's message limit is 1 MB), restores
+// from them, and deletes the values it no longer needs.
+TEST(WindowEngineTest, LargeGlobalStateIsSplitIntoChunks) {
+  const ProcessorConfig c = Config(10000, 0, 0, {Rule("all-errors", {Level::kError}, 5, RulePer::kAll)});
+  EngineOptions o;
+  o.partial_all_rules = true;
+  o.finite_input = true;  // per = "all" windows stay open until Finish
+  auto e = Engine(c, o);
+  for (int i = 0; i < 40000; ++i) e->Feed(Rec("h" + std::to_string(i % 7), i * 10.0, Level::kError));
+  e->TakeOutputs();
+  e->TakeAllPartials();
+  auto changes = e->TakeStateChanges();
+  std::map<std::string, std::string> state(changes.begin(), changes.end());
+  ASSERT_TRUE(state.contains("global/1"));
+  for (const auto& [key, value] : state) EXPECT_LE(value.size(), 256u << 10) << key;
+  EXPECT_EQ(state, e->State());
+
+  auto restored = Engine(c, o);
+  ASSERT_TRUE(restored->RestoreState(state).ok());
+  EXPECT_EQ(restored->State(), state);
+  e->Finish();
+  restored->Finish();
+  EXPECT_EQ(e->TakeAllPartials().cells.size(), restored->TakeAllPartials().cells.size());
+  changes = restored->TakeStateChanges();
+  std::map<std::string, std::string> after(changes.begin(), changes.end());
+  EXPECT_EQ(after["global/1"], "");  // deleted: the global entry fits in one value again
+}
+
 }  // namespace
 }  // namespace logstream
