@@ -186,11 +186,9 @@ Status EmbeddedLog::OpenDb() {
   o.create_if_missing = !options_.read_only;
   o.manual_wal_flush = false;
   o.write_buffer_size = 64 << 20;
-  o.compression = rocksdb::kLZ4Compression;
-  // Memtable flushes (L0) are written uncompressed: L0 is compacted soon
-  // anyway, and LZ4 on the flush costs as much CPU as the writer's WAL.
-  // Compaction output (L1 and deeper), which holds the bulk, stays LZ4.
-  o.compression_per_level = {rocksdb::kNoCompression, rocksdb::kLZ4Compression};
+  // Record batches are stored LZ4-compressed already (record_batch.h), so
+  // the table files are not compressed a second time.
+  o.compression = rocksdb::kNoCompression;
   // The memory budget, whatever the amount of data: two write buffers and
   // one block cache that also holds the table files' index and filter blocks
   // (kMemoryBudget in embedded_log.h).
@@ -376,8 +374,12 @@ Result<std::unique_ptr<Transaction>> EmbeddedLog::Begin(std::string_view id, con
 Status EmbeddedLog::Apply(const std::string& id, int64_t epoch, TxnBuffer& buffer) {
   // Reserve the whole batch up front: growing a multi-megabyte WriteBatch by
   // doubling copies it several times and faults in fresh pages each time.
+  // Compress outside the lock: it is most of a commit's CPU besides RocksDB.
   size_t reserve = 64;
-  for (const auto& batch : buffer.batches) reserve += batch.records.body().size() + batch.topic.size() + 64;
+  for (auto& batch : buffer.batches) {
+    batch.records.Compress();
+    reserve += batch.records.payload().size() + batch.topic.size() + 64;
+  }
   for (const auto& put : buffer.puts) reserve += put.topic.size() + put.key.size() + put.value.size() + 16;
   for (const auto& o : buffer.offsets) reserve += o.group.size() + o.topic.size() + 32;
   rocksdb::WriteBatch wb(reserve);
@@ -396,7 +398,7 @@ Status EmbeddedLog::Apply(const std::string& id, int64_t epoch, TxnBuffer& buffe
       int64_t& end = topics_.find(batch.topic)->second.end[batch.partition];
       keys.push_back(BatchKey(batch.topic, batch.partition, end));
       headers.push_back(batch.records.Header(now));
-      rocksdb::Slice value_parts[2] = {headers.back(), batch.records.body()};
+      rocksdb::Slice value_parts[2] = {headers.back(), batch.records.payload()};
       rocksdb::Slice key = keys.back();
       RETURN_IF_ERROR(FromRocks(wb.Put(rocksdb::SliceParts(&key, 1), rocksdb::SliceParts(value_parts, 2)),
                                 "building commit"));

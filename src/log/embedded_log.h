@@ -4,7 +4,8 @@
 //   \x01 topic                                  -> topic options
 //   \x02 topic \0 partition(BE32) base(BE64)    -> record batch (record_batch.h):
 //                                                  the records one transaction
-//                                                  appended to one partition
+//                                                  appended to one partition,
+//                                                  LZ4-compressed unless small
 //   \x03 topic \0 key                           -> state entry (compacted topics)
 //   \x04 group \0 topic \0 partition(BE32)      -> committed next offset (BE64)
 // A transaction is one rocksdb::WriteBatch, written with the WAL at Commit, so

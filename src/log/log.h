@@ -22,7 +22,9 @@
 // transactions may be open at once (one per stage in `logstream run`).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,34 +47,56 @@ struct LogRecordEntry {
 // The records of one ReadInto, their keys and values packed in one byte
 // buffer that is reused from read to read, so a reader that keeps its buffer
 // allocates nothing per record. A value type; not thread-safe. The views
-// returned by key() and value() stay valid until the next Clear or Add.
+// returned by key() and value() stay valid until the next Clear or Add, and
+// each is followed by at least kPadding readable bytes (of any content), so a
+// JSON parser that reads ahead (simdjson) can parse a value in place.
 class RecordBuffer {
  public:
+  static constexpr size_t kPadding = 64;
+
   void Clear() {
     bytes_.clear();
     entries_.clear();
   }
   void Add(int64_t offset, TimeMs append_time, std::string_view key, std::string_view value) {
-    entries_.push_back({offset, append_time, bytes_.size(), key.size(), value.size()});
-    bytes_.append(key).append(value);
+    const size_t pos = bytes_.size();
+    char* p = Extend(key.size() + value.size());
+    if (!key.empty()) std::memcpy(p, key.data(), key.size());
+    if (!value.empty()) std::memcpy(p + key.size(), value.data(), value.size());
+    entries_.push_back({offset, append_time, pos, key.size(), pos + key.size(), value.size()});
   }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   int64_t offset(size_t i) const { return entries_[i].offset; }
   TimeMs append_time(size_t i) const { return entries_[i].append_time; }
   std::string_view key(size_t i) const {
-    return std::string_view(bytes_).substr(entries_[i].pos, entries_[i].key_size);
+    return std::string_view(bytes_.data() + entries_[i].key_pos, entries_[i].key_size);
   }
   std::string_view value(size_t i) const {
-    const Entry& e = entries_[i];
-    return std::string_view(bytes_).substr(e.pos + e.key_size, e.value_size);
+    return std::string_view(bytes_.data() + entries_[i].value_pos, entries_[i].value_size);
+  }
+
+  // For Log implementations that decode a whole batch at once (e.g. into a
+  // decompressed buffer): Extend appends n bytes for the caller to fill
+  // through the returned pointer (valid until the next Extend, Add or Clear);
+  // AddAt then adds a record whose key and value lie at those positions.
+  size_t bytes_size() const { return bytes_.size(); }
+  char* Extend(size_t n) {
+    const size_t pos = bytes_.size();
+    if (bytes_.capacity() < pos + n + kPadding) bytes_.reserve(std::max(pos + n + kPadding, 2 * bytes_.capacity()));
+    bytes_.resize_and_overwrite(pos + n, [](char*, size_t size) { return size; });
+    return bytes_.data() + pos;
+  }
+  void AddAt(int64_t offset, TimeMs append_time, size_t key_pos, size_t key_size, size_t value_pos,
+             size_t value_size) {
+    entries_.push_back({offset, append_time, key_pos, key_size, value_pos, value_size});
   }
 
  private:
   struct Entry {
     int64_t offset;
     TimeMs append_time;
-    size_t pos, key_size, value_size;
+    size_t key_pos, key_size, value_pos, value_size;
   };
   std::string bytes_;
   std::vector<Entry> entries_;

@@ -180,6 +180,34 @@ TEST_P(LogContractTest, ReadFromMiddleOfBatch) {
   }
 }
 
+// Batches big enough to be stored compressed where the log compresses them.
+TEST_P(LogContractTest, LargeBatchesReadBackFromAnyOffset) {
+  const std::string t = T("large");
+  Create(t, 1);
+  auto value = [](int i) {
+    return "{\"source\":\"host-1\",\"object\":\"host-1/2026-11-24/a.log\",\"offset\":" +
+           std::to_string(i * 130) + ",\"message\":\"request " + std::to_string(i * 7919 % 1000) + "\"}";
+  };
+  for (int b = 0; b < 3; ++b) {
+    auto txn = Begin();
+    for (int i = 0; i < 300; ++i) ASSERT_TRUE(txn->AppendTo(t, 0, "host-1", value(b * 300 + i)).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  const auto all = ReadAll(t, 0);
+  ASSERT_EQ(all.size(), 900u);
+  for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].value, value(static_cast<int>(i)));
+  RecordBuffer buffer;
+  for (size_t index : {0, 150, 299, 300, 599, 850}) {
+    ASSERT_TRUE(log_->ReadInto(t, 0, all[index].offset, 100, 0, &buffer).ok());
+    ASSERT_EQ(buffer.size(), std::min<size_t>(100, 900 - index));
+    for (size_t i = 0; i < buffer.size(); ++i) {
+      EXPECT_EQ(buffer.offset(i), all[index + i].offset);
+      EXPECT_EQ(buffer.key(i), "host-1");
+      EXPECT_EQ(buffer.value(i), all[index + i].value);
+    }
+  }
+}
+
 TEST_P(LogContractTest, ReadIntoMatchesReadAndReusesTheBuffer) {
   const std::string t = T("readinto");
   Create(t, 2);

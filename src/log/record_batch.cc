@@ -1,10 +1,16 @@
 #include "src/log/record_batch.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include <lz4.h>
 
 namespace logstream {
 
 namespace {
+
+constexpr uint64_t kCodecLz4Blocks = 1;
+constexpr size_t kBlockBytes = 64 << 10;  // records per LZ4 block: about this many bytes
 
 // Kafka's Utils.murmur2 (seed 0x9747b28c), byte-for-byte.
 int32_t Murmur2(std::string_view data) {
@@ -83,10 +89,49 @@ void BatchBuilder::Add(std::string_view key, std::string_view value) {
   PutVarint64(&body_, value.size());
   body_.append(value);
   ++count_;
+  if (body_.size() - (blocks_.empty() ? 0 : blocks_.back().end) >= kBlockBytes) {
+    blocks_.push_back({count_, body_.size()});
+  }
+}
+
+void BatchBuilder::Compress() {
+  // Small batches (an offset, an alert) gain nothing worth a codec header.
+  if (compressed_ || body_.size() < 256) return;
+  if (blocks_.empty() || blocks_.back().end != body_.size()) blocks_.push_back({count_, body_.size()});
+  packed_.clear();
+  std::string scratch;
+  int64_t first = 0;
+  size_t begin = 0;
+  for (const Block& b : blocks_) {
+    const size_t raw = b.end - begin;
+    if (raw > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return (void)(packed_ = {});
+    scratch.resize_and_overwrite(static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw))),
+                                 [&](char* p, size_t n) {
+                                   const int size = LZ4_compress_default(body_.data() + begin, p, static_cast<int>(raw),
+                                                                         static_cast<int>(n));
+                                   return static_cast<size_t>(std::max(size, 0));
+                                 });
+    if (scratch.empty()) return (void)(packed_ = {});
+    PutVarint64(&packed_, static_cast<uint64_t>(b.count - first));
+    PutVarint64(&packed_, raw);
+    PutVarint64(&packed_, scratch.size());
+    packed_.append(scratch);
+    first = b.count;
+    begin = b.end;
+  }
+  if (packed_.size() <= body_.size() - body_.size() / 8) {
+    compressed_ = true;
+  } else {
+    packed_ = {};
+  }
 }
 
 std::string BatchBuilder::Header(TimeMs append_time) const {
   std::string header;
+  if (compressed_) {
+    header.push_back('\0');
+    PutVarint64(&header, kCodecLz4Blocks);
+  }
   PutVarint64(&header, count_);
   PutVarint64(&header, static_cast<uint64_t>(append_time));
   return header;
@@ -95,12 +140,18 @@ std::string BatchBuilder::Header(TimeMs append_time) const {
 Result<BatchHeader> DecodeBatchHeader(std::string_view batch) {
   const char* p = batch.data();
   const char* end = p + batch.size();
-  uint64_t count = 0, time = 0;
+  uint64_t count = 0, time = 0, codec = 0;
+  if (p < end && *p == '\0') {
+    ++p;
+    if (!GetVarint64(&p, end, &codec) || codec != kCodecLz4Blocks) {
+      return Err(DataLoss("record batch with unknown codec " + std::to_string(codec)));
+    }
+  }
   if (!GetVarint64(&p, end, &count) || !GetVarint64(&p, end, &time)) {
     return Err(DataLoss("corrupt record batch header"));
   }
   return BatchHeader{static_cast<int64_t>(count), static_cast<TimeMs>(time),
-                     static_cast<size_t>(p - batch.data())};
+                     static_cast<size_t>(p - batch.data()), static_cast<int>(codec)};
 }
 
 namespace {
@@ -114,33 +165,67 @@ void AddEntry(int64_t offset, TimeMs time, std::string_view key, std::string_vie
   e.value.assign(value);
 }
 
-void AddEntry(int64_t offset, TimeMs time, std::string_view key, std::string_view value,
-              RecordBuffer* out) {
-  out->Add(offset, time, key, value);
+Status Corrupt(int64_t offset) {
+  return DataLoss("corrupt record batch at offset " + std::to_string(offset));
 }
 
-template <typename Out>
-Status DecodeBatchInto(std::string_view batch, int64_t base_offset, int64_t from_offset,
-                       size_t max_records, Out* out) {
-  ASSIGN_OR_RETURN(BatchHeader header, DecodeBatchHeader(batch));
-  const char* p = batch.data() + header.header_size;
-  const char* end = batch.data() + batch.size();
-  for (int64_t i = 0; i < header.count && out->size() < max_records; ++i) {
+// Calls fn(offset, key_pos, key_size, value_pos, value_size) for the `count`
+// records of body (positions relative to body.data()) with offset >=
+// from_offset, while more(). DataLoss if the records are corrupt or, when
+// all are read, do not end with body.
+template <typename More, typename Fn>
+Status ForEachRecord(std::string_view body, int64_t count, int64_t base_offset, int64_t from_offset,
+                     More more, Fn fn) {
+  const char* begin = body.data();
+  const char* p = begin;
+  const char* end = begin + body.size();
+  for (int64_t i = 0; i < count; ++i) {
+    if (!more()) return Status::Ok();
     uint64_t klen = 0, vlen = 0;
-    if (!GetVarint64(&p, end, &klen) || klen > static_cast<uint64_t>(end - p)) {
-      return DataLoss("corrupt record batch at offset " + std::to_string(base_offset + i));
-    }
+    if (!GetVarint64(&p, end, &klen) || klen > static_cast<uint64_t>(end - p)) return Corrupt(base_offset + i);
     const char* key = p;
     p += klen;
-    if (!GetVarint64(&p, end, &vlen) || vlen > static_cast<uint64_t>(end - p)) {
-      return DataLoss("corrupt record batch at offset " + std::to_string(base_offset + i));
-    }
+    if (!GetVarint64(&p, end, &vlen) || vlen > static_cast<uint64_t>(end - p)) return Corrupt(base_offset + i);
     const char* value = p;
     p += vlen;
     if (base_offset + i < from_offset) continue;
-    AddEntry(base_offset + i, header.append_time, std::string_view(key, klen),
-             std::string_view(value, vlen), out);
+    fn(base_offset + i, static_cast<size_t>(key - begin), klen, static_cast<size_t>(value - begin), vlen);
   }
+  if (p != end) return Corrupt(base_offset + count - 1);
+  return Status::Ok();
+}
+
+// Calls block(first_offset, records, raw_size, compressed bytes) for each
+// LZ4 block of a compressed batch holding records >= from_offset, while
+// more(); blocks wholly before from_offset are skipped undecompressed.
+template <typename More, typename Fn>
+Status ForEachBlock(std::string_view batch, const BatchHeader& h, int64_t base_offset, int64_t from_offset,
+                    More more, Fn block) {
+  const char* p = batch.data() + h.header_size;
+  const char* end = batch.data() + batch.size();
+  int64_t offset = base_offset;
+  while (offset < base_offset + h.count) {
+    if (!more()) return Status::Ok();
+    uint64_t n = 0, raw = 0, packed = 0;
+    if (!GetVarint64(&p, end, &n) || !GetVarint64(&p, end, &raw) || !GetVarint64(&p, end, &packed) || n == 0 ||
+        n > static_cast<uint64_t>(base_offset + h.count - offset) || packed > static_cast<uint64_t>(end - p) ||
+        raw / 255 > packed || raw > static_cast<uint64_t>(INT32_MAX)) {
+      return Corrupt(offset);  // LZ4 expands at most 255-fold: never allocate more
+    }
+    const std::string_view bytes(p, packed);
+    p += packed;
+    if (offset + static_cast<int64_t>(n) > from_offset) {
+      RETURN_IF_ERROR(block(offset, static_cast<int64_t>(n), static_cast<size_t>(raw), bytes));
+    }
+    offset += static_cast<int64_t>(n);
+  }
+  if (p != end) return Corrupt(offset - 1);
+  return Status::Ok();
+}
+
+Status Decompress(std::string_view src, char* dst, size_t raw, int64_t offset) {
+  const int n = LZ4_decompress_safe(src.data(), dst, static_cast<int>(src.size()), static_cast<int>(raw));
+  if (n < 0 || static_cast<size_t>(n) != raw) return Corrupt(offset);
   return Status::Ok();
 }
 
@@ -148,12 +233,49 @@ Status DecodeBatchInto(std::string_view batch, int64_t base_offset, int64_t from
 
 Status DecodeBatch(std::string_view batch, int64_t base_offset, int64_t from_offset,
                    size_t max_records, std::vector<LogRecordEntry>* out) {
-  return DecodeBatchInto(batch, base_offset, from_offset, max_records, out);
+  ASSIGN_OR_RETURN(BatchHeader h, DecodeBatchHeader(batch));
+  auto more = [&] { return out->size() < max_records; };
+  auto add = [&](std::string_view body) {
+    return [&, body](int64_t offset, size_t kp, size_t ks, size_t vp, size_t vs) {
+      AddEntry(offset, h.append_time, body.substr(kp, ks), body.substr(vp, vs), out);
+    };
+  };
+  if (h.codec == 0) {
+    const std::string_view body = batch.substr(h.header_size);
+    return ForEachRecord(body, h.count, base_offset, from_offset, more, add(body));
+  }
+  std::string raw_block;
+  return ForEachBlock(batch, h, base_offset, from_offset, more,
+                      [&](int64_t first, int64_t n, size_t raw, std::string_view packed) -> Status {
+                        raw_block.resize_and_overwrite(raw, [](char*, size_t size) { return size; });
+                        RETURN_IF_ERROR(Decompress(packed, raw_block.data(), raw, first));
+                        return ForEachRecord(raw_block, n, first, from_offset, more, add(raw_block));
+                      });
 }
 
 Status DecodeBatch(std::string_view batch, int64_t base_offset, int64_t from_offset,
                    size_t max_records, RecordBuffer* out) {
-  return DecodeBatchInto(batch, base_offset, from_offset, max_records, out);
+  ASSIGN_OR_RETURN(BatchHeader h, DecodeBatchHeader(batch));
+  auto more = [&] { return out->size() < max_records; };
+  if (h.codec == 0) {
+    const std::string_view body = batch.substr(h.header_size);
+    return ForEachRecord(body, h.count, base_offset, from_offset, more,
+                         [&](int64_t offset, size_t kp, size_t ks, size_t vp, size_t vs) {
+                           out->Add(offset, h.append_time, body.substr(kp, ks), body.substr(vp, vs));
+                         });
+  }
+  // Each block is decompressed straight into the buffer and indexed while it
+  // is still in cache.
+  return ForEachBlock(batch, h, base_offset, from_offset, more,
+                      [&](int64_t first, int64_t n, size_t raw, std::string_view packed) -> Status {
+                        const size_t base = out->bytes_size();
+                        char* dst = out->Extend(raw);
+                        RETURN_IF_ERROR(Decompress(packed, dst, raw, first));
+                        return ForEachRecord(std::string_view(dst, raw), n, first, from_offset, more,
+                                             [&](int64_t offset, size_t kp, size_t ks, size_t vp, size_t vs) {
+                                               out->AddAt(offset, h.append_time, base + kp, ks, base + vp, vs);
+                                             });
+                      });
 }
 
 void AppendEntries(const RecordBuffer& records, std::vector<LogRecordEntry>* out) {
