@@ -5,6 +5,8 @@
 namespace logstream {
 namespace {
 
+static_assert(RecordBuffer::kPadding >= RecordDecoder::kPadding);
+
 // Creates the topic with `options` unless it exists (with any partition count).
 Status EnsureExists(Log* log, const std::string& topic, const TopicOptions& options) {
   auto info = log->DescribeTopic(topic);
@@ -188,13 +190,15 @@ Status Processor::Reset() {
 }
 
 Status Processor::Consume(int partition, Part& part, const RecordBuffer& entries) {
+  LogRecordView view;
   for (size_t i = 0; i < entries.size(); ++i) {
-    auto view = decoder_.DecodeView(entries.value(i));
-    if (view) {
-      part.engine->Feed(*view);
+    // Parsed where it lies: RecordBuffer pads every value for simdjson.
+    Status decoded = decoder_.DecodeInPlace(entries.value(i), RecordBuffer::kPadding, &view);
+    if (decoded.ok()) {
+      part.engine->Feed(view);
     } else {
       part.dead_letters.push_back(DeadLetterJson(options_.input_topic, partition, entries.offset(i),
-                                                 entries.value(i), view.error().message()));
+                                                 entries.value(i), decoded.message()));
       counters_.bad_records.fetch_add(1, std::memory_order_relaxed);
     }
   }

@@ -134,66 +134,175 @@ std::string RecordToJson(const LogRecord& record) {
   return s;
 }
 
-Result<LogRecordView> RecordDecoder::DecodeView(std::string_view json) {
-  buffer_.assign(json);
-  buffer_.reserve(json.size() + simdjson::SIMDJSON_PADDING);
-  auto bad = [](std::string_view what) {
-    return Err(InvalidArgument("record JSON: " + std::string(what)));
-  };
-  simdjson::ondemand::document doc;
-  if (parser_.iterate(buffer_.data(), buffer_.size(), buffer_.capacity()).get(doc)) {
-    return bad("not valid JSON");
+namespace {
+
+Status BadRecord(std::string_view what) { return InvalidArgument("record JSON: " + std::string(what)); }
+
+// The content of a JSON string value without unescaping when it has no
+// escape (it then lies in the input); get_string otherwise. False if the
+// value is not a string.
+bool StringOf(simdjson::ondemand::value& v, std::string_view* out) {
+  std::string_view token = v.raw_json_token();
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
+                            token.back() == '\t')) {
+    token.remove_suffix(1);
   }
-  simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj)) return bad("not a JSON object");
-  LogRecordView r;
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return false;
+  token = token.substr(1, token.size() - 2);
+  if (std::memchr(token.data(), '\\', token.size()) == nullptr) {
+    *out = token;
+    return true;
+  }
+  return !v.get_string().get(*out);
+}
+
+// Two digits at p; -1 if either is not a digit.
+inline int Two(const char* p) {
+  const unsigned a = static_cast<unsigned>(p[0] - '0'), b = static_cast<unsigned>(p[1] - '0');
+  return a > 9 || b > 9 ? -1 : static_cast<int>(a * 10 + b);
+}
+
+std::optional<Level> LevelOf(std::string_view s) {
+  switch (s.size()) {
+    case 4:
+      if (s == "INFO") return Level::kInfo;
+      if (s == "WARN") return Level::kWarn;
+      return std::nullopt;
+    case 5:
+      if (s == "ERROR") return Level::kError;
+      if (s == "DEBUG") return Level::kDebug;
+      if (s == "TRACE") return Level::kTrace;
+      if (s == "FATAL") return Level::kFatal;
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+// YYYY-MM-DDTHH:MM:SS.mmmZ (what AppendRfc3339Ms writes) with the date of the
+// previous record parsed only once; anything else through ParseRfc3339.
+bool RecordDecoder::ParseTime(std::string_view s, TimeMs* out) {
+  if (s.size() == 24 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == '.' && s[23] == 'Z') {
+    if (std::memcmp(s.data(), day_text_, 10) != 0) {
+      auto day = ParseDate(s.substr(0, 10));
+      if (!day) return false;
+      std::memcpy(day_text_, s.data(), 10);
+      day_ms_ = *day;
+    }
+    const int hh = Two(s.data() + 11), mm = Two(s.data() + 14), ss = Two(s.data() + 17);
+    const int ms1 = Two(s.data() + 20), ms2 = Two(s.data() + 21);
+    if (hh >= 0 && hh <= 23 && mm >= 0 && mm <= 59 && ss >= 0 && ss <= 60 && ms1 >= 0 && ms2 >= 0) {
+      *out = day_ms_ + ((hh * 60 + mm) * 60 + ss) * 1000 + ms1 * 10 + ms2 % 10;
+      return true;
+    }
+  }
+  auto t = ParseRfc3339(s);
+  if (!t) return false;
+  *out = *t;
+  return true;
+}
+
+// The fields in the order AppendRecordJson writes them: each found by one
+// forward step (find_field), strings viewed in place when unescaped.
+bool RecordDecoder::ParseInOrder(simdjson::ondemand::object& obj, LogRecordView* r) {
+  simdjson::ondemand::value v;
+  std::string_view tmp;
+  uint64_t offset;
+  if (obj.find_field("source").get(v) || !StringOf(v, &r->source)) return false;
+  if (obj.find_field("object").get(v) || !StringOf(v, &r->object)) return false;
+  if (obj.find_field("offset").get(v) || v.get_uint64().get(offset)) return false;
+  r->offset = offset;
+  if (obj.find_field("time").get(v) || !StringOf(v, &tmp) || !ParseTime(tmp, &r->time)) return false;
+  if (obj.find_field("level").get(v) || !StringOf(v, &tmp)) return false;
+  auto level = LevelOf(tmp);
+  if (!level) return false;
+  r->level = *level;
+  if (obj.find_field("thread").get(v) || !StringOf(v, &r->thread)) return false;
+  if (obj.find_field("logger").get(v) || !StringOf(v, &r->logger)) return false;
+  if (obj.find_field("message").get(v) || !StringOf(v, &r->message)) return false;
+  // Ignored fields may follow: walk them to the end of the object (a search
+  // for a key that is rarely there), as iterating every field did.
+  simdjson::error_code e;
+  while ((e = obj.find_field("").error()) == simdjson::SUCCESS) {
+  }
+  return e == simdjson::NO_SUCH_FIELD;
+}
+
+// Any field order, unknown fields ignored; the error names the field.
+Status RecordDecoder::ParseAnyOrder(simdjson::ondemand::object& obj, LogRecordView* r) {
   bool seen[8] = {};
   for (auto field : obj) {
     std::string_view k;
-    if (field.unescaped_key().get(k)) return bad("bad key");
-    auto str = [&](std::string_view* dst) -> bool {
-      return !field.value().get_string().get(*dst);
-    };
+    if (field.unescaped_key().get(k)) return BadRecord("bad key");
+    simdjson::ondemand::value v;
+    if (field.value().get(v)) return BadRecord("bad value of '" + std::string(k) + "'");
     std::string_view tmp;
     if (k == "source") {
-      if (!str(&r.source)) return bad("source is not a string");
+      if (!StringOf(v, &r->source)) return BadRecord("source is not a string");
       seen[0] = true;
     } else if (k == "object") {
-      if (!str(&r.object)) return bad("object is not a string");
+      if (!StringOf(v, &r->object)) return BadRecord("object is not a string");
       seen[1] = true;
     } else if (k == "offset") {
-      uint64_t v;
-      if (field.value().get_uint64().get(v)) return bad("offset is not an unsigned integer");
-      r.offset = v;
+      uint64_t n;
+      if (v.get_uint64().get(n)) return BadRecord("offset is not an unsigned integer");
+      r->offset = n;
       seen[2] = true;
     } else if (k == "time") {
-      if (!str(&tmp)) return bad("time is not a string");
+      if (!StringOf(v, &tmp)) return BadRecord("time is not a string");
       auto t = ParseRfc3339(tmp);
-      if (!t) return bad(t.error().message());
-      r.time = *t;
+      if (!t) return BadRecord(t.error().message());
+      r->time = *t;
       seen[3] = true;
     } else if (k == "level") {
-      if (!str(&tmp)) return bad("level is not a string");
+      if (!StringOf(v, &tmp)) return BadRecord("level is not a string");
       auto l = ParseLevel(tmp);
-      if (!l) return bad("unknown level '" + std::string(tmp) + "'");
-      r.level = *l;
+      if (!l) return BadRecord("unknown level '" + std::string(tmp) + "'");
+      r->level = *l;
       seen[4] = true;
     } else if (k == "thread") {
-      if (!str(&r.thread)) return bad("thread is not a string");
+      if (!StringOf(v, &r->thread)) return BadRecord("thread is not a string");
       seen[5] = true;
     } else if (k == "logger") {
-      if (!str(&r.logger)) return bad("logger is not a string");
+      if (!StringOf(v, &r->logger)) return BadRecord("logger is not a string");
       seen[6] = true;
     } else if (k == "message") {
-      if (!str(&r.message)) return bad("message is not a string");
+      if (!StringOf(v, &r->message)) return BadRecord("message is not a string");
       seen[7] = true;
     }
   }
   static constexpr const char* kNames[] = {"source", "object", "offset", "time",
                                            "level",  "thread", "logger", "message"};
   for (int i = 0; i < 8; ++i) {
-    if (!seen[i]) return bad(std::string("missing field '") + kNames[i] + "'");
+    if (!seen[i]) return BadRecord(std::string("missing field '") + kNames[i] + "'");
   }
+  return Status::Ok();
+}
+
+Status RecordDecoder::Parse(const char* json, size_t size, size_t capacity, LogRecordView* r) {
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object obj;
+  if (parser_.iterate(json, size, capacity).get(doc)) return BadRecord("not valid JSON");
+  if (doc.get_object().get(obj)) return BadRecord("not a JSON object");
+  if (ParseInOrder(obj, r)) return Status::Ok();
+  // Another field order, or an error to name: start over.
+  doc.rewind();
+  if (doc.get_object().get(obj)) return BadRecord("not a JSON object");
+  return ParseAnyOrder(obj, r);
+}
+
+Status RecordDecoder::DecodeInPlace(std::string_view json, size_t readable_after, LogRecordView* out) {
+  if (readable_after >= kPadding) return Parse(json.data(), json.size(), json.size() + readable_after, out);
+  buffer_.assign(json);
+  buffer_.reserve(json.size() + kPadding);
+  return Parse(buffer_.data(), buffer_.size(), buffer_.capacity(), out);
+}
+
+Result<LogRecordView> RecordDecoder::DecodeView(std::string_view json) {
+  LogRecordView r;
+  RETURN_IF_ERROR(DecodeInPlace(json, 0, &r));
   return r;
 }
 

@@ -33,15 +33,30 @@ std::string RecordToJson(const LogRecord& record);
 // Decodes record JSON. Reuse one decoder per thread (it keeps its buffers).
 class RecordDecoder {
  public:
+  // Bytes that must be readable after the JSON for DecodeInPlace to parse it
+  // without a copy (simdjson's padding; their content does not matter).
+  static constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
+
   // InvalidArgument naming the missing or malformed field.
   Result<LogRecord> Decode(std::string_view json);
   // The same without copying strings: the views point into this decoder's
   // buffers and stay valid until its next call.
   Result<LogRecordView> DecodeView(std::string_view json);
+  // The same into *out, parsing json where it lies when `readable_after`
+  // bytes after it may be read (at least kPadding; else it is copied first):
+  // the views point into json or this decoder's buffers.
+  Status DecodeInPlace(std::string_view json, size_t readable_after, LogRecordView* out);
 
  private:
+  Status Parse(const char* json, size_t size, size_t capacity, LogRecordView* out);
+  bool ParseInOrder(simdjson::ondemand::object& obj, LogRecordView* out);
+  Status ParseAnyOrder(simdjson::ondemand::object& obj, LogRecordView* out);
+  bool ParseTime(std::string_view s, TimeMs* out);
+
   simdjson::ondemand::parser parser_;
   std::string buffer_;
+  char day_text_[10] = {};  // the date of the last time parsed, and its ms
+  TimeMs day_ms_ = -1;
 };
 
 }  // namespace logstream

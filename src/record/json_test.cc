@@ -75,5 +75,74 @@ TEST(JsonTest, DecodeErrorsNameTheField) {
   EXPECT_NE(r2.error().message().find("level"), std::string::npos);
 }
 
+TEST(JsonTest, DecodesAnyFieldOrderExtraFieldsAndEscapes) {
+  RecordDecoder decoder;
+  const std::string reordered =
+      R"({"message":"a\"b","level":"WARN","extra":[1,{"x":2}],"time":"2026-11-24T22:47:30+01:00",)"
+      R"( "thread":"t\u0041","logger":"l","offset":5,"object":"o","source":"s"} )";
+  auto r = decoder.Decode(reordered);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->message, "a\"b");
+  EXPECT_EQ(r->thread, "tA");
+  EXPECT_EQ(r->level, Level::kWarn);
+  EXPECT_EQ(r->time, *ParseRfc3339("2026-11-24T21:47:30Z"));
+  EXPECT_EQ(r->offset, 5u);
+  EXPECT_EQ(r->source, "s");
+  // Schema order followed by an unknown field, and whitespace around tokens.
+  std::string extra = RecordToJson(Sample());
+  extra.insert(extra.size() - 1, ",\"more\":{\"a\":[true,null]}");
+  extra.insert(1, "\n ");
+  auto e = decoder.Decode(extra);
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_EQ(*e, Sample());
+}
+
+TEST(JsonTest, DecodeRejectsMalformedFields) {
+  RecordDecoder decoder;
+  const std::string good = RecordToJson(Sample());
+  EXPECT_TRUE(decoder.Decode(good));
+  EXPECT_FALSE(decoder.Decode(good.substr(0, good.size() - 1)));
+  std::string bad_time = good;
+  bad_time.replace(bad_time.find("22:47"), 5, "24:47");
+  auto t = decoder.Decode(bad_time);
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().message().find("time"), std::string::npos);
+  std::string bad_ms = good;
+  bad_ms.replace(bad_ms.find(".123Z"), 5, ".1x3Z");
+  EXPECT_FALSE(decoder.Decode(bad_ms));
+  std::string bad_date = good;
+  bad_date.replace(bad_date.find("2026-11-24T"), 10, "2026-02-30");
+  EXPECT_FALSE(decoder.Decode(bad_date));
+  std::string offset_string = good;
+  offset_string.replace(offset_string.find("12345"), 5, "\"12\"");
+  auto o = decoder.Decode(offset_string);
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message().find("offset"), std::string::npos);
+}
+
+TEST(JsonTest, DecodeInPlaceReadsPaddingOnlyWhenAllowed) {
+  RecordDecoder decoder;
+  LogRecord r = Sample();
+  r.message = "plain message";
+  // The record followed by bytes that are not JSON, as in a RecordBuffer.
+  std::string buffer = RecordToJson(r);
+  const size_t size = buffer.size();
+  buffer.append(RecordDecoder::kPadding, '\x01');
+  LogRecordView view;
+  ASSERT_TRUE(decoder.DecodeInPlace(std::string_view(buffer.data(), size), RecordDecoder::kPadding, &view).ok());
+  EXPECT_EQ(ToRecord(view), r);
+  EXPECT_GE(view.message.data(), buffer.data());  // viewed in place
+  EXPECT_LT(view.message.data(), buffer.data() + size);
+  ASSERT_TRUE(decoder.DecodeInPlace(std::string_view(buffer.data(), size), 0, &view).ok());
+  EXPECT_EQ(ToRecord(view), r);
+  // Dates change from record to record.
+  for (const char* t : {"2026-11-24T23:59:59.999Z", "2026-11-25T00:00:00.000Z", "2024-02-29T12:00:00.001Z"}) {
+    r.time = *ParseRfc3339(t);
+    auto back = decoder.Decode(RecordToJson(r));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->time, r.time) << t;
+  }
+}
+
 }  // namespace
 }  // namespace logstream
