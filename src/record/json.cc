@@ -138,19 +138,18 @@ namespace {
 
 Status BadRecord(std::string_view what) { return InvalidArgument("record JSON: " + std::string(what)); }
 
-// The content of a JSON string value without unescaping when it has no
-// escape (it then lies in the input); get_string otherwise. False if the
-// value is not a string.
-bool StringOf(simdjson::ondemand::value& v, std::string_view* out) {
+// The content of a JSON string value: viewed in the input when the document
+// has no backslash before its end (then it has no escape), else unescaped by
+// get_string. False if the value is not a string.
+bool StringOf(simdjson::ondemand::value& v, const char* first_backslash, std::string_view* out) {
   std::string_view token = v.raw_json_token();
   while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
                             token.back() == '\t')) {
     token.remove_suffix(1);
   }
   if (token.size() < 2 || token.front() != '"' || token.back() != '"') return false;
-  token = token.substr(1, token.size() - 2);
-  if (std::memchr(token.data(), '\\', token.size()) == nullptr) {
-    *out = token;
+  if (token.data() + token.size() <= first_backslash) {
+    *out = token.substr(1, token.size() - 2);
     return true;
   }
   return !v.get_string().get(*out);
@@ -210,18 +209,18 @@ bool RecordDecoder::ParseInOrder(simdjson::ondemand::object& obj, LogRecordView*
   simdjson::ondemand::value v;
   std::string_view tmp;
   uint64_t offset;
-  if (obj.find_field("source").get(v) || !StringOf(v, &r->source)) return false;
-  if (obj.find_field("object").get(v) || !StringOf(v, &r->object)) return false;
+  if (obj.find_field("source").get(v) || !StringOf(v, first_backslash_, &r->source)) return false;
+  if (obj.find_field("object").get(v) || !StringOf(v, first_backslash_, &r->object)) return false;
   if (obj.find_field("offset").get(v) || v.get_uint64().get(offset)) return false;
   r->offset = offset;
-  if (obj.find_field("time").get(v) || !StringOf(v, &tmp) || !ParseTime(tmp, &r->time)) return false;
-  if (obj.find_field("level").get(v) || !StringOf(v, &tmp)) return false;
+  if (obj.find_field("time").get(v) || !StringOf(v, first_backslash_, &tmp) || !ParseTime(tmp, &r->time)) return false;
+  if (obj.find_field("level").get(v) || !StringOf(v, first_backslash_, &tmp)) return false;
   auto level = LevelOf(tmp);
   if (!level) return false;
   r->level = *level;
-  if (obj.find_field("thread").get(v) || !StringOf(v, &r->thread)) return false;
-  if (obj.find_field("logger").get(v) || !StringOf(v, &r->logger)) return false;
-  if (obj.find_field("message").get(v) || !StringOf(v, &r->message)) return false;
+  if (obj.find_field("thread").get(v) || !StringOf(v, first_backslash_, &r->thread)) return false;
+  if (obj.find_field("logger").get(v) || !StringOf(v, first_backslash_, &r->logger)) return false;
+  if (obj.find_field("message").get(v) || !StringOf(v, first_backslash_, &r->message)) return false;
   // Ignored fields may follow: walk them to the end of the object (a search
   // for a key that is rarely there), as iterating every field did.
   simdjson::error_code e;
@@ -240,10 +239,10 @@ Status RecordDecoder::ParseAnyOrder(simdjson::ondemand::object& obj, LogRecordVi
     if (field.value().get(v)) return BadRecord("bad value of '" + std::string(k) + "'");
     std::string_view tmp;
     if (k == "source") {
-      if (!StringOf(v, &r->source)) return BadRecord("source is not a string");
+      if (!StringOf(v, first_backslash_, &r->source)) return BadRecord("source is not a string");
       seen[0] = true;
     } else if (k == "object") {
-      if (!StringOf(v, &r->object)) return BadRecord("object is not a string");
+      if (!StringOf(v, first_backslash_, &r->object)) return BadRecord("object is not a string");
       seen[1] = true;
     } else if (k == "offset") {
       uint64_t n;
@@ -251,25 +250,25 @@ Status RecordDecoder::ParseAnyOrder(simdjson::ondemand::object& obj, LogRecordVi
       r->offset = n;
       seen[2] = true;
     } else if (k == "time") {
-      if (!StringOf(v, &tmp)) return BadRecord("time is not a string");
+      if (!StringOf(v, first_backslash_, &tmp)) return BadRecord("time is not a string");
       auto t = ParseRfc3339(tmp);
       if (!t) return BadRecord(t.error().message());
       r->time = *t;
       seen[3] = true;
     } else if (k == "level") {
-      if (!StringOf(v, &tmp)) return BadRecord("level is not a string");
+      if (!StringOf(v, first_backslash_, &tmp)) return BadRecord("level is not a string");
       auto l = ParseLevel(tmp);
       if (!l) return BadRecord("unknown level '" + std::string(tmp) + "'");
       r->level = *l;
       seen[4] = true;
     } else if (k == "thread") {
-      if (!StringOf(v, &r->thread)) return BadRecord("thread is not a string");
+      if (!StringOf(v, first_backslash_, &r->thread)) return BadRecord("thread is not a string");
       seen[5] = true;
     } else if (k == "logger") {
-      if (!StringOf(v, &r->logger)) return BadRecord("logger is not a string");
+      if (!StringOf(v, first_backslash_, &r->logger)) return BadRecord("logger is not a string");
       seen[6] = true;
     } else if (k == "message") {
-      if (!StringOf(v, &r->message)) return BadRecord("message is not a string");
+      if (!StringOf(v, first_backslash_, &r->message)) return BadRecord("message is not a string");
       seen[7] = true;
     }
   }
@@ -285,6 +284,8 @@ Status RecordDecoder::Parse(const char* json, size_t size, size_t capacity, LogR
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (parser_.iterate(json, size, capacity).get(doc)) return BadRecord("not valid JSON");
+  const void* backslash = std::memchr(json, '\\', size);
+  first_backslash_ = backslash ? static_cast<const char*>(backslash) : json + size;
   if (doc.get_object().get(obj)) return BadRecord("not a JSON object");
   if (ParseInOrder(obj, r)) return Status::Ok();
   // Another field order, or an error to name: start over.

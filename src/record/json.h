@@ -55,6 +55,7 @@ class RecordDecoder {
 
   simdjson::ondemand::parser parser_;
   std::string buffer_;
+  const char* first_backslash_ = nullptr;  // in the document being parsed (or its end)
   char day_text_[10] = {};  // the date of the last time parsed, and its ms
   TimeMs day_ms_ = -1;
 };
