@@ -22,8 +22,14 @@ Result<const TopicOptions*> BufferedTransaction::Topic(std::string_view topic) {
 Status BufferedTransaction::Append(std::string_view topic, std::string_view key,
                                    std::string_view value) {
   RETURN_IF_ERROR(CheckOpen());
-  ASSIGN_OR_RETURN(const TopicOptions* options, Topic(topic));
-  return AppendTo(topic, PartitionForKey(key, options->partitions), key, value);
+  // Writers append runs of records with one key (the records of one object).
+  if (key != last_key_ || topic != last_key_topic_) {
+    ASSIGN_OR_RETURN(const TopicOptions* options, Topic(topic));
+    last_key_.assign(key);
+    last_key_topic_.assign(topic);
+    last_key_partition_ = PartitionForKey(key, options->partitions);
+  }
+  return AppendTo(topic, last_key_partition_, key, value);
 }
 
 Status BufferedTransaction::AppendTo(std::string_view topic, int partition, std::string_view key,

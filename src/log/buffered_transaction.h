@@ -62,6 +62,8 @@ class BufferedTransaction : public Transaction {
   TxnBuffer buffer_;
   std::vector<std::pair<std::string, TopicOptions>> topics_;  // cache of find_topic_
   size_t last_batch_ = 0;
+  std::string last_key_, last_key_topic_;  // the partition of the last Append's key
+  int last_key_partition_ = 0;
 };
 
 }  // namespace logstream

@@ -83,11 +83,29 @@ bool GetVarint64(const char** p, const char* end, uint64_t* v) {
   return false;
 }
 
+namespace {
+
+char* WriteVarint64(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+}  // namespace
+
 void BatchBuilder::Add(std::string_view key, std::string_view value) {
-  PutVarint64(&body_, key.size());
-  body_.append(key);
-  PutVarint64(&body_, value.size());
-  body_.append(value);
+  // One write per record (the string grows geometrically).
+  const size_t size = body_.size();
+  body_.resize_and_overwrite(size + key.size() + value.size() + 20, [&](char* begin, size_t) {
+    char* p = WriteVarint64(begin + size, key.size());
+    if (!key.empty()) std::memcpy(p, key.data(), key.size());
+    p = WriteVarint64(p + key.size(), value.size());
+    if (!value.empty()) std::memcpy(p, value.data(), value.size());
+    return static_cast<size_t>(p + value.size() - begin);
+  });
   ++count_;
   if (body_.size() - (blocks_.empty() ? 0 : blocks_.back().end) >= kBlockBytes) {
     blocks_.push_back({count_, body_.size()});
