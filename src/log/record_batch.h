@@ -47,9 +47,9 @@ class BatchBuilder {
   int64_t count() const { return count_; }
   // The encoded records (without the header), uncompressed.
   const std::string& body() const { return body_; }
-  // Compresses the records when that makes them smaller by at least an
-  // eighth; call once all records are added (no Add after it). Without it,
-  // Header and payload are the plain encoding.
+  // Compresses the records when that makes them smaller by at least a third
+  // (judged on the first block); call once all records are added (no Add
+  // after it). Without it, Header and payload are the plain encoding.
   void Compress();
   // The header for a batch of count() records appended at append_time, and
   // the bytes that follow it.
