@@ -284,14 +284,21 @@ TEST(ProcessorTest, TwoProcessorsInOneGroupEmitWhatOneEmits) {
   a.commit_records = b.commit_records = 40;
   a.transactional_id = "processor-a";
   b.transactional_id = "processor-b";
+  // The first processor waits at its 5th commit until the second has joined,
+  // so it cannot finish everything alone on a loaded machine.
   std::atomic<int> a_commits{0};
-  a.after_commit = [&](const CommittedOutputs&) { ++a_commits; };
+  std::atomic<bool> b_joined{false};
+  a.after_commit = [&](const CommittedOutputs&) {
+    if (++a_commits != 5) return;
+    for (int i = 0; i < 30000 && !b_joined.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
   auto pa = Processor::Create(&log, ConfigWithAllRule(), a);
   ASSERT_TRUE(pa) << pa.error().ToString();
   Status ra, rb;
   std::thread ta([&] { ra = (*pa)->Run(); });
   while (a_commits.load() < 5) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   auto pb = Processor::Create(&log, ConfigWithAllRule(), b);
+  b_joined = true;
   ASSERT_TRUE(pb) << pb.error().ToString();
   std::thread tb([&] { rb = (*pb)->Run(); });
   ta.join();
