@@ -21,7 +21,7 @@ services = os.path.join(ROOT, "scripts", "services")
 def service(action, **extra):
     p = subprocess.run([services, action, "smtp"], env=dict(env, **extra), capture_output=True, text=True)
     assert p.returncode == 0, f"services {action} smtp: {p.stderr}"
-    return dict(l.split("=", 1) for l in p.stdout.splitlines() if "=" in l)
+    return dict(l.removeprefix("export ").split("=", 1) for l in p.stdout.splitlines() if "=" in l)
 
 
 smtp = service("start")
