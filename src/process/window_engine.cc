@@ -165,6 +165,21 @@ AlertSample DecodeSample(Reader& r) {
   s.message = std::string(r.S());
   return s;
 }
+
+// A rule's count in one window as stored, by the engines and the aggregator.
+void EncodeRuleCount(int64_t count, bool fired, const std::vector<AlertSample>& samples, Writer& w) {
+  w.U(static_cast<uint64_t>(count));
+  w.U(fired ? 1 : 0);
+  w.U(samples.size());
+  for (const AlertSample& s : samples) EncodeSample(s, w);
+}
+
+void DecodeRuleCount(Reader& r, int64_t* count, bool* fired, std::vector<AlertSample>* samples) {
+  *count = static_cast<int64_t>(r.U());
+  *fired = r.U() != 0;
+  uint64_t n = r.Count();
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) samples->push_back(DecodeSample(r));
+}
 Status CorruptState(std::string_view key) {
   return DataLoss("processor state entry '" + std::string(key) +
                   "' is corrupt; delete the state topic and the group's offsets to reprocess");
@@ -496,12 +511,7 @@ struct WindowEngine::Impl {
   void EncodeCell(const Cell& c, Writer& w) const {
     w.I(c.start);
     for (int64_t n : c.levels) w.U(static_cast<uint64_t>(n));
-    for (const RuleCell& rc : c.rules) {
-      w.U(static_cast<uint64_t>(rc.count));
-      w.U(rc.fired ? 1 : 0);
-      w.U(rc.samples.size());
-      for (const AlertSample& s : rc.samples) EncodeSample(s, w);
-    }
+    for (const RuleCell& rc : c.rules) EncodeRuleCount(rc.count, rc.fired, rc.samples, w);
   }
 
   // rule_map[i]: the current rule index of the state's rule i, or -1.
@@ -511,10 +521,7 @@ struct WindowEngine::Impl {
     c->rules.assign(rules.size(), RuleCell{});
     for (int idx : rule_map) {
       RuleCell rc;
-      rc.count = static_cast<int64_t>(r.U());
-      rc.fired = r.U() != 0;
-      uint64_t n = r.Count();
-      for (uint64_t i = 0; i < n && !r.failed(); ++i) rc.samples.push_back(DecodeSample(r));
+      DecodeRuleCount(r, &rc.count, &rc.fired, &rc.samples);
       if (idx >= 0) c->rules[idx] = std::move(rc);
     }
   }
@@ -886,10 +893,7 @@ struct AllRulesAggregator::Impl {
     w.U(cells.size());
     for (size_t r = 0; r < cells.size(); ++r) {
       w.S(rules[r]->name);
-      w.U(static_cast<uint64_t>(cells[r].count));
-      w.U(cells[r].fired ? 1 : 0);
-      w.U(cells[r].samples.size());
-      for (const AlertSample& s : cells[r].samples) EncodeSample(s, w);
+      EncodeRuleCount(cells[r].count, cells[r].fired, cells[r].samples, w);
     }
     return v;
   }
@@ -933,10 +937,7 @@ struct AllRulesAggregator::Impl {
       for (uint64_t i = 0; i < n && !r.failed(); ++i) {
         std::string_view name = r.S();
         WindowCell cell;
-        cell.count = static_cast<int64_t>(r.U());
-        cell.fired = r.U() != 0;
-        uint64_t m = r.Count();
-        for (uint64_t j = 0; j < m && !r.failed(); ++j) cell.samples.push_back(DecodeSample(r));
+        DecodeRuleCount(r, &cell.count, &cell.fired, &cell.samples);
         auto rule = rule_index.find(name);
         if (rule != rule_index.end()) cells[rule->second] = std::move(cell);
       }
