@@ -35,10 +35,21 @@ def pipeline(broker, *extra):
 pipeline(kafka, *ns)
 n = check_records_match_lines(tail("logs", kafka, *ns), bucket_lines(f"{d}/b"))
 pipeline(f"{d}/embedded")
+
+
+def comparable(record):
+    # Samples of a per = "all" alert are the first matching records in the
+    # order the partitions' partial counts arrive, which can differ from run
+    # to run (docs/processor-groups.md); ids and counts do not.
+    if record.get("key") == "*":
+        record.pop("samples", None)
+    return str(record)
+
+
 for topic in ("aggregates", "alerts"):
-    got = sorted(map(str, tail(topic, kafka, *ns)))
-    want = sorted(map(str, tail(topic, f"{d}/embedded")))
-    assert got == want, f"{topic}: {len(set(got) ^ set(want))} differ"
+    got = sorted(map(comparable, tail(topic, kafka, *ns)))
+    want = sorted(map(comparable, tail(topic, f"{d}/embedded")))
+    assert got == want, f"{topic}: {len(set(got) ^ set(want))} differ:\n" + "\n".join(sorted(set(got) ^ set(want))[:6])
 pipeline(kafka, *ns)  # replays: nothing new
 assert len(tail("logs", kafka, *ns)) == n
 print(f"ok: {n} lines once on Kafka; aggregates and alerts identical to the embedded log")

@@ -360,6 +360,9 @@ Status LoadIngestToml(std::string_view path, IngestOptions* o) {
 
 Ingester::Ingester(ObjectStore& store, Log& log, IngestOptions options)
     : store_(store), log_(log), options_(std::move(options)) {
+  const TransactionSize preferred = log_.PreferredTransactionSize();
+  if (options_.chunk_records == 0) options_.chunk_records = preferred.records;
+  if (options_.chunk_bytes == 0) options_.chunk_bytes = preferred.bytes;
   batch_ = std::make_unique<Batch>(log_, options_, counters_, &committed_);
 }
 

@@ -39,8 +39,10 @@ struct IngestOptions {
   size_t multiline_max_lines = 500;       // lines per record, first included
   size_t multiline_max_bytes = 1 << 20;   // bytes per record
   std::string default_source = "unknown"; // for keys without HOST/YYYY-MM-DD/
-  size_t chunk_records = 100000;          // commit at least this often
-  size_t chunk_bytes = 4 << 20;           // ... or after this many JSON bytes
+  // Commit a large object at least every chunk_records records or
+  // chunk_bytes JSON bytes; 0: the log's Log::PreferredTransactionSize.
+  size_t chunk_records = 0;
+  size_t chunk_bytes = 0;
   TimeMs commit_interval_ms = 200;        // RunIngest: ... or when a transaction is this old
   bool reingest_changed = false;          // same key, new etag: ingest again
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -117,9 +118,21 @@ struct TxnProducer {
   // Topic handles by short name, created on first use (only by the thread
   // that holds the producer busy, like everything below).
   std::map<std::string, ProducerTopic, std::less<>> topics;
-  // Largest delivered offset per (topic handle, partition) in the open
-  // transaction (filled by the delivery report callback while commit flushes).
-  std::map<std::pair<rd_kafka_topic_t*, int>, int64_t> delivered;
+  // What the open transaction delivered, filled by the delivery report
+  // callback while commit flushes: offsets per (topic handle, partition),
+  // and the entries written to state topics.
+  struct Delivered {
+    int64_t first = INT64_MAX, last = -1, count = 0;
+  };
+  std::map<std::pair<rd_kafka_topic_t*, int>, Delivered> delivered;
+  std::set<rd_kafka_topic_t*> state_topics;  // handles of compacted topics
+  struct StateWrite {
+    rd_kafka_topic_t* rkt;
+    int partition;
+    int64_t offset;
+    std::string key, value;
+  };
+  std::vector<StateWrite> state_writes;
   bool busy = false;    // a transaction is open on it
   bool broken = false;  // fatal error (fenced): never reused
 };
@@ -142,6 +155,69 @@ struct Reader {
   int64_t next = -1;        // next offset expected from the consumer
   bool eof = false;         // the consumer reported the end at next
   int64_t eof_offset = -1;
+  Clock::time_point last_wake;  // see KafkaLog::Impl::Wake
+};
+
+// A reader consumer fetches while fewer records than this wait in its queue.
+constexpr int kReaderQueuedMessages = 20000;
+
+// librdkafka 2.0 stops fetching a partition whose queue holds
+// queued.min.messages and looks at it again only when its broker thread
+// wakes up: at the latest after a second, not when the application drains
+// the queue. A reader that emptied its queue would wait that long (a known
+// limitation, made tunable in 2.1 by fetch.queue.backoff.ms). Any request
+// to the broker wakes the thread, which then decides to fetch again; the
+// Waker sends one (a watermark query) from a thread of its own, so that
+// readers do not wait for its round trip.
+class Waker {
+ public:
+  Waker() = default;
+  Waker(const Waker&) = delete;
+  Waker& operator=(const Waker&) = delete;
+  ~Waker() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Request(std::shared_ptr<Reader> reader, std::string topic, int partition) {
+    std::lock_guard lock(mu_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    pending_.push_back({std::move(reader), std::move(topic), partition});
+    cv_.notify_one();
+  }
+
+ private:
+  struct Wake {
+    std::shared_ptr<Reader> reader;
+    std::string topic;
+    int partition;
+  };
+
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+      if (stop_) return;
+      std::vector<Wake> batch = std::move(pending_);
+      pending_.clear();
+      lock.unlock();
+      for (const Wake& w : batch) {
+        int64_t low = 0, high = 0;
+        rd_kafka_query_watermark_offsets(w.reader->rk.get(), w.topic.c_str(), w.partition, &low, &high, 1000);
+      }
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::vector<Wake> pending_;
+  std::thread thread_;
 };
 
 struct StateCache {
@@ -172,6 +248,7 @@ struct KafkaLog::Impl {
   // that commits offsets for the group sends the member's metadata
   // (generation), so a member that lost its partitions cannot commit them.
   std::map<std::string, std::vector<KafkaSubscription*>, std::less<>> members;
+  Waker waker;  // last: stopped before the readers go
 
   std::string Full(std::string_view name) const { return prefix + std::string(name); }
   int TimeoutMs() const { return static_cast<int>(options.timeout); }
@@ -332,7 +409,12 @@ struct KafkaLog::Impl {
                                              // this long and does not answer it early when a
                                              // transaction commits (the stable offset moves):
                                              // it bounds how soon a commit is readable.
-                                             {"fetch.wait.max.ms", "10"}}));
+                                             {"fetch.wait.max.ms", "10"},
+                                             // Fetched ahead per partition: fetching stops while
+                                             // this many records wait (see Wake). One fetch brings
+                                             // up to 1 MB compressed, ~15k records of `logs`.
+                                             {"queued.min.messages", std::to_string(kReaderQueuedMessages)},
+                                             {"queued.max.messages.kbytes", "16384"}}));
       idle = std::make_shared<Reader>();
       idle->queue = rd_kafka_queue_get_consumer(rk.get());
       idle->rk = std::move(rk);
@@ -357,13 +439,13 @@ struct KafkaLog::Impl {
     if (max_records == 0) return Status();
     offset = std::max<int64_t>(offset, 0);
     ASSIGN_OR_RETURN(std::shared_ptr<Reader> reader, GetReader(topic, partition, offset));
-    Status status = ReadWith(reader.get(), topic, partition, offset, max_records, max_wait, add);
+    Status status = ReadWith(reader, topic, partition, offset, max_records, max_wait, add);
     ReleaseReader(reader.get());
     return status;
   }
 
-  Status ReadWith(Reader* reader, std::string_view topic, int partition, int64_t offset, size_t max_records,
-                  TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add) {
+  Status ReadWith(const std::shared_ptr<Reader>& reader, std::string_view topic, int partition, int64_t offset,
+                  size_t max_records, TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add) {
     const std::string full = Full(topic);
     rd_kafka_t* rk = reader->rk.get();
     if (!reader->assigned || offset != reader->next) {
@@ -399,6 +481,7 @@ struct KafkaLog::Impl {
       if (got < 0) return KafkaError(rd_kafka_last_error(), "reading " + full);
       size_t n = static_cast<size_t>(got);
       if (n == 0 && count == 0) {
+        if (!reader->eof) Wake(reader, full, partition);
         const bool waited = reader->eof && Clock::now() >= deadline;
         if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, waited ? (settle_until ? 5 : 0) : 20)) {
           msgs[0] = m;
@@ -448,7 +531,17 @@ struct KafkaLog::Impl {
         if (reader->eof_offset >= marks.second) break;
       }
     }
+    if (count > 0) Wake(reader, full, partition);
     return Status();
+  }
+
+  // Has the Waker wake the reader's broker thread when the reader's queue
+  // is below half of what it fetches ahead, at most every 2 ms.
+  void Wake(const std::shared_ptr<Reader>& reader, const std::string& full, int partition) {
+    const auto now = Clock::now();
+    if (now - reader->last_wake < Ms(2) || rd_kafka_queue_length(reader->queue) >= kReaderQueuedMessages / 2) return;
+    reader->last_wake = now;
+    waker.Request(reader, full, partition);
   }
 
   Result<std::shared_ptr<StateCache>> RefreshState(std::string_view topic) {
@@ -749,11 +842,15 @@ class KafkaTransaction : public Transaction {
     // Return once the commit markers are written, so that what was committed
     // is visible to read_committed readers (the log's promise at Commit).
     const auto give_up = Clock::now() + Ms(log_->options.timeout);
-    for (const auto& [tp, last] : producer_->delivered) {
+    std::map<std::pair<rd_kafka_topic_t*, int>, int64_t> ends;  // high watermarks after the markers
+    for (const auto& [tp, d] : producer_->delivered) {
       const std::string topic = rd_kafka_topic_name(tp.first);
       while (true) {
         auto marks = log_->Watermarks(topic, tp.second);
-        if (marks && marks->second > last) break;
+        if (marks && marks->second > d.last) {
+          ends[tp] = marks->second;
+          break;
+        }
         if (Clock::now() > give_up) {
           Finish();
           return Unavailable("transaction committed, but its records on " + topic +
@@ -768,6 +865,7 @@ class KafkaTransaction : public Transaction {
         for (const auto& [tp, offset] : offsets) log_->committed[{group, tp.first, tp.second}] = offset;
       }
     }
+    UpdateStateCaches(ends);
     Finish();
     return Status();
   }
@@ -788,9 +886,48 @@ class KafkaTransaction : public Transaction {
     return Status();
   }
 
+  // A reader of a state topic (GetState, e.g. the ingest manifest) keeps a
+  // cache of it: the entries this transaction wrote go into that cache when
+  // they are all that is new on their partition (our records, contiguous
+  // from where the cache stands, then our commit marker and nothing else),
+  // so that the next GetState does not read them back from the broker.
+  void UpdateStateCaches(const std::map<std::pair<rd_kafka_topic_t*, int>, int64_t>& ends) {
+    auto& writes = producer_->state_writes;
+    std::sort(writes.begin(), writes.end(), [](const auto& a, const auto& b) { return a.offset < b.offset; });
+    for (const auto& [tp, d] : producer_->delivered) {
+      if (!producer_->state_topics.contains(tp.first)) continue;
+      std::string_view topic = rd_kafka_topic_name(tp.first);
+      topic.remove_prefix(log_->prefix.size());
+      std::shared_ptr<StateCache> cache;
+      {
+        std::lock_guard lock(log_->mu);
+        auto it = log_->states.find(topic);
+        if (it == log_->states.end()) continue;
+        cache = it->second;
+      }
+      std::lock_guard lock(cache->mu);
+      auto end = ends.find(tp);
+      const int p = tp.second;
+      if (end == ends.end() || p >= static_cast<int>(cache->next.size()) || cache->next[p] != d.first ||
+          d.last - d.first + 1 != d.count || end->second != d.last + 2) {
+        continue;
+      }
+      for (const auto& w : writes) {
+        if (w.rkt != tp.first || w.partition != p) continue;
+        if (w.value.empty()) {
+          cache->values.erase(w.key);
+        } else {
+          cache->values[w.key] = w.value;
+        }
+      }
+      cache->next[p] = end->second;
+    }
+  }
+
   void Finish() {
     done_ = true;
     producer_->delivered.clear();
+    producer_->state_writes.clear();
     std::lock_guard lock(log_->mu);
     producer_->busy = false;
   }
@@ -824,6 +961,7 @@ class KafkaTransaction : public Transaction {
     if (rd_kafka_metadata(producer_->rk.get(), 0, rkt, &md, log_->TimeoutMs()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_metadata_destroy(md);  // otherwise the producer finds the leaders later by itself
     }
+    if (meta.compacted) producer_->state_topics.insert(rkt);
     auto [slot, inserted] = producer_->topics.emplace(std::string(topic), ProducerTopic{rkt, meta});
     return &slot->second;
   }
@@ -1006,8 +1144,15 @@ Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id, const 
       rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
         if (m->err) return;  // commit_transaction reports failed deliveries
         auto* p = static_cast<TxnProducer*>(opaque);
-        int64_t& last = p->delivered[{m->rkt, m->partition}];
-        last = std::max(last, m->offset);
+        TxnProducer::Delivered& d = p->delivered[{m->rkt, m->partition}];
+        d.first = std::min(d.first, m->offset);
+        d.last = std::max(d.last, m->offset);
+        ++d.count;
+        if (p->state_topics.contains(m->rkt)) {
+          p->state_writes.push_back({m->rkt, m->partition, m->offset,
+                                     m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "",
+                                     m->payload ? std::string(static_cast<const char*>(m->payload), m->len) : ""});
+        }
       });
     }));
     while (true) {

@@ -66,6 +66,8 @@ class KafkaLog : public Log {
   ~KafkaLog() override;
 
   std::string Url() const override;
+  // 1 M records or 64 MB: a commit's round trips every ~0.2 s of work.
+  TransactionSize PreferredTransactionSize() const override { return {1000000, 64 << 20}; }
   Status EnsureTopic(std::string_view topic, const TopicOptions& options) override;
   Result<std::vector<TopicInfo>> ListTopics() override;
   Result<TopicInfo> DescribeTopic(std::string_view topic) override;

@@ -161,6 +161,13 @@ class Subscription {
   virtual std::vector<TopicPartition> Assigned() const = 0;
 };
 
+// How much a writer should put in one transaction at most, when it is free
+// to choose (ingest commits a large object in chunks of this size).
+struct TransactionSize {
+  size_t records = 100000;
+  size_t bytes = 4 << 20;  // of record values
+};
+
 struct TransactionOptions {
   // Kafka: transaction.timeout.ms of the writer (its first Begin decides):
   // the broker aborts a transaction left open this long by a dead writer,
@@ -194,6 +201,11 @@ class Log {
   virtual ~Log() = default;
 
   virtual std::string Url() const = 0;
+
+  // Logs that buffer a transaction in memory until Commit (the embedded log,
+  // MemoryLog) want small transactions; Kafka streams records as they are
+  // appended and pays a few round trips per commit, so it wants large ones.
+  virtual TransactionSize PreferredTransactionSize() const { return {}; }
 
   // Creates the topic if missing; if it exists with another partition count,
   // FailedPrecondition.
