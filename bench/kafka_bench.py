@@ -40,6 +40,7 @@ kafka_home = os.environ.get("KAFKA_HOME", "/opt/logstream/kafka")
 java = ["java", "-Xmx512m", "-cp", f"{kafka_home}/libs/*"]
 ns = "bench" + uuid.uuid4().hex[:6]
 PARTITIONS = 4  # what ingest creates `logs` with
+LINGER_MS = 20  # what logstream's producer uses (src/kafka/kafka_log.cc)
 d = tempfile.mkdtemp(prefix="logstream-kafka-bench-")
 
 
@@ -75,7 +76,7 @@ topic = f"{ns}.kcat"
 subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
                 "--topic", topic, "--partitions", str(PARTITIONS)], check=True, capture_output=True)
 t_kcat, _ = timed(["kcat", "-P", "-b", bootstrap, "-t", topic, "-X", "enable.idempotence=true",
-                   "-X", "acks=all", "-X", "compression.type=lz4", "-X", "linger.ms=5", "-l", f"{d}/all.log"])
+                   "-X", "acks=all", "-X", "compression.type=lz4", "-X", f"linger.ms={LINGER_MS}", "-l", f"{d}/all.log"])
 rows = [("logstream ingest", t_ingest), ("kcat -P -l", t_kcat)]
 print("\n| producer | seconds | input MB/s | lines/s |\n|---|---|---|---|")
 for name, t in rows:
@@ -99,7 +100,7 @@ subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-serve
 _, r = timed([*java, "org.apache.kafka.tools.ProducerPerformance", "--topic", pp_topic,
               "--num-records", str(nlines), "--record-size", str(record_size), "--throughput", "-1",
               "--producer-props", f"bootstrap.servers={bootstrap}", "acks=all", "compression.type=lz4",
-              "linger.ms=5", "enable.idempotence=true"])
+              f"linger.ms={LINGER_MS}", "enable.idempotence=true"])
 last = [l for l in r.stdout.splitlines() if "records sent" in l][-1]
 pm = re.search(r"([\d.]+) records/sec \(([\d.]+) MB/sec\)", last)
 print(f"\nProducerPerformance ({record_size}-byte records): {float(pm.group(1)):,.0f} records/s, "
