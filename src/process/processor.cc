@@ -322,19 +322,14 @@ Status Processor::Commit() {
   return Status::Ok();
 }
 
-// How long --exit-when-done waits for records below a partition's end offset
-// before taking the rest for transaction markers (Kafka; KafkaLog itself
-// already waits for pending markers to resolve).
-constexpr TimeMs kEndOfInputWaitMs = 100;
-
 Result<bool> Processor::AtEnd(const std::string& topic, int partition, int64_t offset) {
   ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(topic));
   if (partition >= static_cast<int>(info.end_offsets.size()) || offset >= info.end_offsets[partition]) return true;
   // On Kafka the end offset also counts transaction markers, which are never
-  // read: a partition short of its end that still yields nothing after a
-  // wait holds only markers there.
+  // read: a partition short of its end that yields nothing holds only
+  // markers there (KafkaLog's read waits for markers being written).
   RecordBuffer scratch;
-  RETURN_IF_ERROR(log_->ReadInto(topic, partition, offset, 1, kEndOfInputWaitMs, &scratch));
+  RETURN_IF_ERROR(log_->ReadInto(topic, partition, offset, 1, 0, &scratch));
   return scratch.empty();
 }
 
