@@ -156,6 +156,7 @@ struct Reader {
   bool eof = false;         // the consumer reported the end at next
   int64_t eof_offset = -1;
   Clock::time_point last_wake;  // see KafkaLog::Impl::Wake
+  bool wake_pending = false;    // guarded by the Waker's mutex
 };
 
 // A reader consumer fetches while fewer records than this wait in its queue.
@@ -183,8 +184,12 @@ class Waker {
     if (thread_.joinable()) thread_.join();
   }
 
+  // At most one wake per reader waits (a broker that does not answer holds
+  // each for up to a second).
   void Request(std::shared_ptr<Reader> reader, std::string topic, int partition) {
     std::lock_guard lock(mu_);
+    if (reader->wake_pending) return;
+    reader->wake_pending = true;
     if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
     pending_.push_back({std::move(reader), std::move(topic), partition});
     cv_.notify_one();
@@ -204,6 +209,7 @@ class Waker {
       if (stop_) return;
       std::vector<Wake> batch = std::move(pending_);
       pending_.clear();
+      for (const Wake& w : batch) w.reader->wake_pending = false;
       lock.unlock();
       for (const Wake& w : batch) {
         int64_t low = 0, high = 0;

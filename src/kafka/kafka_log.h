@@ -15,7 +15,9 @@
 // - Read: read_committed consumers per (topic, partition), assigned (no
 //   group membership) and kept; a read takes an idle one already at its
 //   offset (readers at different offsets get their own consumers) or
-//   re-assigns one at the new offset.
+//   re-assigns one at the new offset. Each fetches up to 20k records ahead;
+//   a helper thread wakes its fetcher when a reader has drained it (see
+//   Waker in kafka_log.cc: librdkafka 2.0 would otherwise wait up to 1 s).
 // - State topics are compacted topics (cleanup.policy=compact); ReadState and
 //   GetState read them to their end, incrementally from a per-log cache.
 // - Subscribe: a KafkaConsumer in group NAMESPACE.group with the
