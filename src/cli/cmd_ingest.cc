@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "src/cli/commands.h"
+#include "src/cli/log_config.h"
 #include "src/cli/signals.h"
 #include "src/ingest/ingester.h"
 #include "src/log/log.h"
@@ -33,9 +34,11 @@ struct IngestArgs {
 
 int RunIngestCommand(const IngestArgs& a) {
   IngestOptions options;
+  LogOptions log_options = a.log_options;
   if (!a.config.empty()) {
     Status s = LoadIngestToml(a.config, &options);
-    if (!s.ok()) return Fail(s.message());
+    if (s.ok()) s = LoadLogToml(a.config, &log_options);
+    if (!s.ok()) return Fail(s.message(), 2);
   }
   if (!a.format.empty()) options.format = *ParseLineFormat(a.format);
   if (!a.multiline.empty()) options.multiline = a.multiline == "auto";
@@ -45,7 +48,7 @@ int RunIngestCommand(const IngestArgs& a) {
   if (!interval || *interval <= 0) return Fail("--poll-interval " + a.poll_interval + ": give a duration such as 2s", 2);
   auto store = OpenStore(a.store);
   if (!store) return Fail("cannot open store " + a.store + ": " + store.error().message());
-  auto log = OpenLog(a.broker, a.log_options);
+  auto log = OpenLog(a.broker, log_options);
   if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
   Ingester ingester(**store, **log, options);
   if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());

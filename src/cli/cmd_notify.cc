@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "src/cli/commands.h"
+#include "src/cli/log_config.h"
 #include "src/cli/signals.h"
 #include "src/log/log.h"
 #include "src/notify/notifier.h"
@@ -34,7 +35,9 @@ int RunNotify(const NotifyArgs& a) {
   auto sinks = LoadSinkConfigFile(a.config);
   if (!sinks) return Fail(sinks.error().message(), 2);
   if (sinks->empty()) return Fail(a.config + " has no [[sinks]]: nothing to deliver to", 2);
-  auto log = OpenLog(a.broker, a.log_options);
+  LogOptions log_options = a.log_options;
+  if (Status s = LoadLogToml(a.config, &log_options); !s.ok()) return Fail(s.message(), 2);
+  auto log = OpenLog(a.broker, log_options);
   if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
   auto notifier = MakeNotifier(log->get(), *sinks, *rules);
   if (!notifier) return Fail(notifier.error().message(), 2);
@@ -49,10 +52,12 @@ int RunNotifyTest(const NotifyArgs& a) {
   auto sinks = LoadSinkConfigFile(a.config);
   if (!sinks) return Fail(sinks.error().message(), 2);
   if (sinks->empty()) return Fail(a.config + " has no [[sinks]]", 2);
+  LogOptions log_options = a.log_options;
+  if (Status s = LoadLogToml(a.config, &log_options); !s.ok()) return Fail(s.message(), 2);
   std::unique_ptr<Log> log;
   for (const SinkConfig& c : *sinks) {
     if (c.type == SinkType::kKafka && c.url.empty() && !log) {
-      auto l = OpenLog(a.broker, a.log_options);
+      auto l = OpenLog(a.broker, log_options);
       if (!l) return Fail("cannot open broker " + a.broker + ": " + l.error().message());
       log = std::move(*l);
     }

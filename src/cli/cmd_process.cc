@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include "src/cli/commands.h"
+#include "src/cli/log_config.h"
 #include "src/cli/signals.h"
 #include "src/ingest/ingester.h"
 #include "src/log/log.h"
@@ -23,12 +24,14 @@ struct ProcessArgs {
 
 int RunProcess(const ProcessArgs& a) {
   ProcessorConfig config;
+  LogOptions log_options = a.log_options;
   if (!a.config.empty()) {
     auto c = LoadProcessorConfigFile(a.config);
     if (!c) return Fail(c.error().message(), 2);
     config = *c;
+    if (Status s = LoadLogToml(a.config, &log_options); !s.ok()) return Fail(s.message(), 2);
   }
-  auto log = OpenLog(a.broker, a.log_options);
+  auto log = OpenLog(a.broker, log_options);
   if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
   ProcessorOptions options;
   options.input_partitions = IngestOptions{}.partitions;
@@ -78,6 +81,8 @@ int CheckConfig(const std::string& path) {
   }
   auto config = LoadProcessorConfig(doc, path);
   if (!config) return Fail(config.error().message(), 2);
+  LogOptions log_options;
+  if (Status s = LoadLogToml(path, &log_options); !s.ok()) return Fail(s.message(), 2);
   IngestOptions ingest;
   if (Status s = LoadIngestToml(path, &ingest); !s.ok()) return Fail(s.message(), 2);
   if (auto sinks = LoadSinkConfigs(doc, path); !sinks) return Fail(sinks.error().message(), 2);

@@ -12,6 +12,7 @@
 
 #include "src/cli/commands.h"
 #include "src/cli/generator_flags.h"
+#include "src/cli/log_config.h"
 #include "src/cli/signals.h"
 #include "src/generate/generator.h"
 #include "src/ingest/ingester.h"
@@ -77,6 +78,7 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
     auto sc = LoadSinkConfigFile(a.config);
     if (!sc) return Fail(sc.error().message(), 2);
     sinks = std::move(*sc);
+    if (Status s = LoadLogToml(a.config, &a.log_options); !s.ok()) return Fail(s.message(), 2);
   }
   if (Status s = ValidateGeneratorOptions(a.gen); !s.ok()) return Fail(s.message(), 2);
   std::error_code ec;
