@@ -85,7 +85,12 @@ Result<std::unique_ptr<Processor>> Processor::Create(Log* log, const ProcessorCo
 }
 
 Processor::Processor(Log* log, const ProcessorConfig& config, ProcessorOptions options)
-    : log_(log), config_(config), options_(std::move(options)) {
+    : log_(log),
+      config_(config),
+      options_(std::move(options)),
+      has_all_rules_(std::ranges::any_of(config_.rules, [](const RuleConfig& r) { return r.per == RulePer::kAll; })),
+      // A read never takes more than a commit's worth of records.
+      read_batch_(std::min(options_.read_batch, static_cast<size_t>(std::max<int64_t>(options_.commit_records, 1)))) {
   engine_options_.finite_input = options_.exit_when_done;
   engine_options_.partial_all_rules = true;
 }
@@ -115,6 +120,7 @@ Status Processor::Assign(const std::vector<TopicPartition>& partitions) {
   ASSIGN_OR_RETURN(auto state, log_->ReadState(options_.state_topic));
   for (const auto& [p, offset] : offsets) {
     ASSIGN_OR_RETURN(std::unique_ptr<WindowEngine> engine, WindowEngine::Create(config_, engine_options_));
+    engine->SetBacklog(!options_.exit_when_done);  // until a commit looks at the partition's lag
     Status restored = engine->RestoreState(WithPrefix(state, PartPrefix(p)));
     if (!restored.ok()) return restored.WithContext("restoring partition " + std::to_string(p) + " from " + options_.state_topic);
     Part& part = parts_[p];
@@ -231,6 +237,20 @@ void Processor::PublishCounters() {
 }
 
 Status Processor::Commit() {
+  // Streaming: a partition read since the last commit whose last read was
+  // full, or with more than a read's worth of records still behind, is in a
+  // backlog, which keeps its per = "all" windows open
+  // (WindowEngine::SetBacklog). Assigned partitions start in one.
+  if (!options_.exit_when_done && has_all_rules_ &&
+      (uncommitted_records_ > 0 || std::ranges::any_of(parts_, [](const auto& kv) { return kv.second.backlog; }))) {
+    ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(options_.input_topic));
+    for (auto& [p, part] : parts_) {
+      const int64_t end = p < static_cast<int>(info.end_offsets.size()) ? info.end_offsets[p] : 0;
+      part.backlog = part.offset != part.committed &&
+                     (part.full_read || end - part.offset > static_cast<int64_t>(read_batch_));
+      part.engine->SetBacklog(part.backlog);
+    }
+  }
   // Take everything out first: nothing to write means no transaction.
   struct Taken {
     int partition;
@@ -386,14 +406,13 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
   TimeMs last_tick = last_commit;
   TimeMs last_commit_took = 0;
   bool reached_end = false;  // since the last commit
-  // A read never takes more than a commit's worth of records.
-  const size_t read_batch =
-      std::min(options_.read_batch, static_cast<size_t>(std::max<int64_t>(options_.commit_records, 1)));
+  const size_t read_batch = read_batch_;
   while (!(stop && stop->load())) {
     RETURN_IF_ERROR(PollGroup(0));
     size_t got = 0;
     for (auto& [p, part] : parts_) {
       RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, part.offset, read_batch, 0, &read_buffer_));
+      part.full_read = read_buffer_.size() >= read_batch;
       RETURN_IF_ERROR(Consume(p, part, read_buffer_));
       got += read_buffer_.size();
     }

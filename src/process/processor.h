@@ -143,6 +143,8 @@ class Processor {
     bool finish_pending = false;  // the "finished" state entry is not committed yet
     std::optional<TimeMs> sent_mark;  // per-all mark last sent to rule-partials
     std::vector<std::string> dead_letters;  // pending dead-letter values
+    bool backlog = true;     // streaming: see Commit
+    bool full_read = false;  // its last read took all it asked for
   };
 
   Processor(Log* log, const ProcessorConfig& config, ProcessorOptions options);
@@ -165,6 +167,8 @@ class Processor {
   Log* log_;
   ProcessorConfig config_;
   ProcessorOptions options_;
+  bool has_all_rules_;  // any per = "all" rule (then a commit checks the backlog)
+  size_t read_batch_;   // records per read
   EngineOptions engine_options_;
   std::unique_ptr<Subscription> subscription_;
   std::map<int, Part> parts_;

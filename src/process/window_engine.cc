@@ -250,6 +250,7 @@ struct WindowEngine::Impl {
 
   std::vector<Cell> all_cells;  // per = "all" windows, sorted by start
   TimeMs all_mark = kNever;     // per = "all" windows ending at or before are final
+  bool backlog = false;         // see SetBacklog: all_mark stays
   std::vector<TimeMs> all_last_fire;
   bool global_dirty = true;
   size_t global_chunks = 0;  // values the global entry took when last written
@@ -401,7 +402,7 @@ struct WindowEngine::Impl {
 
   // per = "all" windows behind every active source's watermark are final.
   void UpdateAllMark() {
-    if (all_rules.empty() || options.finite_input || sources.empty()) return;
+    if (all_rules.empty() || options.finite_input || backlog || sources.empty()) return;
     TimeMs low = std::numeric_limits<int64_t>::max();
     TimeMs high = kNever;
     bool any_active = false;
@@ -668,6 +669,7 @@ WindowEngine::~WindowEngine() = default;
 void WindowEngine::Feed(const LogRecordView& record) { impl_->Feed(record); }
 void WindowEngine::AdvanceIdle(TimeMs now, bool caught_up) { impl_->AdvanceIdle(now, caught_up); }
 void WindowEngine::Finish() { impl_->Finish(); }
+void WindowEngine::SetBacklog(bool backlog) { impl_->backlog = backlog; }
 
 EngineOutputs WindowEngine::TakeOutputs() {
   impl_->UpdateAllMark();

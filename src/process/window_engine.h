@@ -155,6 +155,14 @@ class WindowEngine {
   // has no backlog) its own open windows close too.
   void AdvanceIdle(TimeMs now, bool caught_up = true);
 
+  // While the input has a backlog (records not read yet: a backfill, a
+  // restart far behind), per = "all" windows stay open. Their finality goes
+  // by the sources seen so far, so a host whose records come after the
+  // others' (one host's files ingested before another's) would otherwise
+  // miss every window the others have passed. Off by default; the processor
+  // sets it from the partition's lag at each commit.
+  void SetBacklog(bool backlog);
+
   // End of input: emits every open window.
   void Finish();
 

@@ -233,6 +233,29 @@ TEST(WindowEngineTest, PerAllWaitsForTheSlowestSource) {
   EXPECT_EQ(out.alerts[0].count, 3);
 }
 
+TEST(WindowEngineTest, BacklogHoldsAllWindowsForSourcesNotReadYet) {
+  auto e = Engine(Config(10000, 0, 0, {Rule("all", {Level::kError}, 3, RulePer::kAll)}));
+  e->SetBacklog(true);
+  // h1's whole file before h2's: h1 alone is far past [0,10).
+  e->Feed(Rec("h1", 1, Level::kError));
+  e->Feed(Rec("h1", 30, Level::kInfo));
+  EXPECT_TRUE(e->TakeOutputs().alerts.empty());
+  e->Feed(Rec("h2", 2, Level::kError));
+  e->Feed(Rec("h2", 3, Level::kError));
+  auto out = e->TakeOutputs();
+  ASSERT_EQ(out.alerts.size(), 1u);
+  EXPECT_EQ(out.alerts[0].id, "all/*/2026-11-24T00:00:00.000Z");
+  // Without a backlog the sources seen so far decide: h1 and h2 past [0,10)
+  // make it final, and a third host's errors there no longer count.
+  e->SetBacklog(false);
+  e->Feed(Rec("h2", 40, Level::kInfo));
+  e->TakeOutputs();
+  e->Feed(Rec("h3", 4, Level::kError));
+  e->Feed(Rec("h3", 5, Level::kError));
+  e->Feed(Rec("h3", 6, Level::kError));
+  EXPECT_TRUE(e->TakeOutputs().alerts.empty());
+}
+
 TEST(WindowEngineTest, IdleSourceStopsHoldingBackAllWindows) {
   ProcessorConfig c = Config(10000, 0, 0, {Rule("all", {Level::kError}, 2, RulePer::kAll)});
   c.idle_timeout = 30000;
