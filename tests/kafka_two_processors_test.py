@@ -229,7 +229,11 @@ while True:
                 {x["id"] for x in tail(ns, "alerts")} >= ref_ids:
             break
     assert survivor.p.poll() is None, f"{survivor.name} ended: {''.join(survivor.err)[-2000:]}"
-    assert time.monotonic() < give_up, f"streaming outputs incomplete after 3 minutes: offsets {got}"
+    if time.monotonic() > give_up:
+        missing = sorted(ref_ids - {x["id"] for x in tail(ns, "alerts")})
+        raise SystemExit(f"streaming outputs incomplete after 3 minutes: offsets {got}, "
+                         f"{len(tail(ns, 'aggregates'))} of {len(ref_rows)} aggregate rows, "
+                         f"{len(missing)} alerts missing, e.g. {missing[:4]}")
     time.sleep(0.5)
 survivor.p.send_signal(signal.SIGTERM)
 n = survivor.finish()

@@ -209,6 +209,8 @@ Status Processor::Consume(int partition, Part& part, const RecordBuffer& entries
     }
   }
   if (!entries.empty()) part.offset = entries.offset(entries.size() - 1) + 1;
+  part.full_read = entries.size() >= read_batch_;
+  part.at_end = entries.empty();
   uncommitted_records_ += static_cast<int64_t>(entries.size());
   return Status::Ok();
 }
@@ -237,8 +239,9 @@ void Processor::PublishCounters() {
 }
 
 Status Processor::Commit() {
-  // Streaming: a partition read since the last commit whose last read was
-  // full, or with more than a read's worth of records still behind, is in a
+  // Streaming: a partition whose last read was full, or that has more than a
+  // read's worth of offsets still behind and whose last read found records
+  // (aborted Kafka transactions hold offsets but no records), is in a
   // backlog, which keeps its per = "all" windows open
   // (WindowEngine::SetBacklog). Assigned partitions start in one.
   if (!options_.exit_when_done && has_all_rules_ &&
@@ -246,8 +249,7 @@ Status Processor::Commit() {
     ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(options_.input_topic));
     for (auto& [p, part] : parts_) {
       const int64_t end = p < static_cast<int>(info.end_offsets.size()) ? info.end_offsets[p] : 0;
-      part.backlog = part.offset != part.committed &&
-                     (part.full_read || end - part.offset > static_cast<int64_t>(read_batch_));
+      part.backlog = part.full_read || (!part.at_end && end - part.offset > static_cast<int64_t>(read_batch_));
       part.engine->SetBacklog(part.backlog);
     }
   }
@@ -412,7 +414,6 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
     size_t got = 0;
     for (auto& [p, part] : parts_) {
       RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, part.offset, read_batch, 0, &read_buffer_));
-      part.full_read = read_buffer_.size() >= read_batch;
       RETURN_IF_ERROR(Consume(p, part, read_buffer_));
       got += read_buffer_.size();
     }

@@ -145,6 +145,7 @@ class Processor {
     std::vector<std::string> dead_letters;  // pending dead-letter values
     bool backlog = true;     // streaming: see Commit
     bool full_read = false;  // its last read took all it asked for
+    bool at_end = false;     // its last read found nothing
   };
 
   Processor(Log* log, const ProcessorConfig& config, ProcessorOptions options);
