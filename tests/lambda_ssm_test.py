@@ -36,7 +36,8 @@ with open(f"{d}/application.json", "w") as f:
 bucket = "logs-bucket"
 keys = ["plain/2026-11-24/a.log", "a;rm -rf /", "$(id)", "`id`", "it's \"quoted\"", "new\nline", "sp ace+plus%"]
 function_env = {k: v for k, v in moto.items() if k.startswith("AWS_")}
-function_env.update(LOGSTREAM_LAMBDA_ACTION="ssm", LOGSTREAM_LAMBDA_CONFIG=f"{d}/application.json",
+function_env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",  # moto accepts any
+                    LOGSTREAM_LAMBDA_ACTION="ssm", LOGSTREAM_LAMBDA_CONFIG=f"{d}/application.json",
                     AWS_ENDPOINT_URL_SSM=endpoint, AWS_EC2_METADATA_DISABLED="true")
 before = len(ssm("ListCommands", {}).get("Commands", []))
 url = start_rie(function_env)

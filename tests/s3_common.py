@@ -51,7 +51,7 @@ def sqs_call(action, payload):
     """One SQS JSON-protocol call to the server of `scripts/services start sqs`."""
     sqs = service_env("sqs")
     p = subprocess.run(["curl", "-sf", "--aws-sigv4", f"aws:amz:{sqs['AWS_REGION']}:sqs",
-                        "-u", f"{sqs['AWS_ACCESS_KEY_ID']}:{sqs['AWS_SECRET_ACCESS_KEY']}",
+                        "-u", "testing:testing",  # moto accepts any keys
                         "-H", f"X-Amz-Target: AmazonSQS.{action}",
                         "-H", "Content-Type: application/x-amz-json-1.0",
                         "-d", json.dumps(payload), sqs["SQS_URL"] + "/"],

@@ -1,7 +1,8 @@
 # SQS-compatible server: moto in server mode on 127.0.0.1 (in-memory, so
 # empty at each start). Installed by scripts/setup.d/sqs.sh. Env lines:
-# SQS_URL (the endpoint; queues are created through it), AWS_REGION and the
-# test credentials moto accepts.
+# SQS_URL (the endpoint; queues are created through it) and AWS_REGION. moto
+# accepts any credentials, so it prints none: a shell that evals both
+# `start s3` and `start sqs` keeps the S3 server's keys, which serve both.
 svc_start() {
   local dir="$1" port py=/opt/logstream/venv-moto/bin/python
   [[ -x "$py" ]] || { echo "services: $py is missing; run scripts/setup (as root)" >&2; return 1; }
@@ -10,8 +11,6 @@ svc_start() {
   spawn "$py" -m moto.server -H 127.0.0.1 -p "$port"
   cat > "$dir/env" <<ENV
 SQS_URL=http://127.0.0.1:$port
-AWS_ACCESS_KEY_ID=testing
-AWS_SECRET_ACCESS_KEY=testing
 AWS_REGION=us-east-1
 ENV
 }
