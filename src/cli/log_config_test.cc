@@ -1,5 +1,7 @@
 #include "src/cli/log_config.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -9,9 +11,13 @@
 namespace logstream::cli {
 namespace {
 
+// A file of its own per test and call: ctest runs each test in its own
+// process, several at once.
 std::string WriteToml(const std::string& text) {
   static int n = 0;
-  std::string path = ::testing::TempDir() + "log_config_" + std::to_string(n++) + ".toml";
+  std::string path = ::testing::TempDir() + "log_config_" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                     std::to_string(getpid()) + "_" + std::to_string(n++) + ".toml";
   std::ofstream(path) << text;
   return path;
 }

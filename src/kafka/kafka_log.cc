@@ -118,21 +118,9 @@ struct TxnProducer {
   // Topic handles by short name, created on first use (only by the thread
   // that holds the producer busy, like everything below).
   std::map<std::string, ProducerTopic, std::less<>> topics;
-  // What the open transaction delivered, filled by the delivery report
-  // callback while commit flushes: offsets per (topic handle, partition),
-  // and the entries written to state topics.
-  struct Delivered {
-    int64_t first = INT64_MAX, last = -1, count = 0;
-  };
-  std::map<std::pair<rd_kafka_topic_t*, int>, Delivered> delivered;
-  std::set<rd_kafka_topic_t*> state_topics;  // handles of compacted topics
-  struct StateWrite {
-    rd_kafka_topic_t* rkt;
-    int partition;
-    int64_t offset;
-    std::string key, value;
-  };
-  std::vector<StateWrite> state_writes;
+  // Largest delivered offset per (topic handle, partition) in the open
+  // transaction (filled by the delivery report callback while commit flushes).
+  std::map<std::pair<rd_kafka_topic_t*, int>, int64_t> delivered;
   bool busy = false;    // a transaction is open on it
   bool broken = false;  // fatal error (fenced): never reused
 };
@@ -848,15 +836,11 @@ class KafkaTransaction : public Transaction {
     // Return once the commit markers are written, so that what was committed
     // is visible to read_committed readers (the log's promise at Commit).
     const auto give_up = Clock::now() + Ms(log_->options.timeout);
-    std::map<std::pair<rd_kafka_topic_t*, int>, int64_t> ends;  // high watermarks after the markers
-    for (const auto& [tp, d] : producer_->delivered) {
+    for (const auto& [tp, last] : producer_->delivered) {
       const std::string topic = rd_kafka_topic_name(tp.first);
       while (true) {
         auto marks = log_->Watermarks(topic, tp.second);
-        if (marks && marks->second > d.last) {
-          ends[tp] = marks->second;
-          break;
-        }
+        if (marks && marks->second > last) break;
         if (Clock::now() > give_up) {
           Finish();
           return Unavailable("transaction committed, but its records on " + topic +
@@ -871,7 +855,6 @@ class KafkaTransaction : public Transaction {
         for (const auto& [tp, offset] : offsets) log_->committed[{group, tp.first, tp.second}] = offset;
       }
     }
-    UpdateStateCaches(ends);
     Finish();
     return Status();
   }
@@ -892,48 +875,9 @@ class KafkaTransaction : public Transaction {
     return Status();
   }
 
-  // A reader of a state topic (GetState, e.g. the ingest manifest) keeps a
-  // cache of it: the entries this transaction wrote go into that cache when
-  // they are all that is new on their partition (our records, contiguous
-  // from where the cache stands, then our commit marker and nothing else),
-  // so that the next GetState does not read them back from the broker.
-  void UpdateStateCaches(const std::map<std::pair<rd_kafka_topic_t*, int>, int64_t>& ends) {
-    auto& writes = producer_->state_writes;
-    std::sort(writes.begin(), writes.end(), [](const auto& a, const auto& b) { return a.offset < b.offset; });
-    for (const auto& [tp, d] : producer_->delivered) {
-      if (!producer_->state_topics.contains(tp.first)) continue;
-      std::string_view topic = rd_kafka_topic_name(tp.first);
-      topic.remove_prefix(log_->prefix.size());
-      std::shared_ptr<StateCache> cache;
-      {
-        std::lock_guard lock(log_->mu);
-        auto it = log_->states.find(topic);
-        if (it == log_->states.end()) continue;
-        cache = it->second;
-      }
-      std::lock_guard lock(cache->mu);
-      auto end = ends.find(tp);
-      const int p = tp.second;
-      if (end == ends.end() || p >= static_cast<int>(cache->next.size()) || cache->next[p] != d.first ||
-          d.last - d.first + 1 != d.count || end->second != d.last + 2) {
-        continue;
-      }
-      for (const auto& w : writes) {
-        if (w.rkt != tp.first || w.partition != p) continue;
-        if (w.value.empty()) {
-          cache->values.erase(w.key);
-        } else {
-          cache->values[w.key] = w.value;
-        }
-      }
-      cache->next[p] = end->second;
-    }
-  }
-
   void Finish() {
     done_ = true;
     producer_->delivered.clear();
-    producer_->state_writes.clear();
     std::lock_guard lock(log_->mu);
     producer_->busy = false;
   }
@@ -967,7 +911,6 @@ class KafkaTransaction : public Transaction {
     if (rd_kafka_metadata(producer_->rk.get(), 0, rkt, &md, log_->TimeoutMs()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_metadata_destroy(md);  // otherwise the producer finds the leaders later by itself
     }
-    if (meta.compacted) producer_->state_topics.insert(rkt);
     auto [slot, inserted] = producer_->topics.emplace(std::string(topic), ProducerTopic{rkt, meta});
     return &slot->second;
   }
@@ -1152,15 +1095,8 @@ Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id, const 
       rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
         if (m->err) return;  // commit_transaction reports failed deliveries
         auto* p = static_cast<TxnProducer*>(opaque);
-        TxnProducer::Delivered& d = p->delivered[{m->rkt, m->partition}];
-        d.first = std::min(d.first, m->offset);
-        d.last = std::max(d.last, m->offset);
-        ++d.count;
-        if (p->state_topics.contains(m->rkt)) {
-          p->state_writes.push_back({m->rkt, m->partition, m->offset,
-                                     m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "",
-                                     m->payload ? std::string(static_cast<const char*>(m->payload), m->len) : ""});
-        }
+        int64_t& last = p->delivered[{m->rkt, m->partition}];
+        last = std::max(last, m->offset);
       });
     }));
     while (true) {
