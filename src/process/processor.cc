@@ -344,6 +344,10 @@ Status Processor::Commit() {
   return Status::Ok();
 }
 
+// How long --exit-when-done waits before asking again whether the group is
+// done, when it is not yet.
+constexpr TimeMs kDoneRetryMs = 50;
+
 Result<bool> Processor::AtEnd(const std::string& topic, int partition, int64_t offset) {
   ASSIGN_OR_RETURN(TopicInfo info, log_->DescribeTopic(topic));
   if (partition >= static_cast<int>(info.end_offsets.size()) || offset >= info.end_offsets[partition]) return true;
@@ -430,7 +434,9 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
         PublishCounters();
         return Status::Ok();
       }
-      if (parts_.empty() && !aggregator_) RETURN_IF_ERROR(PollGroup(options_.poll_wait_ms));
+      // Other members still at work: look again shortly, not in a busy loop
+      // (each look asks the broker for the group's offsets).
+      RETURN_IF_ERROR(PollGroup(parts_.empty() && !aggregator_ ? options_.poll_wait_ms : kDoneRetryMs));
       continue;
     }
     TimeMs now = options_.clock();
