@@ -120,12 +120,13 @@ Status Processor::Assign(const std::vector<TopicPartition>& partitions) {
   ASSIGN_OR_RETURN(auto state, log_->ReadState(options_.state_topic));
   for (const auto& [p, offset] : offsets) {
     ASSIGN_OR_RETURN(std::unique_ptr<WindowEngine> engine, WindowEngine::Create(config_, engine_options_));
-    engine->SetBacklog(!options_.exit_when_done);  // until a commit looks at the partition's lag
     Status restored = engine->RestoreState(WithPrefix(state, PartPrefix(p)));
     if (!restored.ok()) return restored.WithContext("restoring partition " + std::to_string(p) + " from " + options_.state_topic);
     Part& part = parts_[p];
     part.engine = std::move(engine);
     part.offset = part.committed = offset;
+    part.backlog = !options_.exit_when_done;  // until a commit looks at the partition's lag
+    part.engine->SetBacklog(part.backlog);
   }
   if (partials) {
     ASSIGN_OR_RETURN(aggregator_, AllRulesAggregator::Create(config_, engine_options_));
@@ -412,17 +413,16 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
   TimeMs last_tick = last_commit;
   TimeMs last_commit_took = 0;
   bool reached_end = false;  // since the last commit
-  const size_t read_batch = read_batch_;
   while (!(stop && stop->load())) {
     RETURN_IF_ERROR(PollGroup(0));
     size_t got = 0;
     for (auto& [p, part] : parts_) {
-      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, part.offset, read_batch, 0, &read_buffer_));
+      RETURN_IF_ERROR(log_->ReadInto(options_.input_topic, p, part.offset, read_batch_, 0, &read_buffer_));
       RETURN_IF_ERROR(Consume(p, part, read_buffer_));
       got += read_buffer_.size();
     }
     if (aggregator_) {
-      RETURN_IF_ERROR(log_->ReadInto(options_.partials_topic, 0, partials_offset_, read_batch, 0, &read_buffer_));
+      RETURN_IF_ERROR(log_->ReadInto(options_.partials_topic, 0, partials_offset_, read_batch_, 0, &read_buffer_));
       RETURN_IF_ERROR(ConsumePartials(read_buffer_));
       got += read_buffer_.size();
     }
@@ -469,7 +469,7 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
       auto it = parts_.begin();
       std::advance(it, static_cast<ptrdiff_t>(wait_index_++ % parts_.size()));
       RETURN_IF_ERROR(
-          log_->ReadInto(options_.input_topic, it->first, it->second.offset, read_batch, options_.poll_wait_ms, &read_buffer_));
+          log_->ReadInto(options_.input_topic, it->first, it->second.offset, read_batch_, options_.poll_wait_ms, &read_buffer_));
       RETURN_IF_ERROR(Consume(it->first, it->second, read_buffer_));
     }
   }

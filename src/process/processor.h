@@ -143,7 +143,7 @@ class Processor {
     bool finish_pending = false;  // the "finished" state entry is not committed yet
     std::optional<TimeMs> sent_mark;  // per-all mark last sent to rule-partials
     std::vector<std::string> dead_letters;  // pending dead-letter values
-    bool backlog = true;     // streaming: see Commit
+    bool backlog = false;    // streaming: see Commit (assigned partitions start in one)
     bool full_read = false;  // its last read took all it asked for
     bool at_end = false;     // its last read found nothing
   };
