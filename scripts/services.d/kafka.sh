@@ -58,8 +58,10 @@ LOG
   local java
   kafka_java "$dir"
   local cluster_id
+  # 16 random bytes in URL-safe base64, as Kafka's cluster ids; `=` joins the
+  # value to its option, since one in 64 begins with `-`.
   cluster_id="$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')"
-  "${java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+  "${java[@]}" kafka.tools.StorageTool format "--cluster-id=$cluster_id" -c "$dir/server.properties" \
     --standalone >>"$dir/log" 2>&1 || { echo "services: formatting Kafka storage failed" >&2; return 1; }
   spawn "${java[@]}" kafka.Kafka "$dir/server.properties"
   echo "KAFKA_URL=kafka://127.0.0.1:$port" > "$dir/env"
