@@ -33,7 +33,7 @@ with open(rules, "w") as f:
             '[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n')
 ingest_config = f"{d}/ingest.toml"  # the same for ingest
 with open(ingest_config, "w") as f:
-    f.write("[ingest]\nchunk_records = 100\n")
+    f.write("[ingest]\nchunk_records = 50\n")
 run("generate", "--hosts", 3, "--max-count", 30000, "--seed", 11, "--roll-lines", 4000,
     "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b")
 
@@ -61,13 +61,13 @@ def tail(topic):
     return [json.loads(l) for l in out.splitlines() if l]
 
 
-def torture(name, args, rng):
-    """Runs `logstream args` to completion, killing it KILLS times first and
-    the broker once halfway. Returns (kills, seconds of an uninterrupted run)."""
+def torture(name, args, rng, span):
+    """Runs `logstream args` to completion, killing it KILLS times first (each
+    run after 0.2 to `span` seconds) and the broker once halfway. Returns
+    (kills, seconds of an uninterrupted run)."""
     cmd = [LOGSTREAM, *ns, *args]
     killed = attempts = 0
     broker_killed = False
-    span = 1.5
     while killed < KILLS and attempts < KILLS * 4:
         attempts += 1
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -81,6 +81,8 @@ def torture(name, args, rng):
             killed += 1
         p.wait()
         err = p.stderr.read().decode()
+        with open(f"{d}/{name}.stderr", "a") as log:  # kept in the work directory
+            log.write(f"--- attempt {attempts} (exit {p.returncode})\n{err}")
         if p.returncode not in (0, -signal.SIGKILL) and not broker_killed:
             raise SystemExit(f"{name} exited {p.returncode}: {err}")
     assert broker_killed, f"the broker kill never landed during {name}"
@@ -98,10 +100,10 @@ def torture(name, args, rng):
 
 rng = random.Random(20261125)
 ingest_kills, _ = torture("ingest", ["ingest", "--store", f"file://{d}/b", "--broker", kafka,
-                                     "--config", ingest_config, "--exit-when-done"], rng)
+                                     "--config", ingest_config, "--exit-when-done"], rng, span=1.0)
 n = check_records_match_lines(tail("logs"), bucket_lines(f"{d}/b"))
 process_kills, _ = torture("process", ["process", "--broker", kafka, "--config", rules,
-                                       "--exit-when-done"], rng)
+                                       "--exit-when-done"], rng, span=1.5)
 
 rows = tail("aggregates")
 keys = collections.Counter((r["window_start"], r["source"], r["level"]) for r in rows)

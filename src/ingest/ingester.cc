@@ -96,11 +96,16 @@ struct Ingester::Batch {
   std::vector<ObjectEvent> events;  // objects fully added since the last commit
   std::vector<ObjectEvent>* committed;
 
-  Status Append(std::string_view topic, std::string_view key, std::string_view value) {
+  Status Begin() {
     if (!txn) {
       ASSIGN_OR_RETURN(txn, log.Begin(o.transactional_id));
       begun = NowMs();
     }
+    return Status::Ok();
+  }
+
+  Status Append(std::string_view topic, std::string_view key, std::string_view value) {
+    RETURN_IF_ERROR(Begin());
     ++writes;
     RETURN_IF_ERROR(txn->Append(topic, key, value));
     ++records;
@@ -112,9 +117,7 @@ struct Ingester::Batch {
 
   Status Commit() {
     ++writes;
-    if (!manifests.empty() && !txn) {
-      ASSIGN_OR_RETURN(txn, log.Begin(o.transactional_id));
-    }
+    if (!manifests.empty()) RETURN_IF_ERROR(Begin());
     if (txn) {
       for (const auto& [key, m] : manifests) RETURN_IF_ERROR(txn->Put(o.manifest_topic, key, EncodeManifest(m)));
       Status s = txn->Commit();
@@ -432,7 +435,11 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
     m = it->second;
     entry.emplace();
   } else {
-    ASSIGN_OR_RETURN(entry, log_.GetState(options_.manifest_topic, manifest_key));
+    // Only transactions of our id write the manifest: with one begun (which
+    // fences an older writer of the id), the log answers from what it read
+    // and what we committed, without asking the broker per object.
+    RETURN_IF_ERROR(batch.Begin());
+    ASSIGN_OR_RETURN(entry, log_.GetOwnState(options_.manifest_topic, manifest_key));
     if (entry) {
       ASSIGN_OR_RETURN(m, DecodeManifest(*entry));
     }

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -218,6 +219,16 @@ struct StateCache {
   std::mutex mu;
   std::map<std::string, std::string> values;
   std::vector<int64_t> next;  // next offset per partition
+  // KafkaLog::Impl::inits when the last read to the end began (0: never).
+  uint64_t read_at_inits = 0;
+
+  void Apply(const std::string& key, std::string_view value) {
+    if (value.empty()) {
+      values.erase(key);
+    } else {
+      values[key] = std::string(value);
+    }
+  }
 };
 
 struct KafkaLog::Impl {
@@ -238,6 +249,9 @@ struct KafkaLog::Impl {
   // round trip once this process has committed the partition.
   std::map<std::tuple<std::string, std::string, int>, int64_t> committed;
   std::map<std::string, std::shared_ptr<StateCache>, std::less<>> states;
+  // Transactional producers initialized so far (init_transactions: each
+  // fences the older producers of its id, whose commits it then sees).
+  std::atomic<uint64_t> inits{0};
   // Consumers of the live Subscriptions by short group name: a transaction
   // that commits offsets for the group sends the member's metadata
   // (generation), so a member that lost its partitions cannot commit them.
@@ -538,41 +552,61 @@ struct KafkaLog::Impl {
     waker.Request(reader, full, partition);
   }
 
-  Result<std::shared_ptr<StateCache>> RefreshState(std::string_view topic) {
+  // The cache of a state topic (created empty on first use).
+  Result<std::shared_ptr<StateCache>> StateOf(std::string_view topic) {
     ASSIGN_OR_RETURN(TopicMeta meta, Meta(topic));
     if (!meta.compacted) {
       return Err(InvalidArgument("topic " + std::string(topic) + " is not a state (compacted) topic"));
     }
-    std::shared_ptr<StateCache> cache;
-    {
-      std::lock_guard lock(mu);
-      auto& slot = states[std::string(topic)];
-      if (!slot) {
-        slot = std::make_shared<StateCache>();
-        slot->next.assign(meta.partitions, 0);
-      }
-      cache = slot;
+    std::lock_guard lock(mu);
+    auto& slot = states[std::string(topic)];
+    if (!slot) {
+      slot = std::make_shared<StateCache>();
+      slot->next.assign(meta.partitions, 0);
     }
+    return slot;
+  }
+
+  // The cache of a state topic, read to the end.
+  Result<std::shared_ptr<StateCache>> RefreshState(std::string_view topic) {
+    ASSIGN_OR_RETURN(std::shared_ptr<StateCache> cache, StateOf(topic));
     std::lock_guard lock(cache->mu);
-    for (int p = 0; p < meta.partitions; ++p) {
-      ASSIGN_OR_RETURN(auto marks, Watermarks(Full(topic), p));
-      if (cache->next[p] >= marks.second) continue;  // nothing new (one ListOffsets round trip)
-      while (true) {
+    RETURN_IF_ERROR(ReadToEnd(topic, *cache));
+    return cache;
+  }
+
+  // Reads the state entries committed since the cache last read (cache.mu
+  // held), at least up to the stable offsets of when it began: Unavailable
+  // if they do not become readable (commit markers not written yet).
+  Status ReadToEnd(std::string_view topic, StateCache& cache) {
+    const uint64_t inits_before = inits.load();
+    const std::string full = Full(topic);
+    for (int p = 0; p < static_cast<int>(cache.next.size()); ++p) {
+      ASSIGN_OR_RETURN(auto marks, Watermarks(full, p));
+      if (cache.next[p] >= marks.second) continue;  // nothing new (one ListOffsets round trip)
+      ASSIGN_OR_RETURN(std::shared_ptr<Reader> reader, GetReader(topic, p, cache.next[p]));
+      Status status;
+      while (status.ok()) {
         size_t got = 0;
-        RETURN_IF_ERROR(ReadRecords(topic, p, cache->next[p], 10000, 0, [&](const rd_kafka_message_t* m) {
-          std::string key(static_cast<const char*>(m->key), m->key_len);
-          if (m->len == 0) {
-            cache->values.erase(key);
-          } else {
-            cache->values[key] = std::string(static_cast<const char*>(m->payload), m->len);
-          }
-          cache->next[p] = m->offset + 1;
+        status = ReadWith(reader, topic, p, cache.next[p], 10000, 0, [&](const rd_kafka_message_t* m) {
+          cache.Apply(std::string(static_cast<const char*>(m->key), m->key_len),
+                      {static_cast<const char*>(m->payload), m->len});
+          cache.next[p] = m->offset + 1;
           ++got;
-        }));
+        });
         if (got == 0) break;
       }
+      const bool complete = reader->eof && reader->eof_offset >= marks.second;
+      ReleaseReader(reader.get());
+      RETURN_IF_ERROR(status);
+      if (!complete) {
+        return Unavailable("state topic " + full + " partition " + std::to_string(p) +
+                           ": committed entries below offset " + std::to_string(marks.second) +
+                           " are not readable yet (retry)");
+      }
     }
-    return cache;
+    cache.read_at_inits = inits_before;
+    return Status();
   }
 };
 
@@ -789,7 +823,9 @@ class KafkaTransaction : public Transaction {
     return Produce(topic, partition, key, value, false);
   }
   Status Put(std::string_view state_topic, std::string_view key, std::string_view value) override {
-    return Produce(state_topic, RD_KAFKA_PARTITION_UA, key, value, true);
+    RETURN_IF_ERROR(Produce(state_topic, RD_KAFKA_PARTITION_UA, key, value, true));
+    puts_.push_back({std::string(state_topic), std::string(key), std::string(value)});
+    return Status();
   }
   Status CommitOffset(std::string_view group, std::string_view topic, int partition,
                       int64_t next_offset) override {
@@ -842,6 +878,9 @@ class KafkaTransaction : public Transaction {
         auto marks = log_->Watermarks(topic, tp.second);
         if (marks && marks->second > last) break;
         if (Clock::now() > give_up) {
+          // The next Begin starts a new producer, whose initialization waits
+          // for this commit to complete (GetOwnState then reads it).
+          producer_->broken = true;
           Finish();
           return Unavailable("transaction committed, but its records on " + topic +
                              " are not visible yet");
@@ -854,6 +893,14 @@ class KafkaTransaction : public Transaction {
       for (const auto& [group, offsets] : offsets_) {
         for (const auto& [tp, offset] : offsets) log_->committed[{group, tp.first, tp.second}] = offset;
       }
+    }
+    // Visible now: into the state caches, so that GetOwnState need not read
+    // them back (GetState still reads to the end, these entries included).
+    for (const auto& [topic, key, value] : puts_) {
+      auto cache = log_->StateOf(topic);
+      if (!cache) continue;
+      std::lock_guard lock((*cache)->mu);
+      (*cache)->Apply(key, value);
     }
     Finish();
     return Status();
@@ -883,16 +930,17 @@ class KafkaTransaction : public Transaction {
   }
 
   // Ends the transaction after a failed send/commit: aborts it when the
-  // producer can go on, marks the producer broken when the error is fatal.
+  // producer can, and retires the producer. Whether a failed commit took
+  // effect is not always known here (a broker that died after writing it),
+  // so the next Begin starts a new producer: its initialization waits until
+  // this transaction is complete, and GetOwnState then reads what it wrote.
   Status Fail(rd_kafka_error_t* error, std::string_view what) {
-    if (rd_kafka_error_is_fatal(error)) {
-      producer_->broken = true;
-    } else if (rd_kafka_error_txn_requires_abort(error)) {
+    if (!rd_kafka_error_is_fatal(error) && rd_kafka_error_txn_requires_abort(error)) {
       if (rd_kafka_error_t* e = rd_kafka_abort_transaction(producer_->rk.get(), log_->TimeoutMs())) {
-        if (rd_kafka_error_is_fatal(e)) producer_->broken = true;
         rd_kafka_error_destroy(e);
       }
     }
+    producer_->broken = true;
     Finish();
     return TxnError(error, what);
   }
@@ -943,6 +991,10 @@ class KafkaTransaction : public Transaction {
   std::shared_ptr<TxnProducer> producer_;
   bool done_ = false;
   std::map<std::string, std::map<std::pair<std::string, int>, int64_t>> offsets_;
+  struct StatePut {
+    std::string topic, key, value;
+  };
+  std::vector<StatePut> puts_;
 };
 
 }  // namespace
@@ -1108,6 +1160,7 @@ Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id, const 
       }
       return Err(TxnError(error, "initializing Kafka transactions for " + impl_->Full(id)));
     }
+    ++impl_->inits;
     producer = std::move(producer_state);
     producer->rk = std::move(rk);
     producer->busy = true;
@@ -1260,6 +1313,19 @@ Result<std::map<std::string, std::string>> KafkaLog::ReadState(std::string_view 
 Result<std::optional<std::string>> KafkaLog::GetState(std::string_view state_topic, std::string_view key) {
   ASSIGN_OR_RETURN(std::shared_ptr<StateCache> cache, impl_->RefreshState(state_topic));
   std::lock_guard lock(cache->mu);
+  auto it = cache->values.find(std::string(key));
+  if (it == cache->values.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::optional<std::string>> KafkaLog::GetOwnState(std::string_view state_topic, std::string_view key) {
+  ASSIGN_OR_RETURN(std::shared_ptr<StateCache> cache, impl_->StateOf(state_topic));
+  std::lock_guard lock(cache->mu);
+  const uint64_t inits = impl_->inits.load();
+  // Read to the end when no producer has started yet (no writer of ours:
+  // as GetState) or one started since the last read (it may have fenced a
+  // writer in another process, whose commits are now complete).
+  if (inits == 0 || cache->read_at_inits != inits) RETURN_IF_ERROR(impl_->ReadToEnd(state_topic, *cache));
   auto it = cache->values.find(std::string(key));
   if (it == cache->values.end()) return std::nullopt;
   return it->second;

@@ -20,6 +20,9 @@
 //   Waker in kafka_log.cc: librdkafka 2.0 would otherwise wait up to 1 s).
 // - State topics are compacted topics (cleanup.policy=compact); ReadState and
 //   GetState read them to their end, incrementally from a per-log cache.
+//   A commit writes its state entries into that cache once they are visible;
+//   GetOwnState answers from the cache, reading to the end only after a
+//   producer of this log initialized (fencing an older one) since it last did.
 // - Subscribe: a KafkaConsumer in group NAMESPACE.group with the
 //   cooperative-sticky assignor and read_committed, for membership only (its
 //   partitions are paused; members read them with Read/ReadInto). Revoked
@@ -87,6 +90,8 @@ class KafkaLog : public Log {
   Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) override;
   Result<std::optional<std::string>> GetState(std::string_view state_topic,
                                               std::string_view key) override;
+  Result<std::optional<std::string>> GetOwnState(std::string_view state_topic,
+                                                 std::string_view key) override;
 
   struct Impl;
 

@@ -112,6 +112,42 @@ TEST(KafkaGroupTest, ZombieMemberCannotCommit) {
   EXPECT_TRUE((*again)->Commit().ok());
 }
 
+// Two processes writing one state topic with the same transactional id (an
+// ingest restarted while its old process still runs): GetOwnState answers
+// from memory until this log begins with a new producer, which fences the
+// other one and then sees what the other one committed.
+TEST(KafkaStateTest, GetOwnStateSeesWhatAFencedWriterCommitted) {
+  static const std::string url = KafkaUrl();
+  ASSERT_FALSE(url.empty()) << "no Kafka broker: run `scripts/services start kafka` or set KAFKA_URL";
+  LogOptions options;
+  options.name_space = "own-state-" + std::to_string(getpid());
+  auto a = OpenKafkaLog(url, options);
+  auto b = OpenKafkaLog(url, options);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  TopicOptions state;
+  state.compacted = true;
+  ASSERT_TRUE((*a)->EnsureTopic("manifest", state).ok());
+  auto put = [](Log& log, const std::string& value) -> Status {
+    auto txn = log.Begin("ingest");
+    if (!txn) return txn.error();
+    Status s = (*txn)->Put("manifest", "object", value);
+    return s.ok() ? (*txn)->Commit() : s;
+  };
+  ASSERT_TRUE(put(**a, "a1").ok());
+  EXPECT_EQ((*a)->GetOwnState("manifest", "object")->value_or(""), "a1");
+  ASSERT_TRUE(put(**b, "b1").ok());  // fences a's producer
+  EXPECT_EQ((*b)->GetOwnState("manifest", "object")->value_or(""), "b1");
+  EXPECT_FALSE(put(**a, "a2").ok()) << "a was fenced";
+  auto again = (*a)->Begin("ingest");  // a new producer: fences b
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ((*a)->GetOwnState("manifest", "object")->value_or(""), "b1");
+  ASSERT_TRUE((*again)->Put("manifest", "object", "a3").ok());
+  ASSERT_TRUE((*again)->Commit().ok());
+  EXPECT_EQ((*a)->GetOwnState("manifest", "object")->value_or(""), "a3");
+  EXPECT_FALSE(put(**b, "b2").ok()) << "b was fenced";
+  EXPECT_EQ((*b)->GetState("manifest", "object")->value_or(""), "a3");
+}
+
 TEST(KafkaUrlTest, ParsesBootstrapServers) {
   EXPECT_EQ(*KafkaBootstrapFromUrl("kafka://a:1,b:2"), "a:1,b:2");
   EXPECT_FALSE(KafkaBootstrapFromUrl("kafka://").has_value());

@@ -252,6 +252,17 @@ class Log {
   // The latest value of one key, nullopt if absent.
   virtual Result<std::optional<std::string>> GetState(std::string_view state_topic,
                                                       std::string_view key) = 0;
+  // GetState for a topic that only this log's transactions write, or writers
+  // they fence (the same transactional id in another process), such as the
+  // ingest manifest: what was committed before this log's newest writer
+  // started (its first Begin), plus what this log's transactions committed
+  // since. Call it with a transaction of that id begun, so that a writer
+  // that fenced an older one sees what the older one committed. Kafka
+  // answers from memory, without a round trip to the broker.
+  virtual Result<std::optional<std::string>> GetOwnState(std::string_view state_topic,
+                                                         std::string_view key) {
+    return GetState(state_topic, key);
+  }
 };
 
 struct LogOptions {

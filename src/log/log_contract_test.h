@@ -369,6 +369,27 @@ TEST_P(LogContractTest, StatePutGetDeleteReadState) {
   EXPECT_EQ(log_->GetState(s, "a")->value_or(""), "10");
   EXPECT_FALSE(log_->GetState(s, "b")->has_value());
   EXPECT_FALSE(log_->GetState(s, "zz")->has_value());
+  // This log is the topic's only writer: GetOwnState agrees, also right
+  // after a commit of its own.
+  EXPECT_EQ(log_->GetOwnState(s, "a")->value_or(""), "10");
+  EXPECT_FALSE(log_->GetOwnState(s, "b")->has_value());
+  txn = Begin();
+  ASSERT_TRUE(txn->Put(s, "b", "20").ok());
+  ASSERT_TRUE(txn->Put(s, "c", "").ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(log_->GetOwnState(s, "b")->value_or(""), "20");
+  EXPECT_FALSE(log_->GetOwnState(s, "c")->has_value());
+  EXPECT_EQ(log_->GetState(s, "b")->value_or(""), "20");
+  EXPECT_FALSE(log_->GetState(s, "c")->has_value());
+  txn = Begin();
+  ASSERT_TRUE(txn->Put(s, "b", "2").ok());
+  txn->Abort();
+  EXPECT_EQ(log_->GetOwnState(s, "b")->value_or(""), "20") << "an aborted Put is not seen";
+  ASSERT_TRUE(txn->Commit().code() != StatusCode::kOk);
+  txn = Begin();
+  ASSERT_TRUE(txn->Put(s, "b", "").ok());
+  ASSERT_TRUE(txn->Put(s, "c", "3").ok());
+  ASSERT_TRUE(txn->Commit().ok());
   EXPECT_TRUE(log_->DescribeTopic(s)->compacted);
   auto state = log_->ReadState(s);
   ASSERT_TRUE(state.has_value());
