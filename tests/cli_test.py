@@ -40,6 +40,10 @@ p = run("generate", "--min-string", 50, "--max-string", 10, "--out", f"{d}/b", c
 assert p.returncode != 0 and "min" in p.stderr, p.stderr
 p = run("ingest", "--store", "s3://bucket", "--broker", f"{d}/l", "--exit-when-done", check=False)
 assert p.returncode != 0 and "s3://" in p.stderr, p.stderr
+# -X repeats; each property reaches librdkafka, which names the bad one.
+p = run("-X", "linger.ms=5", "-X", "no.such.property=1", "ingest", "--store", f"{d}/b",
+        "--broker", "kafka://127.0.0.1:1", "--exit-when-done", check=False)
+assert p.returncode != 0 and "no.such.property" in p.stderr, p.stderr
 
 # A second writer of one embedded log gets an error naming the holder.
 holder = subprocess.Popen([LOGSTREAM, "ingest", "--store", f"{d}/b", "--broker", f"{d}/l"],

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
                  "Kafka: prefix of topic, transactional and group names (default logstream)");
   app.add_option("-X", "Kafka: a librdkafka property, -X property=value (repeatable)")
       ->type_name("PROP=VALUE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->each([&ctx](const std::string& kv) {
         size_t eq = kv.find('=');
         if (eq == std::string::npos || eq == 0) {

@@ -841,6 +841,10 @@ class KafkaTransaction : public Transaction {
 
   Status Commit() override {
     RETURN_IF_ERROR(CheckOpen());
+    if (Status s = SendBatch(); !s.ok()) {
+      Abort();
+      return s;
+    }
     rd_kafka_t* rk = producer_->rk.get();
     for (const auto& [group, offsets] : offsets_) {
       Partitions list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
@@ -924,6 +928,7 @@ class KafkaTransaction : public Transaction {
 
   void Finish() {
     done_ = true;
+    batch_.Clear();
     producer_->delivered.clear();
     std::lock_guard lock(log_->mu);
     producer_->busy = false;
@@ -963,6 +968,9 @@ class KafkaTransaction : public Transaction {
     return &slot->second;
   }
 
+  // Queues a record for `batch_`, which goes to librdkafka one partition's
+  // run at a time (rd_kafka_produce_batch: the topic, partition and clock
+  // are looked up once per run rather than once per record).
   Status Produce(std::string_view topic, int32_t partition, std::string_view key, std::string_view value,
                  bool state) {
     RETURN_IF_ERROR(CheckOpen());
@@ -975,17 +983,76 @@ class KafkaTransaction : public Transaction {
     if (partition >= t->meta.partitions) {
       return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
     }
+    if (partition == RD_KAFKA_PARTITION_UA) {
+      // The producer's partitioner (murmur2_random), without its per-record lookups.
+      partition = rd_kafka_msg_partitioner_murmur2_random(t->rkt, key.data(), key.size(), t->meta.partitions,
+                                                          nullptr, nullptr);
+    }
+    if (batch_.topic != t || batch_.partition != partition || batch_.records.size() >= kBatchRecords ||
+        batch_.bytes.size() >= kBatchBytes) {
+      RETURN_IF_ERROR(SendBatch());
+      batch_.topic = t;
+      batch_.partition = partition;
+    }
+    batch_.records.push_back({batch_.bytes.size(), key.size(), value.size(), key.data() == nullptr});
+    batch_.bytes.append(key).append(value);
+    return Status();
+  }
+
+  // Hands the queued run to librdkafka (copied), waiting while its queue is full.
+  Status SendBatch() {
+    const size_t n = batch_.records.size();
+    if (n == 0) return Status();
+    std::vector<rd_kafka_message_t>& msgs = batch_.msgs;
+    msgs.assign(n, rd_kafka_message_t{});
+    char* bytes = batch_.bytes.data();
+    for (size_t i = 0; i < n; ++i) {
+      const Batch::Record& r = batch_.records[i];
+      msgs[i].key = r.null_key ? nullptr : bytes + r.at;
+      msgs[i].key_len = r.key_len;
+      msgs[i].payload = r.value_len == 0 ? nullptr : bytes + r.at + r.key_len;  // empty: a tombstone
+      msgs[i].len = r.value_len;
+    }
     rd_kafka_t* rk = producer_->rk.get();
-    while (true) {
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk, RD_KAFKA_V_RKT(t->rkt), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key.data(), key.size()),
-          RD_KAFKA_V_VALUE(value.empty() ? nullptr : const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status();
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return KafkaError(err, "producing to " + log_->Full(topic));
+    size_t sent = 0;
+    while (sent < n) {
+      const int good = rd_kafka_produce_batch(batch_.topic->rkt, batch_.partition, RD_KAFKA_MSG_F_COPY,
+                                              msgs.data() + sent, static_cast<int>(n - sent));
+      // Records go in order: those before the first failure were queued.
+      size_t first_failed = sent;
+      while (first_failed < n && msgs[first_failed].err == RD_KAFKA_RESP_ERR_NO_ERROR) ++first_failed;
+      if (first_failed == n) break;
+      const rd_kafka_resp_err_t err = msgs[first_failed].err;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || static_cast<size_t>(good) != first_failed - sent) {
+        batch_.Clear();
+        return KafkaError(err, std::string("producing to ") + rd_kafka_topic_name(batch_.topic->rkt));
+      }
+      sent = first_failed;
       rd_kafka_poll(rk, 10);
     }
+    batch_.Clear();
+    return Status();
   }
+
+  static constexpr size_t kBatchRecords = 4096;
+  static constexpr size_t kBatchBytes = 1 << 20;
+  // Records queued for one partition: keys and values back to back in `bytes`.
+  struct Batch {
+    struct Record {
+      size_t at, key_len, value_len;
+      bool null_key;
+    };
+    const ProducerTopic* topic = nullptr;
+    int32_t partition = -1;
+    std::string bytes;
+    std::vector<Record> records;
+    std::vector<rd_kafka_message_t> msgs;
+    void Clear() {
+      bytes.clear();
+      records.clear();
+    }
+  };
+  Batch batch_;
 
   KafkaLog::Impl* log_;
   std::shared_ptr<TxnProducer> producer_;
