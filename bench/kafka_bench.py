@@ -9,7 +9,7 @@ package, installed by scripts/setup). One generated bucket, then:
    committed in transactions with their manifest entries, several objects per
    transaction) vs `kcat -P -l` producing the same lines
    (idempotent, acks=all, lz4, no parsing, no transactions) to a topic with the
-   same partition count: input MB/s and lines/s.
+   same partition count: input MB/s, lines/s and CPU seconds.
 2. The same producer figures next to Kafka's own ProducerPerformance (Java
    client, same acks/compression/linger, records of the average JSON record
    size) in records/s and MB/s of record values.
@@ -20,6 +20,7 @@ package, installed by scripts/setup). One generated bucket, then:
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,9 +46,13 @@ d = tempfile.mkdtemp(prefix="logstream-kafka-bench-")
 
 
 def timed(cmd, **kw):
+    """Runs cmd; returns (wall seconds, CPU seconds of user + system, result)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     r = subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
-    return time.monotonic() - t0, r
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, r
 
 
 hosts = 8
@@ -65,8 +70,8 @@ mb = nbytes / 1e6
 print(f"input: {len(files)} objects, {nlines} lines, {mb:.1f} MB")
 
 # 1. ingest vs kcat
-t_ingest, _ = timed([exe, "--namespace", ns, "ingest", "--store", f"file://{d}/b", "--broker", url,
-                     "--exit-when-done"])
+t_ingest, cpu_ingest, _ = timed([exe, "--namespace", ns, "ingest", "--store", f"file://{d}/b", "--broker", url,
+                             "--exit-when-done"])
 # kcat -l reads one file: the same lines, concatenated before timing.
 with open(f"{d}/all.log", "wb") as out:
     for f in files:
@@ -75,12 +80,12 @@ with open(f"{d}/all.log", "wb") as out:
 topic = f"{ns}.kcat"
 subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
                 "--topic", topic, "--partitions", str(PARTITIONS)], check=True, capture_output=True)
-t_kcat, _ = timed(["kcat", "-P", "-b", bootstrap, "-t", topic, "-X", "enable.idempotence=true",
+t_kcat, cpu_kcat, _ = timed(["kcat", "-P", "-b", bootstrap, "-t", topic, "-X", "enable.idempotence=true",
                    "-X", "acks=all", "-X", "compression.type=lz4", "-X", f"linger.ms={LINGER_MS}", "-l", f"{d}/all.log"])
-rows = [("logstream ingest", t_ingest), ("kcat -P -l", t_kcat)]
-print("\n| producer | seconds | input MB/s | lines/s |\n|---|---|---|---|")
-for name, t in rows:
-    print(f"| {name} | {t:.2f} | {mb / t:.1f} | {nlines / t:,.0f} |")
+rows = [("logstream ingest", t_ingest, cpu_ingest), ("kcat -P -l", t_kcat, cpu_kcat)]
+print("\n| producer | seconds | input MB/s | lines/s | CPU seconds (the broker's not included) |\n|---|---|---|---|---|")
+for name, t, c in rows:
+    print(f"| {name} | {t:.2f} | {mb / t:.1f} | {nlines / t:,.0f} | {c:.2f} |")
 print(f"ingest / kcat: {t_kcat / t_ingest:.2f}x")
 
 # Average record size on the logs topic (JSON values), from a sample, for
@@ -97,7 +102,7 @@ record_size = max(50, sum(map(len, sample)) // max(len(sample), 1) - 1)
 pp_topic = f"{ns}.perf"
 subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
                 "--topic", pp_topic, "--partitions", str(PARTITIONS)], check=True, capture_output=True)
-_, r = timed([*java, "org.apache.kafka.tools.ProducerPerformance", "--topic", pp_topic,
+_, _, r = timed([*java, "org.apache.kafka.tools.ProducerPerformance", "--topic", pp_topic,
               "--num-records", str(nlines), "--record-size", str(record_size), "--throughput", "-1",
               "--producer-props", f"bootstrap.servers={bootstrap}", "acks=all", "compression.type=lz4",
               f"linger.ms={LINGER_MS}", "enable.idempotence=true"])
@@ -111,11 +116,11 @@ print(f"logstream ingest: {nlines / t_ingest:,.0f} records/s "
 # 3. processor from Kafka
 with open(f"{d}/rules.toml", "w") as f:
     f.write('[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 20\n')
-t_proc, _ = timed([exe, "--namespace", ns, "process", "--broker", url, "--config", f"{d}/rules.toml",
+t_proc, _, _ = timed([exe, "--namespace", ns, "process", "--broker", url, "--config", f"{d}/rules.toml",
                    "--exit-when-done"])
 # A second run has nothing new: its time is the fixed cost (start-up, state
 # restore and the end-of-input check, which waits for the partitions' ends).
-t_idle, _ = timed([exe, "--namespace", ns, "process", "--broker", url, "--config", f"{d}/rules.toml",
+t_idle, _, _ = timed([exe, "--namespace", ns, "process", "--broker", url, "--config", f"{d}/rules.toml",
                    "--exit-when-done"])
 print(f"\nprocess from Kafka: {nlines} records in {t_proc:.2f}s = {nlines / t_proc:,.0f} records/s wall; "
       f"a re-run with nothing new takes {t_idle:.2f}s, so {nlines / max(t_proc - t_idle, 1e-3):,.0f} "
