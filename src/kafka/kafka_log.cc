@@ -898,13 +898,19 @@ class KafkaTransaction : public Transaction {
         for (const auto& [tp, offset] : offsets) log_->committed[{group, tp.first, tp.second}] = offset;
       }
     }
-    // Visible now: into the state caches, so that GetOwnState need not read
-    // them back (GetState still reads to the end, these entries included).
+    // Visible now: into the caches of state topics read before, so that
+    // GetOwnState need not read them back (GetState still reads to the end,
+    // these entries included).
     for (const auto& [topic, key, value] : puts_) {
-      auto cache = log_->StateOf(topic);
-      if (!cache) continue;
-      std::lock_guard lock((*cache)->mu);
-      (*cache)->Apply(key, value);
+      std::shared_ptr<StateCache> cache;
+      {
+        std::lock_guard lock(log_->mu);
+        auto it = log_->states.find(topic);
+        if (it == log_->states.end()) continue;
+        cache = it->second;
+      }
+      std::lock_guard lock(cache->mu);
+      cache->Apply(key, value);
     }
     Finish();
     return Status();
