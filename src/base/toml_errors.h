@@ -1,4 +1,5 @@
-// Error messages that point into a TOML file: "FILE:LINE:COLUMN: message".
+// Parsing a TOML file, and error messages that point into it:
+// "FILE:LINE:COLUMN: message".
 // Header-only; for modules that already use toml++.
 #pragma once
 
@@ -23,6 +24,15 @@ inline std::string TomlWhere(std::string_view file, const toml::source_region& s
 // InvalidArgument "FILE:LINE:COLUMN: msg" for a node of the file.
 inline Status TomlError(std::string_view file, const toml::node& node, std::string_view msg) {
   return InvalidArgument(TomlWhere(file, node.source()) + ": " + std::string(msg));
+}
+
+// The file parsed, or InvalidArgument "FILE:LINE:COLUMN: what is wrong".
+inline Result<toml::table> ParseTomlFile(std::string_view path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Err(InvalidArgument(TomlWhere(path, e.source()) + ": " + std::string(e.description())));
+  }
 }
 
 }  // namespace logstream

@@ -3,6 +3,7 @@
 
 #include <toml++/toml.h>
 
+#include "src/base/toml_errors.h"
 #include "src/cli/commands.h"
 #include "src/cli/log_config.h"
 #include "src/cli/signals.h"
@@ -61,14 +62,9 @@ constexpr std::string_view kKnownTables[] = {"generator", "ingest", "processor",
                                              "sinks",     "kafka",  "namespace"};
 
 int CheckConfig(const std::string& path) {
-  toml::table doc;
-  try {
-    doc = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Fail(path + ":" + std::to_string(e.source().begin.line) + ": " +
-                    std::string(e.description()),
-                2);
-  }
+  auto parsed = ParseTomlFile(path);
+  if (!parsed) return Fail(parsed.error().message(), 2);
+  const toml::table& doc = *parsed;
   for (const auto& [k, v] : doc) {
     bool known = false;
     for (auto t : kKnownTables) known = known || k.str() == t;

@@ -9,12 +9,7 @@
 namespace logstream::cli {
 
 Status LoadLogToml(std::string_view path, LogOptions* options) {
-  toml::table doc;
-  try {
-    doc = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(TomlWhere(path, e.source()) + ": " + std::string(e.description()));
-  }
+  ASSIGN_OR_RETURN(toml::table doc, ParseTomlFile(path));
   if (const toml::node* ns = doc.get("namespace")) {
     auto s = ns->value<std::string>();
     if (!s || s->empty()) return TomlError(path, *ns, "namespace must be a non-empty string");

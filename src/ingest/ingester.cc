@@ -10,6 +10,7 @@
 #include <simdjson.h>
 #include <toml++/toml.h>
 
+#include "src/base/toml_errors.h"
 #include "src/ingest/line_reader.h"
 #include "src/record/json.h"
 #include "src/record/parser.h"
@@ -305,12 +306,7 @@ std::string SourceFromKey(std::string_view key, std::string_view fallback) {
 }
 
 Status LoadIngestToml(std::string_view path, IngestOptions* o) {
-  toml::table doc;
-  try {
-    doc = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(std::string(path) + ": " + std::string(e.description()));
-  }
+  ASSIGN_OR_RETURN(toml::table doc, ParseTomlFile(path));
   const toml::table* t = doc["ingest"].as_table();
   if (t == nullptr) return Status::Ok();
   for (const auto& [k, v] : *t) {

@@ -236,12 +236,7 @@ Result<std::vector<SinkConfig>> LoadSinkConfigs(const toml::table& doc, std::str
 }
 
 Result<std::vector<SinkConfig>> LoadSinkConfigFile(const std::string& path) {
-  toml::table doc;
-  try {
-    doc = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Err(InvalidArgument(TomlWhere(path, e.source()) + ": " + std::string(e.description())));
-  }
+  ASSIGN_OR_RETURN(toml::table doc, ParseTomlFile(path));
   return LoadSinkConfigs(doc, path);
 }
 
