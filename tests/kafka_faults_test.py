@@ -90,6 +90,8 @@ def torture(name, args, rng, span):
     t0 = time.monotonic()
     for attempt in range(3):  # right after a broker restart a first run may fail; retry
         r = subprocess.run(cmd, capture_output=True, text=True)
+        with open(f"{d}/{name}.stderr", "a") as log:
+            log.write(f"--- final run {attempt + 1} (exit {r.returncode})\n{r.stderr}")
         if r.returncode == 0:
             break
         print(f"{name}: final run exited {r.returncode}: {r.stderr[-500:]}", file=sys.stderr)
