@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <random>
@@ -574,7 +575,9 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
       return give_up(failed ? error.WithContext("ingesting " + failed->key) : error.WithContext("committing"));
     }
     if (!flushed.ok() && flushed.code() != StatusCode::kUnavailable) return give_up(flushed);
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff + static_cast<TimeMs>(jitter() % backoff)));
+    const TimeMs wait = backoff + static_cast<TimeMs>(jitter() % backoff);
+    std::cerr << "logstream: ingest: " << error.message() << " (retrying in " << wait << " ms)\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
     backoff = std::min<TimeMs>(backoff * 2, 10000);
     return Status::Ok();
   };
