@@ -56,6 +56,42 @@ def kill_broker():
     subprocess.run([f"{ROOT}/scripts/services", "restart", "kafka"], check=True, capture_output=True)
 
 
+def dump_logs_topic():
+    """Keeps the broker's batches of the logs topic in the work directory:
+    producer id, epoch, sequence and the transaction markers tell a batch sent
+    twice from a transaction left without its markers (the broker's log has
+    the transaction coordinator's side)."""
+    data = os.path.join(STATE, "kafka", "data")
+    libs = os.environ.get("KAFKA_HOME", "/opt/logstream/kafka") + "/libs/*"
+    for part in sorted(os.listdir(data)):
+        if part.startswith(ns[1] + ".logs-"):
+            files = ",".join(sorted(os.path.join(data, part, f) for f in os.listdir(os.path.join(data, part))
+                                    if f.endswith((".log", ".txnindex", ".snapshot"))))
+            for tool in ("kafka.tools.DumpLogSegments", "org.apache.kafka.tools.DumpLogSegments"):
+                out = subprocess.run(["java", "-cp", libs, tool, "--deep-iteration", "--print-data-log",
+                                      "--files", files], capture_output=True, text=True)
+                if out.returncode == 0:
+                    break
+            with open(f"{d}/dump-{part}.txt", "w") as f:
+                f.write(out.stdout + out.stderr)
+
+
+def keep_evidence(records):
+    """After a lost or duplicated line: the records as read, whether a second
+    read agrees, the broker's batches, and whether the broker dropped a
+    transaction's markers (Kafka 4.3 to 4.4 do after a restart)."""
+    with open(f"{d}/logs.jsonl", "w") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in records))
+    dump_logs_topic()
+    dups = sum(c > 1 for c in collections.Counter((r["object"], r["offset"]) for r in records).values())
+    again = sum(c > 1 for c in collections.Counter((r["object"], r["offset"]) for r in tail("logs")).values())
+    with open(os.path.join(STATE, "kafka", "log"), errors="replace") as f:
+        dropped = [line for line in f if "likely deleted" in line]
+    print(f"{dups} duplicated lines ({again} in a second read); the broker dropped transaction markers "
+          f"{len(dropped)} times; records in {d}/logs.jsonl, batches in {d}/dump-*.txt, "
+          f"ingest stderr in {d}/ingest.stderr", file=sys.stderr)
+
+
 def tail(topic):
     out = run(*ns, "log", "tail", topic, "--broker", kafka).stdout
     return [json.loads(l) for l in out.splitlines() if l]
@@ -104,16 +140,11 @@ rng = random.Random(20261125)
 ingest_kills, _ = torture("ingest", ["ingest", "--store", f"file://{d}/b", "--broker", kafka,
                                      "--config", ingest_config, "--exit-when-done"], rng, span=1.0)
 records = tail("logs")
-dups = collections.Counter((r["object"], r["offset"]) for r in records)
-if any(c > 1 for c in dups.values()):
-    # Kept for diagnosis: is the duplicate in the topic, or in one read of it?
-    with open(f"{d}/logs.jsonl", "w") as f:
-        f.write("".join(json.dumps(r) + "\n" for r in records))
-    again = collections.Counter((r["object"], r["offset"]) for r in tail("logs"))
-    print(f"a second read of logs has {sum(c > 1 for c in again.values())} duplicated lines "
-          f"(the first {sum(c > 1 for c in dups.values())}); records in {d}/logs.jsonl, "
-          f"ingest stderr in {d}/ingest.stderr", file=sys.stderr)
-n = check_records_match_lines(records, bucket_lines(f"{d}/b"))
+try:
+    n = check_records_match_lines(records, bucket_lines(f"{d}/b"))
+except SystemExit:
+    keep_evidence(records)
+    raise
 process_kills, _ = torture("process", ["process", "--broker", kafka, "--config", rules,
                                        "--exit-when-done"], rng, span=1.5)
 

@@ -54,6 +54,8 @@ rootLogger.level = warn
 rootLogger.appenderRef.out.ref = out
 logger.kafka.name = kafka.server.KafkaRaftServer
 logger.kafka.level = info
+logger.txn.name = kafka.coordinator.transaction
+logger.txn.level = info
 LOG
   local java
   kafka_java "$dir"

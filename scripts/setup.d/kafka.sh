@@ -4,11 +4,19 @@
 # kafka_2.13 + kafka-tools and their runtime dependencies, plus log4j for
 # logging). Idempotent: skipped when the jars of this version are present.
 #
-# Kafka version: 4.4.0 (the newest 4.x served), smoke-tested against Debian's
-# librdkafka 2.0.2 (produce, idempotent + transactional produce, read_committed
-# consume, consumer-group offset commit, send_offsets_to_transaction) by
-# src/kafka/kafka_log_test (the Log contract suite on the real broker).
-KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
+# Kafka version: 4.2.2, the newest release that passes our tests against
+# Debian's librdkafka 2.0.2: src/kafka/kafka_log_test (produce, idempotent and
+# transactional produce, read_committed consume, group offsets,
+# send_offsets_to_transaction) and the fault test kafka_faults_kill9_exact_counts.
+# 4.3.0 to 4.4.0 (the newest served) fail the fault test: their KRaftMetadataCache
+# answers "no leader endpoint" for a partition that is leaderless while the
+# broker restarts, and the transaction coordinator then drops that
+# transaction's commit markers as if the partition were deleted ("these
+# partitions are likely deleted already and hence can be skipped"). The
+# records stay in a hanging transaction that a later transaction of the same
+# producer commits or aborts, so ingest duplicated or lost a chunk after a
+# broker SIGKILL. 4.2.2 keeps such markers queued until a leader is back.
+KAFKA_VERSION="${KAFKA_VERSION:-4.2.2}"
 KAFKA_HOME="${KAFKA_HOME:-/opt/logstream/kafka}"
 
 # kcat (Debian package) for bench/kafka_bench.py's baseline producer.
