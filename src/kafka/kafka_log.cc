@@ -235,6 +235,7 @@ struct KafkaLog::Impl {
   KafkaOptions options;
   std::string prefix;  // namespace + "."
   Handle admin;        // metadata and Admin API calls
+  Handle uncommitted;  // read_uncommitted consumer for high watermarks (made on first use, under mu)
 
   std::mutex mu;
   std::map<std::string, TopicMeta, std::less<>> topics;  // by short name
@@ -365,13 +366,23 @@ struct KafkaLog::Impl {
     return meta;
   }
 
-  Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& full, int partition) {
+  // Start and end offsets; the end is the last stable offset (the admin
+  // handle reads committed), or the high watermark with `uncommitted`.
+  Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& full, int partition,
+                                                 bool uncommitted_end = false) {
+    rd_kafka_t* rk = admin.get();
+    if (uncommitted_end) {
+      std::lock_guard lock(mu);
+      if (!uncommitted) {
+        ASSIGN_OR_RETURN(uncommitted, NewClient(RD_KAFKA_CONSUMER, {{"isolation.level", "read_uncommitted"}}));
+      }
+      rk = uncommitted.get();
+    }
     // A new topic's leader may not be known yet: retry for a while.
     const auto give_up = Clock::now() + Ms(std::min<TimeMs>(options.timeout, 10000));
     while (true) {
       int64_t lo = 0, hi = 0;
-      rd_kafka_resp_err_t err =
-          rd_kafka_query_watermark_offsets(admin.get(), full.c_str(), partition, &lo, &hi, TimeoutMs());
+      rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, full.c_str(), partition, &lo, &hi, TimeoutMs());
       if (!err) return std::pair{lo, hi};
       if (Clock::now() > give_up) return Err(KafkaError(err, "reading the offsets of " + full));
       std::this_thread::sleep_for(Ms(20));
@@ -578,11 +589,32 @@ struct KafkaLog::Impl {
   // Reads the state entries committed since the cache last read (cache.mu
   // held), at least up to the stable offsets of when it began: Unavailable
   // if they do not become readable (commit markers not written yet).
-  Status ReadToEnd(std::string_view topic, StateCache& cache) {
+  // With `settle`, first waits (up to the timeout) for the transactions
+  // open on a partition when the read begins to end, so that none of them
+  // commits entries older than what the read saw. Our own writer's are
+  // over once a producer of the id is initialized; one that never ends is a
+  // hanging transaction, which a broker can leave after losing its markers.
+  Status ReadToEnd(std::string_view topic, StateCache& cache, bool settle = false) {
     const uint64_t inits_before = inits.load();
     const std::string full = Full(topic);
     for (int p = 0; p < static_cast<int>(cache.next.size()); ++p) {
       ASSIGN_OR_RETURN(auto marks, Watermarks(full, p));
+      if (settle) {
+        ASSIGN_OR_RETURN(auto high, Watermarks(full, p, /*uncommitted_end=*/true));
+        const auto give_up = Clock::now() + Ms(options.timeout);
+        while (marks.second < high.second) {
+          if (Clock::now() > give_up) {
+            return Unavailable("state topic " + full + " partition " + std::to_string(p) +
+                               ": a transaction open at offset " + std::to_string(marks.second) +
+                               " has not ended in " + std::to_string(options.timeout) +
+                               " ms; if no other writer of the topic is running, the broker left it "
+                               "hanging (Kafka 4.3 and 4.4 can after a restart): list it with "
+                               "kafka-transactions.sh find-hanging and abort it");
+          }
+          std::this_thread::sleep_for(Ms(10));
+          ASSIGN_OR_RETURN(marks, Watermarks(full, p));
+        }
+      }
       if (cache.next[p] >= marks.second) continue;  // nothing new (one ListOffsets round trip)
       ASSIGN_OR_RETURN(std::shared_ptr<Reader> reader, GetReader(topic, p, cache.next[p]));
       Status status;
@@ -1398,7 +1430,9 @@ Result<std::optional<std::string>> KafkaLog::GetOwnState(std::string_view state_
   // Read to the end when no producer has started yet (no writer of ours:
   // as GetState) or one started since the last read (it may have fenced a
   // writer in another process, whose commits are now complete).
-  if (inits == 0 || cache->read_at_inits != inits) RETURN_IF_ERROR(impl_->ReadToEnd(state_topic, *cache));
+  if (inits == 0 || cache->read_at_inits != inits) {
+    RETURN_IF_ERROR(impl_->ReadToEnd(state_topic, *cache, /*settle=*/true));
+  }
   auto it = cache->values.find(std::string(key));
   if (it == cache->values.end()) return std::nullopt;
   return it->second;

@@ -4,6 +4,7 @@
 // namespace, so the tests share one broker without seeing each other.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -146,6 +147,40 @@ TEST(KafkaStateTest, GetOwnStateSeesWhatAFencedWriterCommitted) {
   EXPECT_EQ((*a)->GetOwnState("manifest", "object")->value_or(""), "a3");
   EXPECT_FALSE(put(**b, "b2").ok()) << "b was fenced";
   EXPECT_EQ((*b)->GetState("manifest", "object")->value_or(""), "a3");
+}
+
+// GetOwnState first waits for the transactions open on the state topic when
+// it reads (another writer's here; a hanging one in the worst case) rather
+// than answer from before an entry that such a transaction may still commit.
+TEST(KafkaStateTest, GetOwnStateWaitsForTransactionsOpenWhenItReads) {
+  static const std::string url = KafkaUrl();
+  ASSERT_FALSE(url.empty()) << "no Kafka broker: run `scripts/services start kafka` or set KAFKA_URL";
+  KafkaOptions options;
+  options.bootstrap_servers = *KafkaBootstrapFromUrl(url);
+  options.name_space = "open-txn-" + std::to_string(getpid());
+  auto other = KafkaLog::Open(options);
+  options.timeout = 2000;
+  auto mine = KafkaLog::Open(options);
+  ASSERT_TRUE(other.has_value() && mine.has_value());
+  TopicOptions state;
+  state.compacted = true;
+  ASSERT_TRUE((*other)->EnsureTopic("manifest", state).ok());
+  auto open = (*other)->Begin("other");
+  ASSERT_TRUE(open.has_value()) << open.error().ToString();
+  // More entries than a transaction buffers, so that they reach the broker.
+  for (int i = 0; i <= 5000; ++i) ASSERT_TRUE((*open)->Put("manifest", "object", std::to_string(i)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  auto txn = (*mine)->Begin("ingest");
+  ASSERT_TRUE(txn.has_value()) << txn.error().ToString();
+  auto waited = (*mine)->GetOwnState("manifest", "object");
+  ASSERT_FALSE(waited.has_value()) << "answered while a transaction was open";
+  EXPECT_EQ(waited.error().code(), StatusCode::kUnavailable);
+  EXPECT_NE(waited.error().message().find("has not ended"), std::string::npos) << waited.error().message();
+  ASSERT_TRUE((*open)->Commit().ok());
+  auto seen = (*mine)->GetOwnState("manifest", "object");
+  ASSERT_TRUE(seen.has_value()) << seen.error().ToString();
+  EXPECT_EQ(seen->value_or(""), "5000");
 }
 
 TEST(KafkaUrlTest, ParsesBootstrapServers) {
