@@ -389,6 +389,19 @@ struct KafkaLog::Impl {
     }
   }
 
+  // Polls the partition's last stable offset until it reaches `offset`
+  // (true) or `deadline` passes (false); *end gets the last one read.
+  bool AwaitStableEnd(const std::string& full, int partition, int64_t offset, Clock::time_point deadline,
+                      int64_t* end = nullptr) {
+    while (true) {
+      auto marks = Watermarks(full, partition);
+      if (marks && end != nullptr) *end = marks->second;
+      if (marks && marks->second >= offset) return true;
+      if (Clock::now() > deadline) return false;
+      std::this_thread::sleep_for(Ms(2));
+    }
+  }
+
   Result<TopicInfo> Describe(std::string_view topic, const TopicMeta& meta) {
     TopicInfo info;
     info.name = std::string(topic);
@@ -601,18 +614,14 @@ struct KafkaLog::Impl {
       ASSIGN_OR_RETURN(auto marks, Watermarks(full, p));
       if (settle) {
         ASSIGN_OR_RETURN(auto high, Watermarks(full, p, /*uncommitted_end=*/true));
-        const auto give_up = Clock::now() + Ms(options.timeout);
-        while (marks.second < high.second) {
-          if (Clock::now() > give_up) {
-            return Unavailable("state topic " + full + " partition " + std::to_string(p) +
-                               ": a transaction open at offset " + std::to_string(marks.second) +
-                               " has not ended in " + std::to_string(options.timeout) +
-                               " ms; if no other writer of the topic is running, the broker left it "
-                               "hanging (Kafka 4.3 and 4.4 can after a restart): list it with "
-                               "kafka-transactions.sh find-hanging and abort it");
-          }
-          std::this_thread::sleep_for(Ms(10));
-          ASSIGN_OR_RETURN(marks, Watermarks(full, p));
+        if (marks.second < high.second &&
+            !AwaitStableEnd(full, p, high.second, Clock::now() + Ms(options.timeout), &marks.second)) {
+          return Unavailable("state topic " + full + " partition " + std::to_string(p) +
+                             ": a transaction open at offset " + std::to_string(marks.second) +
+                             " has not ended in " + std::to_string(options.timeout) +
+                             " ms; if no other writer of the topic is running, the broker left it "
+                             "hanging (Kafka 4.3 and 4.4 can after a restart): list it with "
+                             "kafka-transactions.sh find-hanging and abort it");
         }
       }
       if (cache.next[p] >= marks.second) continue;  // nothing new (one ListOffsets round trip)
@@ -910,18 +919,12 @@ class KafkaTransaction : public Transaction {
     const auto give_up = Clock::now() + Ms(log_->options.timeout);
     for (const auto& [tp, last] : producer_->delivered) {
       const std::string topic = rd_kafka_topic_name(tp.first);
-      while (true) {
-        auto marks = log_->Watermarks(topic, tp.second);
-        if (marks && marks->second > last) break;
-        if (Clock::now() > give_up) {
-          // The next Begin starts a new producer, whose initialization waits
-          // for this commit to complete (GetOwnState then reads it).
-          producer_->broken = true;
-          Finish();
-          return Unavailable("transaction committed, but its records on " + topic +
-                             " are not visible yet");
-        }
-        std::this_thread::sleep_for(Ms(2));
+      if (!log_->AwaitStableEnd(topic, tp.second, last + 1, give_up)) {
+        // The next Begin starts a new producer, whose initialization waits
+        // for this commit to complete (GetOwnState then reads it).
+        producer_->broken = true;
+        Finish();
+        return Unavailable("transaction committed, but its records on " + topic + " are not visible yet");
       }
     }
     {
