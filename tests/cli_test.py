@@ -34,6 +34,40 @@ for text, words in (('[processor]\nwindw = "1s"\n', "unknown key 'windw'"),
     assert p.returncode == 2, (text, p.returncode, p.stderr)
     assert words in p.stderr, (text, p.stderr)
 
+# One unknown key in each table: config check names every one as FILE:LINE:COLUMN.
+every = f"{d}/every.toml"
+with open(every, "w") as f:
+    f.write('bogus = 1\n[processor]\nwindw = "1s"\n[[rules]]\nname = "r"\nlevl = "ERROR"\n'
+            '[[sinks]]\nname = "s"\ntype = "stdout"\ncolour = "red"\n[ingest]\nformatt = "iso"\n'
+            '[generator]\nhostz = 3\n[kafka]\n"no.such.property" = "1"\n')
+p = run("config", "check", every, check=False)
+assert p.returncode == 2, (p.returncode, p.stderr)
+for where, key in ((":1:1:", "'bogus'"), (":3:1:", "'windw'"), (":6:1:", "'levl'"),
+                   (":10:1:", "'colour'"), (":12:1:", "'formatt'"), (":14:1:", "'hostz'"),
+                   (":16:", "no.such.property")):
+    assert any(line.startswith(every + where) or (every + where) in line and key in line
+               for line in p.stderr.splitlines()), (where, key, p.stderr)
+# Where each value came from.
+out = run("--namespace", "ns1", "config", "check", good).stdout
+assert 'slide = "5s"  # file' in out and 'lateness = "2s"  # default' in out, out
+assert 'namespace = "ns1"  # flag' in out, out
+
+# The reference is generated from the declarations; docs/config.md is its output.
+ref = run("config", "reference").stdout
+src = os.environ.get("LOGSTREAM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
+with open(os.path.join(src, "docs", "config.md")) as f:
+    assert f.read() == ref, "docs/config.md differs from `logstream config reference`: regenerate it"
+# Each flag is declared once in src/ (its declaration), e.g. --broker.
+hits = subprocess.run(["grep", "-rl", '"--broker"', os.path.join(src, "src")],
+                      capture_output=True, text=True).stdout.split()
+assert len(hits) == 1, hits
+# Every command that takes --broker takes --namespace, -X and --config.
+for cmd in (["ingest"], ["process"], ["notify"], ["log", "tail"], ["log", "stats"], ["run"]):
+    h = run(*cmd, "--help").stdout
+    assert "--broker" in h and "--config" in h, (cmd, h)
+p = run("log", "topics", "--broker", f"{d}/nolog", "--namespace", "x", "-X", "linger.ms=1", check=False)
+assert "--namespace" not in p.stderr and "-X" not in p.stderr, p.stderr
+
 p = run("generate", "--start", "yesterday", "--out", f"{d}/b", check=False)
 assert p.returncode != 0 and "start" in p.stderr, p.stderr
 p = run("generate", "--min-string", 50, "--max-string", 10, "--out", f"{d}/b", check=False)

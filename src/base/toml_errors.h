@@ -3,6 +3,8 @@
 // Header-only; for modules that already use toml++.
 #pragma once
 
+#include <cerrno>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,11 @@ inline Status TomlError(std::string_view file, const toml::node& node, std::stri
 
 // The file parsed, or InvalidArgument "FILE:LINE:COLUMN: what is wrong".
 inline Result<toml::table> ParseTomlFile(std::string_view path) {
+  if (FILE* f = std::fopen(std::string(path).c_str(), "rb")) {
+    std::fclose(f);
+  } else {
+    return Err(ErrnoError("open config file", path, errno));
+  }
   try {
     return toml::parse_file(path);
   } catch (const toml::parse_error& e) {

@@ -7,7 +7,8 @@
 #include <memory>
 
 #include "src/cli/commands.h"
-#include "src/cli/generator_flags.h"
+#include "src/cli/settings.h"
+#include "src/generate/generator_options.h"
 #include "src/cli/signals.h"
 #include "src/generate/generator.h"
 #include "src/store/object_store.h"
@@ -16,10 +17,8 @@ namespace logstream::cli {
 namespace {
 
 struct GenerateArgs {
-  GeneratorOptions options;
   std::string out = "data/bucket";
   std::string config;
-  std::string s3_endpoint;
 };
 
 // s3://bucket/path/prefix names the bucket and a key prefix; a file:// URL or
@@ -81,17 +80,16 @@ void PrintSummary(const GenerateStats& s, const std::string& out) {
   if (s.hosts.size() > 1) row(total);
 }
 
-int RunGenerate(GenerateArgs& args, const CLI::App& cmd) {
-  GeneratorOptions& o = args.options;
-  if (!args.config.empty()) {
-    if (Status s = LoadGeneratorConfig(args.config, cmd, &o); !s.ok()) return Fail(s.message(), 2);
-  }
+int RunGenerate(GenerateArgs& args, const GivenFlags& given) {
+  Settings settings;
+  if (Status s = ResolveFile(args.config, given, &settings); !s.ok()) return Fail(s.message(), 2);
+  GeneratorOptions& o = settings.generator;
   std::string store_url, url_prefix;
   SplitOut(args.out, &store_url, &url_prefix);
   if (!url_prefix.empty()) o.prefix = o.prefix.empty() ? url_prefix : url_prefix + "/" + o.prefix;
   if (Status s = ValidateGeneratorOptions(o); !s.ok()) return Fail(s.message(), 2);
 
-  if (!args.s3_endpoint.empty()) setenv("AWS_ENDPOINT_URL_S3", args.s3_endpoint.c_str(), 1);
+  ApplyS3Endpoint(settings.store);
   OpenStoreOptions open_options;
   open_options.create_bucket = true;  // as the original generators' bucket setup did
   auto store = OpenStore(store_url, open_options);
@@ -123,21 +121,16 @@ void RegisterGenerate(CLI::App& app, Context& ctx) {
       "[PREFIX/]HOST/YYYY-MM-DD/HOST-NNNNNN.log[.gz|.zst], rolled by lines, bytes or seconds and at\n"
       "UTC midnight. With --start the run is simulated and reproducible: same seed and options,\n"
       "byte-identical objects (re-publishing them is a no-op). Ctrl-C publishes what was written.");
-  AddGeneratorFlags(cmd, &args->options);
+  AddFlags(cmd, GeneratorTable(), &ctx.given, GeneratorOptions{}, "Generator");
+  AddFlags(cmd, GeneratorLevelsTable(), &ctx.given, GeneratorOptions{}, "Generator");
   cmd->add_option("--out", args->out,
                   "bucket: file:///abs/path or a directory path (whole directory is the bucket), "
                   "s3://bucket/prefix (a missing bucket is created)")
       ->capture_default_str()
       ->type_name("URL");
-  cmd->add_option("--s3-endpoint", args->s3_endpoint,
-                  "S3 endpoint for s3:// (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS); "
-                  "credentials and region from the AWS environment")
-      ->type_name("URL");
-  cmd->add_option("--config", args->config,
-                  "TOML file; [generator] and [generator.levels] keys are the options in snake_case "
-                  "(the command line wins)")
-      ->check(CLI::ExistingFile);
-  cmd->callback([cmd, args, &ctx] { ctx.exit_code = RunGenerate(*args, *cmd); });
+  AddFlags(cmd, StoreTable(), &ctx.given, StoreSettings{}, "Store", {"s3_endpoint"});
+  AddConfigFlag(cmd, &args->config);
+  cmd->callback([args, &ctx] { ctx.exit_code = RunGenerate(*args, ctx.given); });
 }
 
 }  // namespace logstream::cli

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "src/cli/commands.h"
+#include "src/cli/settings.h"
 #include "src/cli/signals.h"
 #include "src/lambda/runtime.h"
 #include "src/lambda/s3_ingest_handler.h"
@@ -25,7 +26,7 @@ std::string Env(const char* name, std::string fallback = "") {
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
-int RunLambda(const LogOptions& base_options) {
+int RunLambda(const GivenFlags& given) {
   const std::string api = Env("AWS_LAMBDA_RUNTIME_API");
   if (api.empty()) {
     return Fail("AWS_LAMBDA_RUNTIME_API is not set: run `logstream lambda` as a Lambda custom runtime "
@@ -52,13 +53,15 @@ int RunLambda(const LogOptions& base_options) {
   if (action != "ingest") {
     return init_failed("InvalidConfig", "LOGSTREAM_LAMBDA_ACTION=" + action + ": give ingest or ssm");
   }
-  const std::string broker = Env("LOGSTREAM_BROKER");
-  if (broker.empty()) {
+  // LOGSTREAM_BROKER and LOGSTREAM_NAMESPACE are the broker settings' own
+  // environment variables.
+  Settings settings;
+  if (Status s = ResolveFile("", given, &settings); !s.ok()) return init_failed("InvalidConfig", s.message());
+  if (!IsSet(settings.provenance, "broker")) {
     return init_failed("InvalidConfig", "LOGSTREAM_BROKER is not set: give the broker, e.g. kafka://HOST:9092");
   }
-  LogOptions log_options = base_options;
-  if (log_options.name_space.empty()) log_options.name_space = Env("LOGSTREAM_NAMESPACE");
-  auto log = OpenLog(broker, log_options);
+  const std::string& broker = settings.broker.url;
+  auto log = OpenLog(broker, settings.broker.options);
   if (!log) return init_failed("BrokerError", "cannot open broker " + broker + ": " + log.error().message());
   lambda::S3IngestOptions options;
   options.store_url = Env("LOGSTREAM_STORE");
@@ -81,7 +84,7 @@ void RegisterLambda(CLI::App& app, Context& ctx) {
       "  sh '/home/ec2-user/SCRIPT' 'BUCKET' 'KEY' on the instances of application.json, quoted);\n"
       "  LOGSTREAM_BROKER kafka://HOST:PORT or a directory;\n"
       "  LOGSTREAM_STORE (default s3://BUCKET of each record); LOGSTREAM_NAMESPACE; AWS_ENDPOINT_URL_S3");
-  cmd->callback([&ctx] { ctx.exit_code = RunLambda(ctx.log_options); });
+  cmd->callback([&ctx] { ctx.exit_code = RunLambda(ctx.given); });
 }
 
 }  // namespace logstream::cli

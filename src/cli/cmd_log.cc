@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "src/cli/commands.h"
+#include "src/cli/settings.h"
 #include "src/log/log.h"
 #include "src/record/json.h"
 
@@ -13,16 +14,18 @@ namespace logstream::cli {
 namespace {
 
 struct LogArgs {
-  std::string broker;
+  std::string config;
   std::string topic;
   bool follow = false;
-  LogOptions log_options;  // from the global --namespace and -X
+  const GivenFlags* given = nullptr;
 };
 
 Result<std::unique_ptr<Log>> OpenReader(const LogArgs& args) {
-  LogOptions options = args.log_options;
+  Settings settings;
+  RETURN_IF_ERROR(ResolveFile(args.config, *args.given, &settings));
+  LogOptions options = settings.broker.options;
   options.read_only = true;
-  return OpenLog(args.broker, options);
+  return OpenLog(settings.broker.url, options);
 }
 
 std::string Join(const std::vector<int64_t>& v) {
@@ -139,35 +142,26 @@ void RegisterLog(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<LogArgs>();
   CLI::App* log = app.add_subcommand("log", "Inspect a broker (read-only): topics, records, consumer lag");
   log->require_subcommand(1);
+  args->given = &ctx.given;
   auto add_broker = [&](CLI::App* cmd) {
-    cmd->add_option("--broker", args->broker,
-                    "Broker: a directory or file:///PATH (embedded log), kafka://HOST:PORT")
-        ->required();
+    AddBrokerFlag(cmd, ctx);
+    AddConfigFlag(cmd, &args->config);
   };
   CLI::App* topics = log->add_subcommand("topics", "List topics with partition end offsets");
   add_broker(topics);
-  topics->callback([args, &ctx] {
-    args->log_options = ctx.log_options;
-    ctx.exit_code = Topics(*args);
-  });
+  topics->callback([args, &ctx] { ctx.exit_code = Topics(*args); });
 
   CLI::App* tail = log->add_subcommand(
       "tail", "Print a topic's records from the beginning, one JSON value per line, then exit");
   add_broker(tail);
   tail->add_option("topic", args->topic, "Topic to print, e.g. logs or dead-letter")->required();
   tail->add_flag("--follow,-f", args->follow, "Keep printing new records as they are committed");
-  tail->callback([args, &ctx] {
-    args->log_options = ctx.log_options;
-    ctx.exit_code = Tail(*args);
-  });
+  tail->callback([args, &ctx] { ctx.exit_code = Tail(*args); });
 
   CLI::App* stats = log->add_subcommand(
       "stats", "Topics with record and byte counts; consumer groups with committed offsets and lag");
   add_broker(stats);
-  stats->callback([args, &ctx] {
-    args->log_options = ctx.log_options;
-    ctx.exit_code = Stats(*args);
-  });
+  stats->callback([args, &ctx] { ctx.exit_code = Stats(*args); });
 }
 
 }  // namespace logstream::cli

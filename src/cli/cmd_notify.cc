@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "src/cli/commands.h"
-#include "src/cli/log_config.h"
+#include "src/cli/settings.h"
 #include "src/cli/signals.h"
 #include "src/log/log.h"
 #include "src/notify/notifier.h"
@@ -18,10 +18,8 @@ namespace logstream::cli {
 namespace {
 
 struct NotifyArgs {
-  std::string broker = "logstream-data/broker";
   std::string config;
   bool exit_when_done = false;
-  LogOptions log_options;  // from the global --namespace and -X
 };
 
 void PrintEvent(std::string_view line) {
@@ -29,17 +27,15 @@ void PrintEvent(std::string_view line) {
   std::fprintf(stderr, "%s%.*s\n", tty ? "\r\033[K" : "", static_cast<int>(line.size()), line.data());
 }
 
-int RunNotify(const NotifyArgs& a) {
-  auto rules = LoadProcessorConfigFile(a.config);
-  if (!rules) return Fail(rules.error().message(), 2);
-  auto sinks = LoadSinkConfigFile(a.config);
-  if (!sinks) return Fail(sinks.error().message(), 2);
-  if (sinks->empty()) return Fail(a.config + " has no [[sinks]]: nothing to deliver to", 2);
-  LogOptions log_options = a.log_options;
-  if (Status s = LoadLogToml(a.config, &log_options); !s.ok()) return Fail(s.message(), 2);
-  auto log = OpenLog(a.broker, log_options);
-  if (!log) return Fail("cannot open broker " + a.broker + ": " + log.error().message());
-  auto notifier = MakeNotifier(log->get(), *sinks, *rules);
+int RunNotify(const NotifyArgs& a, const GivenFlags& given) {
+  Settings settings;
+  if (Status s = ResolveFile(a.config, given, &settings); !s.ok()) return Fail(s.message(), 2);
+  const std::vector<SinkConfig>& sinks = settings.sinks;
+  if (sinks.empty()) return Fail(a.config + " has no [[sinks]]: nothing to deliver to", 2);
+  const std::string& broker = settings.broker.url;
+  auto log = OpenLog(broker, settings.broker.options);
+  if (!log) return Fail("cannot open broker " + broker + ": " + log.error().message());
+  auto notifier = MakeNotifier(log->get(), sinks, settings.processor);
   if (!notifier) return Fail(notifier.error().message(), 2);
   std::atomic<bool> drain{a.exit_when_done};
   Status s = (*notifier)->Run(&InstallStopHandlers(), &drain);
@@ -48,17 +44,17 @@ int RunNotify(const NotifyArgs& a) {
   return 0;
 }
 
-int RunNotifyTest(const NotifyArgs& a) {
-  auto sinks = LoadSinkConfigFile(a.config);
-  if (!sinks) return Fail(sinks.error().message(), 2);
+int RunNotifyTest(const NotifyArgs& a, const GivenFlags& given) {
+  Settings settings;
+  if (Status s = ResolveFile(a.config, given, &settings); !s.ok()) return Fail(s.message(), 2);
+  const std::vector<SinkConfig>* sinks = &settings.sinks;
   if (sinks->empty()) return Fail(a.config + " has no [[sinks]]", 2);
-  LogOptions log_options = a.log_options;
-  if (Status s = LoadLogToml(a.config, &log_options); !s.ok()) return Fail(s.message(), 2);
+  const std::string& broker = settings.broker.url;
   std::unique_ptr<Log> log;
   for (const SinkConfig& c : *sinks) {
     if (c.type == SinkType::kKafka && c.url.empty() && !log) {
-      auto l = OpenLog(a.broker, log_options);
-      if (!l) return Fail("cannot open broker " + a.broker + ": " + l.error().message());
+      auto l = OpenLog(broker, settings.broker.options);
+      if (!l) return Fail("cannot open broker " + broker + ": " + l.error().message());
       log = std::move(*l);
     }
   }
@@ -111,32 +107,23 @@ void RegisterNotify(CLI::App& app, Context& ctx) {
       "At least once per sink, de-duplicated by alert id: a restart never re-sends what a\n"
       "sink confirmed. Failing sinks are retried with backoff without holding up the\n"
       "others; alerts that keep failing are parked in topic `alerts-undelivered`.");
-  cmd->add_option("--broker", args->broker, "Broker: a directory or file:///path (embedded log)")
-      ->capture_default_str();
-  cmd->add_option("--config", args->config, "TOML file with [[sinks]] (and [[rules]])")
-      ->check(CLI::ExistingFile);
-  cmd->add_flag("--exit-when-done", args->exit_when_done,
-                "Deliver every alert in the topic now, then exit");
+  AddBrokerFlag(cmd, ctx);
+  AddConfigFlag(cmd, &args->config);
+  AddExitWhenDoneFlag(cmd, &args->exit_when_done);
   CLI::App* test = cmd->add_subcommand(
       "test", "Send one clearly marked test alert (rule \"test\") to every sink of --config and\n"
               "report each answer; exit 1 if any sink failed.");
-  test->add_option("--config", args->config, "TOML file with [[sinks]]")
-      ->required()
-      ->check(CLI::ExistingFile);
-  test->add_option("--broker", args->broker, "Broker for kafka sinks without url")
-      ->capture_default_str();
-  test->callback([args, &ctx] {
-    args->log_options = ctx.log_options;
-    ctx.exit_code = RunNotifyTest(*args);
-  });
+  AddConfigFlag(test, &args->config);
+  test->get_option("--config")->required();
+  AddBrokerFlag(test, ctx);
+  test->callback([args, &ctx] { ctx.exit_code = RunNotifyTest(*args, ctx.given); });
   cmd->callback([cmd, test, args, &ctx] {
     if (test->parsed()) return;
     if (args->config.empty()) {
       ctx.exit_code = Fail("notify needs --config FILE (with [[sinks]])", 2);
       return;
     }
-    args->log_options = ctx.log_options;
-    ctx.exit_code = RunNotify(*args);
+    ctx.exit_code = RunNotify(*args, ctx.given);
   });
 }
 

@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "src/cli/commands.h"
-#include "src/cli/generator_flags.h"
-#include "src/cli/log_config.h"
+#include "src/cli/settings.h"
+#include "src/generate/generator_options.h"
 #include "src/cli/signals.h"
 #include "src/generate/generator.h"
 #include "src/ingest/ingester.h"
@@ -28,13 +28,22 @@ namespace logstream::cli {
 namespace {
 
 struct RunArgs {
-  GeneratorOptions gen;
   std::string data = "logstream-data";
-  std::string broker;       // default: the embedded log DATA/broker
-  LogOptions log_options;   // from the global --namespace and -X
   std::string config;
   bool exit_when_done = false;
 };
+
+// `run`'s own defaults: 3 hosts in real time with an occasional error burst,
+// objects published every second.
+GeneratorOptions RunGeneratorDefaults() {
+  GeneratorOptions gen;
+  gen.hosts = 3;
+  gen.burst.enabled = true;
+  gen.burst.period = 60 * 1000;
+  gen.burst.length = 5 * 1000;
+  gen.roll_seconds = 1;
+  return gen;
+}
 
 // The first error of any stage wins and stops the others.
 class Failure {
@@ -64,23 +73,16 @@ int64_t Lag(Log& log) {
   return lag;
 }
 
-int RunPipeline(RunArgs& a, const CLI::App& cmd) {
+int RunPipeline(RunArgs& a, const GivenFlags& given) {
   namespace fs = std::filesystem;
-  ProcessorConfig pconfig;
-  IngestOptions ioptions;
-  std::vector<SinkConfig> sinks;  // [[sinks]]: delivered by a notifier thread
-  if (!a.config.empty()) {
-    if (Status s = LoadGeneratorConfig(a.config, cmd, &a.gen); !s.ok()) return Fail(s.message(), 2);
-    auto c = LoadProcessorConfigFile(a.config);
-    if (!c) return Fail(c.error().message(), 2);
-    pconfig = *c;
-    if (Status s = LoadIngestToml(a.config, &ioptions); !s.ok()) return Fail(s.message(), 2);
-    auto sc = LoadSinkConfigFile(a.config);
-    if (!sc) return Fail(sc.error().message(), 2);
-    sinks = std::move(*sc);
-    if (Status s = LoadLogToml(a.config, &a.log_options); !s.ok()) return Fail(s.message(), 2);
-  }
-  if (Status s = ValidateGeneratorOptions(a.gen); !s.ok()) return Fail(s.message(), 2);
+  Settings settings;
+  settings.generator = RunGeneratorDefaults();
+  if (Status s = ResolveFile(a.config, given, &settings); !s.ok()) return Fail(s.message(), 2);
+  const ProcessorConfig& pconfig = settings.processor;
+  const IngestOptions& ioptions = settings.ingest;
+  const std::vector<SinkConfig>& sinks = settings.sinks;  // delivered by a notifier thread
+  const GeneratorOptions& gen = settings.generator;
+  if (Status s = ValidateGeneratorOptions(gen); !s.ok()) return Fail(s.message(), 2);
   std::error_code ec;
   fs::create_directories(a.data, ec);
   if (ec) return Fail("cannot create --data " + a.data + ": " + ec.message());
@@ -88,9 +90,11 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
 
   auto store = OpenStore("file://" + data + "/bucket");
   if (!store) return Fail(store.error().message());
-  LogOptions log_options = a.log_options;
+  LogOptions log_options = settings.broker.options;
   log_options.fsync_interval = 100;
-  const std::string broker = a.broker.empty() ? data + "/broker" : a.broker;
+  // The embedded log inside --data unless a broker was given.
+  const std::string broker =
+      IsSet(settings.provenance, "broker") ? settings.broker.url : data + "/broker";
   auto log = OpenLog(broker, log_options);
   if (!log) return Fail(log.error().message());
   Ingester ingester(**store, **log, ioptions);
@@ -154,7 +158,7 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
     GenerateHooks hooks;
     hooks.stop = &stop;
     hooks.progress = [&](const GenerateStats& s) { generated.store(s.TotalLines()); };
-    auto stats = Generate(a.gen, publish, hooks);
+    auto stats = Generate(gen, publish, hooks);
     if (!stats) {
       fail(stats.error().WithContext("generate"));
     } else {
@@ -266,13 +270,6 @@ int RunPipeline(RunArgs& a, const CLI::App& cmd) {
 
 void RegisterRun(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<RunArgs>();
-  // Embedded defaults: 3 hosts in real time with an occasional error burst,
-  // objects published every second.
-  args->gen.hosts = 3;
-  args->gen.burst.enabled = true;
-  args->gen.burst.period = 60 * 1000;
-  args->gen.burst.length = 5 * 1000;
-  args->gen.roll_seconds = 1;
   CLI::App* cmd = app.add_subcommand(
       "run",
       "Run the whole pipeline in one process: generator hosts -> DIR/bucket -> inotify ->\n"
@@ -281,21 +278,14 @@ void RegisterRun(CLI::App& app, Context& ctx) {
       "3 hosts in real time with an error burst every minute, window 10s, the error-burst\n"
       "rule (>= 20 ERROR lines per host in a window). Ctrl-C stops cleanly; a restart\n"
       "resumes without loss or duplicates.");
-  cmd->add_option("--broker", args->broker,
-                  "Broker (default: the embedded log DATA/broker); kafka://HOST:PORT[,HOST:PORT] for Kafka");
+  AddBrokerFlag(cmd, ctx, "DATA/broker");
   cmd->add_option("--data", args->data, "Directory for bucket/, broker/ and the .jsonl sinks")
       ->capture_default_str();
-  cmd->add_option("--config", args->config,
-                  "TOML file: [generator], [ingest], [processor], [[rules]], [[sinks]]")
-      ->check(CLI::ExistingFile);
-  cmd->add_flag("--exit-when-done", args->exit_when_done,
-                "When the generator ends (--max-count or --duration-minutes), process everything, "
-                "write every final window and alert, exit 0");
-  AddGeneratorFlags(cmd, &args->gen);
-  cmd->callback([cmd, args, &ctx] {
-    args->log_options = ctx.log_options;
-    ctx.exit_code = RunPipeline(*args, *cmd);
-  });
+  AddConfigFlag(cmd, &args->config);
+  AddExitWhenDoneFlag(cmd, &args->exit_when_done);
+  AddFlags(cmd, GeneratorTable(), &ctx.given, RunGeneratorDefaults(), "Generator");
+  AddFlags(cmd, GeneratorLevelsTable(), &ctx.given, RunGeneratorDefaults(), "Generator");
+  cmd->callback([args, &ctx] { ctx.exit_code = RunPipeline(*args, ctx.given); });
 }
 
 }  // namespace logstream::cli

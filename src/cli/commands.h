@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "src/cli/flags.h"
 #include "src/log/log.h"
 
 #include <memory>
@@ -23,10 +24,15 @@ namespace logstream::cli {
 
 struct Context {
   int exit_code = 0;
-  // Broker options given before or after the subcommand (--namespace, -X);
-  // every command opens its broker with these.
-  LogOptions log_options;
+  // Every flag given, by "TABLE.KEY": the global --namespace and -X (before
+  // or after the subcommand) and the subcommand's own.
+  GivenFlags given;
 };
+
+// Adds --broker to a command that opens a broker (--namespace, -X and
+// --config are the same for every such command); `shown_default` replaces
+// the default in --help when the command has its own.
+void AddBrokerFlag(CLI::App* cmd, Context& ctx, const std::string& shown_default = "");
 
 void RegisterGenerate(CLI::App& app, Context& ctx);
 void RegisterLog(CLI::App& app, Context& ctx);
@@ -35,6 +41,7 @@ void RegisterProcess(CLI::App& app, Context& ctx);
 void RegisterRun(CLI::App& app, Context& ctx);
 void RegisterNotify(CLI::App& app, Context& ctx);
 void RegisterLambda(CLI::App& app, Context& ctx);
+void RegisterConfig(CLI::App& app, Context& ctx);
 
 // The notifier of `sinks`, each rule of `rules` to its sinks; retries and
 // parking reported on stderr (cmd_notify.cc, shared with `run`).

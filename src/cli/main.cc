@@ -3,6 +3,8 @@
 
 #include "src/cli/commands.h"
 #include "src/kafka/kafka_log.h"
+#include "src/kafka/kafka_properties.h"
+#include "src/log/broker_settings.h"
 
 #ifndef LOGSTREAM_VERSION
 #define LOGSTREAM_VERSION "0.0.0"
@@ -13,6 +15,12 @@ namespace logstream::cli {
 int Fail(const std::string& what, int code) {
   std::cerr << "logstream: " << what << "\n";
   return code;
+}
+
+void AddBrokerFlag(CLI::App* cmd, Context& ctx, const std::string& shown_default) {
+  BrokerSettings defaults;
+  if (!shown_default.empty()) defaults.url = shown_default;
+  AddFlags(cmd, BrokerTable(), &ctx.given, defaults, "Broker", {"broker"});
 }
 
 }  // namespace logstream::cli
@@ -27,19 +35,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Context ctx;
   logstream::RegisterKafkaLog();
+  logstream::RegisterPropertyChecker(&logstream::CheckKafkaProperty);
   app.fallthrough();
-  app.add_option("--namespace", ctx.log_options.name_space,
-                 "Kafka: prefix of topic, transactional and group names (default logstream)");
-  app.add_option("-X", "Kafka: a librdkafka property, -X property=value (repeatable)")
-      ->type_name("PROP=VALUE")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->each([&ctx](const std::string& kv) {
-        size_t eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) {
-          throw CLI::ValidationError("-X", "want property=value, got '" + kv + "'");
-        }
-        ctx.log_options.properties[kv.substr(0, eq)] = kv.substr(eq + 1);
-      });
+  // Broker naming and librdkafka properties: given before or after the
+  // subcommand (fallthrough), the same for every command.
+  AddFlags(&app, logstream::BrokerTable(), &ctx.given, logstream::BrokerSettings{}, "Broker",
+           {"namespace"});
+  AddFlags(&app, logstream::KafkaTable(), &ctx.given, logstream::BrokerSettings{}, "Broker");
   RegisterRun(app, ctx);
   RegisterGenerate(app, ctx);
   RegisterIngest(app, ctx);
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
   RegisterLog(app, ctx);
   RegisterNotify(app, ctx);
   RegisterLambda(app, ctx);
+  RegisterConfig(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }

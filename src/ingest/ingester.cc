@@ -306,56 +306,48 @@ std::string SourceFromKey(std::string_view key, std::string_view fallback) {
   return std::string(fallback);
 }
 
-Status LoadIngestToml(std::string_view path, IngestOptions* o) {
-  ASSIGN_OR_RETURN(toml::table doc, ParseTomlFile(path));
-  const toml::table* t = doc["ingest"].as_table();
-  if (t == nullptr) return Status::Ok();
-  for (const auto& [k, v] : *t) {
-    std::string key(k.str());
-    auto where = std::string(path) + ": [ingest] " + key;
-    auto integer = [&](auto* dst, int64_t min) -> Status {
-      auto x = v.value<int64_t>();
-      if (!x || *x < min) return InvalidArgument(where + " must be an integer >= " + std::to_string(min));
-      *dst = static_cast<std::remove_pointer_t<decltype(dst)>>(*x);
-      return Status::Ok();
-    };
-    if (key == "format") {
-      auto f = ParseLineFormat(v.value<std::string>().value_or(""));
-      if (!f) return InvalidArgument(where + " must be \"auto\", \"iso\" or \"classic\"");
-      o->format = *f;
-    } else if (key == "multiline") {
-      auto m = v.value<std::string>().value_or("");
-      if (m != "auto" && m != "off") return InvalidArgument(where + " must be \"auto\" or \"off\"");
-      o->multiline = m == "auto";
-    } else if (key == "multiline_max_lines") {
-      RETURN_IF_ERROR(integer(&o->multiline_max_lines, 1));
-    } else if (key == "multiline_max_bytes") {
-      RETURN_IF_ERROR(integer(&o->multiline_max_bytes, 1));
-    } else if (key == "max_line_bytes") {
-      RETURN_IF_ERROR(integer(&o->max_line_bytes, 1));
-    } else if (key == "partitions") {
-      RETURN_IF_ERROR(integer(&o->partitions, 1));
-    } else if (key == "chunk_records") {
-      RETURN_IF_ERROR(integer(&o->chunk_records, 1));
-    } else if (key == "chunk_bytes") {
-      RETURN_IF_ERROR(integer(&o->chunk_bytes, 1));
-    } else if (key == "commit_interval") {
-      auto d = ParseDuration(v.value<std::string>().value_or(""));
-      if (!d || *d < 0) return InvalidArgument(where + " must be a duration such as \"200ms\"");
-      o->commit_interval_ms = *d;
-    } else if (key == "default_source") {
-      auto s = v.value<std::string>();
-      if (!s || s->empty()) return InvalidArgument(where + " must be a non-empty string");
-      o->default_source = *s;
-    } else if (key == "reingest_changed") {
-      auto b = v.value<bool>();
-      if (!b) return InvalidArgument(where + " must be true or false");
-      o->reingest_changed = *b;
-    } else {
-      return InvalidArgument(std::string(path) + ": unknown key [ingest] " + key);
-    }
-  }
-  return Status::Ok();
+const opt::Table<IngestOptions>& IngestTable() {
+  using O = IngestOptions;
+  static const opt::Table<O> table = [] {
+    opt::Table<O> t("ingest", "How `ingest` (and `run`) turn objects into records.");
+    t.Enum("format", &O::format, "line format (auto: each line's own shape decides)",
+           std::vector<std::pair<std::string, LineFormat>>{{"auto", LineFormat::kAuto},
+                                                           {"iso", LineFormat::kIso},
+                                                           {"classic", LineFormat::kClassic}},
+           {.flag = "--format"});
+    t.Enum("multiline", &O::multiline,
+           "auto: lines without a leading timestamp continue the record above; off: every line alone",
+           std::vector<std::pair<std::string, bool>>{{"auto", true}, {"off", false}},
+           {.flag = "--multiline"});
+    t.Int("multiline_max_lines", &O::multiline_max_lines, "lines per record at most, the first included",
+          1);
+    t.Int("multiline_max_bytes", &O::multiline_max_bytes, "bytes per record at most", 1, INT64_MAX,
+          {.unit = "bytes"});
+    t.Int("max_line_bytes", &O::max_line_bytes, "longer lines go to dead-letter", 1, INT64_MAX,
+          {.unit = "bytes"});
+    t.Int("partitions", &O::partitions, "partitions of topic logs when ingest creates it", 1, 100000);
+    t.Int("chunk_records", &O::chunk_records,
+          "commit a large object at least every this many records (0: the broker's preference)", 0);
+    t.Int("chunk_bytes", &O::chunk_bytes,
+          "... or every this many record bytes (0: the broker's preference)", 0, INT64_MAX,
+          {.unit = "bytes"});
+    t.Duration("commit_interval", &O::commit_interval_ms,
+               "commit several objects' records together, at most this long");
+    t.Custom(
+        "default_source", opt::Type::kString,
+        "source of objects whose key has no HOST/YYYY-MM-DD/ part",
+        [](O& o, const opt::Value& v) -> Status {
+          if (v.text.empty()) return InvalidArgument("must be a non-empty string");
+          o.default_source = v.text;
+          return Status::Ok();
+        },
+        [](const O& o) { return opt::Value{o.default_source, {}}; });
+    t.Bool("reingest_changed", &O::reingest_changed,
+           "an object re-published with other content (new etag) is ingested again; default: "
+           "dead-lettered as changed after ingest");
+    return t;
+  }();
+  return table;
 }
 
 Ingester::Ingester(ObjectStore& store, Log& log, IngestOptions options)

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "src/base/options.h"
 #include "src/base/status.h"
 #include "src/log/log.h"
 #include "src/record/log_record.h"
@@ -47,9 +48,8 @@ struct IngestOptions {
   bool reingest_changed = false;          // same key, new etag: ingest again
 };
 
-// Loads the [ingest] table of a TOML configuration into *options; unknown keys
-// are errors. Absent table: options unchanged.
-Status LoadIngestToml(std::string_view path, IngestOptions* options);
+// The declarations of the [ingest] table.
+const opt::Table<IngestOptions>& IngestTable();
 
 // The host an object belongs to: the key component before the first
 // component that is a YYYY-MM-DD date; `fallback` when there is none.

@@ -93,46 +93,70 @@ std::string_view DeliveryCodeName(Delivery::Code code) {
   return "?";
 }
 
-Result<std::unique_ptr<Sink>> MakeSink(const SinkConfig& c, const SinkContext& context) {
+namespace {
+
+Result<std::unique_ptr<Sink>> MakeStdout(const SinkConfig&, const SinkContext&) {
+  return std::make_unique<StdoutSink>();
+}
+
+Result<std::unique_ptr<Sink>> MakeFile(const SinkConfig& c, const SinkContext&) {
+  int fd = ::open(c.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Err(ErrnoError("open sink '" + c.name + "' file", c.path, errno));
+  return std::make_unique<FileSink>(c.path, fd);
+}
+
+Result<std::unique_ptr<Sink>> MakeEmail(const SinkConfig& c, const SinkContext&) {
   const std::string what = "sink '" + c.name + "'";
-  switch (c.type) {
-    case SinkType::kStdout:
-      return std::make_unique<StdoutSink>();
-    case SinkType::kFile: {
-      int fd = ::open(c.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (fd < 0) return Err(ErrnoError("open " + what + " file", c.path, errno));
-      return std::make_unique<FileSink>(c.path, fd);
-    }
-    case SinkType::kEmail: {
-      std::string user;
-      if (!c.username_env.empty()) {
-        ASSIGN_OR_RETURN(user, ReadSecret(SecretRef{c.username_env, ""}, what + " username"));
-      }
-      ASSIGN_OR_RETURN(std::string password, ReadSecret(c.password, what + " password"));
-      return MakeEmailSink(c, std::move(user), std::move(password));
-    }
-    case SinkType::kWebhook: {
-      ASSIGN_OR_RETURN(std::string secret, ReadSecret(c.secret, what + " secret"));
-      ASSIGN_OR_RETURN(std::string token, ReadSecret(c.token, what + " token"));
-      if (token.find_first_of("\r\n") != std::string::npos) {
-        return Err(InvalidArgument(what + ": the bearer token contains a line break"));
-      }
-      return MakeWebhookSink(c, std::move(secret), std::move(token));
-    }
-    case SinkType::kKafka: {
-      if (c.url.empty() || (context.log != nullptr && c.url == context.log->Url())) {
-        if (context.log == nullptr) {
-          return Err(InvalidArgument(what + ": no broker; give the sink a url"));
-        }
-        return std::make_unique<KafkaSink>(c.name, c.topic, context.log, nullptr);
-      }
-      auto log = OpenLog(c.url);
-      if (!log) return Err(log.error().WithContext(what + ": broker " + c.url));
-      Log* raw = log->get();
-      return std::make_unique<KafkaSink>(c.name, c.topic, raw, std::move(*log));
-    }
+  std::string user;
+  if (!c.username_env.empty()) {
+    ASSIGN_OR_RETURN(user, ReadSecret(SecretRef{c.username_env, ""}, what + " username"));
   }
-  return Err(Internal(what + ": unknown type"));
+  ASSIGN_OR_RETURN(std::string password, ReadSecret(c.password, what + " password"));
+  return MakeEmailSink(c, std::move(user), std::move(password));
+}
+
+Result<std::unique_ptr<Sink>> MakeWebhook(const SinkConfig& c, const SinkContext&) {
+  const std::string what = "sink '" + c.name + "'";
+  ASSIGN_OR_RETURN(std::string secret, ReadSecret(c.secret, what + " secret"));
+  ASSIGN_OR_RETURN(std::string token, ReadSecret(c.token, what + " token"));
+  if (token.find_first_of("\r\n") != std::string::npos) {
+    return Err(InvalidArgument(what + ": the bearer token contains a line break"));
+  }
+  return MakeWebhookSink(c, std::move(secret), std::move(token));
+}
+
+Result<std::unique_ptr<Sink>> MakeKafka(const SinkConfig& c, const SinkContext& context) {
+  if (c.url.empty() || (context.log != nullptr && c.url == context.log->Url())) {
+    if (context.log == nullptr) {
+      return Err(InvalidArgument("sink '" + c.name + "': no broker; give the sink a url"));
+    }
+    return std::make_unique<KafkaSink>(c.name, c.topic, context.log, nullptr);
+  }
+  auto log = OpenLog(c.url);
+  if (!log) return Err(log.error().WithContext("sink '" + c.name + "': broker " + c.url));
+  Log* raw = log->get();
+  return std::make_unique<KafkaSink>(c.name, c.topic, raw, std::move(*log));
+}
+
+}  // namespace
+
+const std::vector<SinkKind>& SinkKinds() {
+  // Every kind of sink; adding one adds one line here.
+  static const std::vector<SinkKind> kinds = {
+      {SinkType::kStdout, "stdout", &NoSinkKeys, {}, nullptr, &MakeStdout},
+      {SinkType::kFile, "file", &FileSinkTable, {"path"}, nullptr, &MakeFile},
+      {SinkType::kEmail, "email", &EmailSinkTable, {"url", "from", "to"}, &CheckEmailSink, &MakeEmail},
+      {SinkType::kWebhook, "webhook", &WebhookSinkTable, {"url"}, &CheckWebhookSink, &MakeWebhook},
+      {SinkType::kKafka, "kafka", &KafkaSinkTable, {"topic"}, nullptr, &MakeKafka},
+  };
+  return kinds;
+}
+
+Result<std::unique_ptr<Sink>> MakeSink(const SinkConfig& c, const SinkContext& context) {
+  for (const SinkKind& k : SinkKinds()) {
+    if (k.type == c.type) return k.make(c, context);
+  }
+  return Err(Internal("sink '" + c.name + "': unknown type"));
 }
 
 }  // namespace logstream

@@ -10,207 +10,249 @@
 namespace logstream {
 namespace {
 
-// Reads one [[sinks]] table; `c.name` names it in errors once known.
-class SinkReader {
- public:
-  SinkReader(const toml::table& t, std::string_view file) : t_(t), file_(file) {}
+using C = SinkConfig;
 
-  Status Keys(std::vector<std::string_view> allowed) {
-    for (auto k : {"name", "type", "max_attempts", "max_age", "backoff", "max_backoff"}) {
-      allowed.push_back(k);
-    }
-    for (const auto& [key, node] : t_) {
-      if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return InvalidArgument(TomlWhere(file_, key.source()) + ": unknown key '" +
-                             std::string(key.str()) + "' in [[sinks]] of type " + type_ +
-                             " (allowed: " + list + ")");
-    }
-    return Status::Ok();
-  }
-
-  Status String(std::string_view key, std::string* out) {
-    const toml::node* n = t_.get(key);
-    if (n == nullptr) return Status::Ok();
-    if (!n->is_string()) return TomlError(file_, *n, "'" + std::string(key) + "' must be a string");
-    *out = n->as_string()->get();
-    return Status::Ok();
-  }
-
-  Status Required(std::string_view key, std::string* out) {
-    if (!t_.contains(key)) {
-      return InvalidArgument(TomlWhere(file_, t_.source()) + ": sink '" + name_ + "' (" + type_ +
-                             ") needs '" + std::string(key) + "'");
-    }
-    RETURN_IF_ERROR(String(key, out));
-    if (out->empty()) return TomlError(file_, *t_.get(key), "'" + std::string(key) + "' must not be empty");
-    return Status::Ok();
-  }
-
-  Status Duration(std::string_view key, TimeMs* out) {
-    std::string s;
-    RETURN_IF_ERROR(String(key, &s));
-    if (s.empty()) return Status::Ok();
-    auto d = ParseDuration(s);
-    if (!d) return TomlError(file_, *t_.get(key), "'" + std::string(key) + "': " + d.error().message());
-    if (*d <= 0) return TomlError(file_, *t_.get(key), "'" + std::string(key) + "' must be positive");
-    *out = *d;
-    return Status::Ok();
-  }
-
-  Status Secret(std::string_view env_key, std::string_view file_key, SecretRef* out) {
-    RETURN_IF_ERROR(String(env_key, &out->env));
-    RETURN_IF_ERROR(String(file_key, &out->file));
-    if (!out->env.empty() && !out->file.empty()) {
-      return TomlError(file_, *t_.get(file_key), "give either '" + std::string(env_key) + "' or '" +
-                                               std::string(file_key) + "', not both");
-    }
-    return Status::Ok();
-  }
-
-  Status Url(std::initializer_list<std::string_view> schemes, std::string* out, bool required) {
-    if (required) {
-      RETURN_IF_ERROR(Required("url", out));
-    } else {
-      RETURN_IF_ERROR(String("url", out));
-    }
-    if (out->empty()) return Status::Ok();
-    for (auto s : schemes) {
-      if (out->starts_with(std::string(s) + "://")) return Status::Ok();
-    }
+// A URL whose scheme is one of `schemes` (a string option's setter).
+opt::Table<C>::Setter UrlSetter(std::vector<std::string> schemes) {
+  return [schemes](C& c, const opt::Value& v) -> Status {
+    if (v.text.empty()) return InvalidArgument("must not be empty");
     std::string list;
-    for (auto s : schemes) list += (list.empty() ? "" : " or ") + std::string(s) + "://";
-    return TomlError(file_, *t_.get("url"), "sink '" + name_ + "': url must start with " + list);
+    for (const std::string& s : schemes) {
+      if (v.text.starts_with(s + "://")) {
+        c.url = v.text;
+        return Status::Ok();
+      }
+      list += (list.empty() ? "" : " or ") + s + "://";
+    }
+    return InvalidArgument("must start with " + list);
+  };
+}
+
+opt::Value ShowUrl(const C& c) { return {c.url, {}}; }
+
+Status PlainAddress(const std::string& addr) {
+  if (addr.find_first_of("\r\n<>") != std::string::npos || addr.find('@') == std::string::npos) {
+    return InvalidArgument("not a plain address: '" + addr + "'");
   }
+  return Status::Ok();
+}
 
-  const toml::table& t_;
-  std::string_view file_;
-  std::string name_;
-  std::string type_;
-};
+void SecretPair(opt::Table<C>& t, const std::string& env_key, const std::string& file_key,
+                SecretRef C::*member, const std::string& what) {
+  t.String(env_key, [member](C& c) -> std::string& { return (c.*member).env; },
+           "environment variable holding the " + what);
+  t.String(file_key, [member](C& c) -> std::string& { return (c.*member).file; },
+           "file holding the " + what + " (a trailing newline is cut)");
+}
 
-Result<SinkConfig> LoadSink(const toml::table& t, std::string_view file) {
+void CheckSecretPair(const toml::table& t, std::string_view file, const char* env_key,
+                     const char* file_key, opt::Problems* problems) {
+  if (t.contains(env_key) && t.contains(file_key)) {
+    problems->Add(TomlError(file, *t.get(file_key), "give either '" + std::string(env_key) + "' or '" +
+                                                        file_key + "', not both"));
+  }
+}
+
+}  // namespace
+
+void CheckWebhookSink(const C&, const toml::table& t, std::string_view file, opt::Problems* problems) {
+  CheckSecretPair(t, file, "secret_env", "secret_file", problems);
+  CheckSecretPair(t, file, "token_env", "token_file", problems);
+}
+
+std::string_view SinkTypeName(SinkType type) {
+  for (const SinkKind& k : SinkKinds()) {
+    if (k.type == type) return k.name;
+  }
+  return "?";
+}
+
+const opt::Table<C>& CommonSinkTable() {
+  static const opt::Table<C> table = [] {
+    opt::Table<C> t("sinks",
+                    "Where alerts are delivered (`notify`, `run`). Keys of every sink; each type adds "
+                    "its own below. Secrets are never in the file: *_env names an environment "
+                    "variable and *_file a file holding the secret.",
+                    /*array=*/true);
+    t.Custom(
+        "name", opt::Type::kString, "unique; rules select sinks by name",
+        [](C& c, const opt::Value& v) -> Status {
+          if (v.text.empty() || v.text.find('/') != std::string::npos) {
+            return InvalidArgument("sink name '" + v.text + "' must be non-empty and contain no '/'");
+          }
+          c.name = v.text;
+          return Status::Ok();
+        },
+        [](const C& c) { return opt::Value{c.name, {}}; });
+    std::vector<std::pair<std::string, SinkType>> types;
+    for (const SinkKind& k : SinkKinds()) types.emplace_back(std::string(k.name), k.type);
+    t.Enum("type", &C::type, "the kind of sink", types);
+    t.Int("max_attempts", [](C& c) -> int& { return c.retry.max_attempts; },
+          "deliveries tried before the alert is parked in alerts-undelivered", 1, 1000000);
+    t.Duration("max_age", [](C& c) -> TimeMs& { return c.retry.max_age; },
+               "since the first attempt, then the alert is parked", 1);
+    t.Duration("backoff", [](C& c) -> TimeMs& { return c.retry.backoff; },
+               "delay after the first failure, doubled each time (with jitter)", 1);
+    t.Duration("max_backoff", [](C& c) -> TimeMs& { return c.retry.max_backoff; },
+               "cap of the delay", 1);
+    return t;
+  }();
+  return table;
+}
+
+const opt::Table<C>& NoSinkKeys() {
+  static const opt::Table<C> table("sinks", "", true);
+  return table;
+}
+
+const opt::Table<C>& FileSinkTable() {
+  static const opt::Table<C> table = [] {
+    opt::Table<C> t("sinks", "type = \"file\": JSON lines, appended and fsynced.", true);
+    t.String("path", &C::path, "the file");
+    return t;
+  }();
+  return table;
+}
+
+const opt::Table<C>& EmailSinkTable() {
+  static const opt::Table<C> table = [] {
+    opt::Table<C> t("sinks", "type = \"email\": one mail per alert over SMTP.", true);
+    t.Custom("url", opt::Type::kString, "smtp://HOST:PORT, or smtps:// for implicit TLS",
+             UrlSetter({"smtp", "smtps"}), ShowUrl);
+    t.Enum("tls", &C::tls, "TLS: starttls (default for smtp://), implicit (smtps://) or none",
+           std::vector<std::pair<std::string, SmtpTls>>{{"starttls", SmtpTls::kStartTls},
+                                                        {"implicit", SmtpTls::kImplicit},
+                                                        {"none", SmtpTls::kNone}});
+    t.String("username_env", &C::username_env, "environment variable holding the SMTP user name");
+    SecretPair(t, "password_env", "password_file", &C::password, "SMTP password");
+    t.Custom(
+        "from", opt::Type::kString, "sender address",
+        [](C& c, const opt::Value& v) -> Status {
+          RETURN_IF_ERROR(PlainAddress(v.text));
+          c.from = v.text;
+          return Status::Ok();
+        },
+        [](const C& c) { return opt::Value{c.from, {}}; });
+    t.Custom(
+        "to", opt::Type::kList, "recipient addresses",
+        [](C& c, const opt::Value& v) -> Status {
+          if (v.items.empty()) return InvalidArgument("must be a non-empty list of addresses");
+          for (const std::string& a : v.items) RETURN_IF_ERROR(PlainAddress(a));
+          c.to = v.items;
+          return Status::Ok();
+        },
+        [](const C& c) { return opt::Value{{}, c.to}; });
+    t.Duration("timeout", &C::timeout, "per delivery (default 30s)", 1);
+    return t;
+  }();
+  return table;
+}
+
+const opt::Table<C>& WebhookSinkTable() {
+  static const opt::Table<C> table = [] {
+    opt::Table<C> t("sinks", "type = \"webhook\": the alert JSON POSTed to a URL.", true);
+    t.Custom("url", opt::Type::kString, "http[s]://...", UrlSetter({"http", "https"}), ShowUrl);
+    SecretPair(t, "secret_env", "secret_file", &C::secret,
+               "HMAC-SHA256 key (X-Logstream-Signature; unset = unsigned)");
+    SecretPair(t, "token_env", "token_file", &C::token, "bearer token (Authorization: Bearer)");
+    t.Duration("timeout", &C::timeout, "per delivery", 1);
+    return t;
+  }();
+  return table;
+}
+
+const opt::Table<C>& KafkaSinkTable() {
+  static const opt::Table<C> table = [] {
+    opt::Table<C> t("sinks", "type = \"kafka\": the alert JSON appended to a topic (key = alert id).",
+                    true);
+    t.String("topic", &C::topic, "the topic");
+    t.String("url", &C::url, "a broker URL (default: the notifier's own broker)");
+    return t;
+  }();
+  return table;
+}
+
+void CheckEmailSink(const C& c, const toml::table& t, std::string_view file, opt::Problems* problems) {
+  CheckSecretPair(t, file, "password_env", "password_file", problems);
+  const bool smtps = c.url.starts_with("smtps://");
+  if (t.contains("tls") && (c.tls == SmtpTls::kImplicit) != smtps) {
+    problems->Add(TomlError(file, *t.get("url"), "sink '" + c.name +
+                                                     "': implicit TLS goes with an smtps:// url, "
+                                                     "starttls and none with smtp://"));
+  }
+}
+
+namespace {
+
+// Reads one [[sinks]] table: the common keys, then the keys of its type.
+SinkConfig ReadSink(const toml::table& t, std::string_view file, opt::Problems* problems) {
   SinkConfig c;
-  SinkReader r(t, file);
-  RETURN_IF_ERROR(r.Required("name", &c.name));
-  r.name_ = c.name;
-  if (c.name.find('/') != std::string::npos) {
-    return Err(TomlError(file, *t.get("name"), "sink name '" + c.name + "' must not contain '/'"));
+  const size_t before = problems->list().size();
+  opt::Problems common;
+  CommonSinkTable().Read(t, file, &c, &common, nullptr,
+                         [](std::string_view key) { return !CommonSinkTable().Find(key); });
+  for (const Status& s : common.list()) problems->Add(s);
+  for (const char* key : {"name", "type"}) {
+    if (!t.contains(key)) {
+      problems->Add(InvalidArgument(TomlWhere(file, t.source()) + ": sink '" + c.name + "' needs '" +
+                                    key + "' (" + CommonSinkTable().Find(key)->info.help + ")"));
+    }
   }
-  RETURN_IF_ERROR(r.Required("type", &r.type_));
-  const std::string& type = r.type_;
-  if (type == "stdout") {
-    c.type = SinkType::kStdout;
-    RETURN_IF_ERROR(r.Keys({}));
-  } else if (type == "file") {
-    c.type = SinkType::kFile;
-    RETURN_IF_ERROR(r.Keys({"path"}));
-    RETURN_IF_ERROR(r.Required("path", &c.path));
-  } else if (type == "email") {
-    c.type = SinkType::kEmail;
+  if (problems->list().size() != before) return c;
+  const SinkKind* kind = nullptr;
+  for (const SinkKind& k : SinkKinds()) {
+    if (k.type == c.type) kind = &k;
+  }
+  if (c.type == SinkType::kEmail) {
     c.timeout = 30000;
-    RETURN_IF_ERROR(r.Keys({"url", "tls", "username_env", "password_env", "password_file", "from",
-                            "to", "timeout"}));
-    RETURN_IF_ERROR(r.Url({"smtp", "smtps"}, &c.url, true));
-    const bool smtps = c.url.starts_with("smtps://");
-    c.tls = smtps ? SmtpTls::kImplicit : SmtpTls::kStartTls;
-    std::string tls;
-    RETURN_IF_ERROR(r.String("tls", &tls));
-    if (tls == "starttls") {
-      c.tls = SmtpTls::kStartTls;
-    } else if (tls == "implicit") {
-      c.tls = SmtpTls::kImplicit;
-    } else if (tls == "none") {
-      c.tls = SmtpTls::kNone;
-    } else if (!tls.empty()) {
-      return Err(TomlError(file, *t.get("tls"),
-                     "'tls' must be \"starttls\", \"implicit\" or \"none\", not '" + tls + "'"));
-    }
-    if ((c.tls == SmtpTls::kImplicit) != smtps) {
-      return Err(TomlError(file, *t.get("url"), "sink '" + c.name +
-                                              "': implicit TLS goes with an smtps:// url, "
-                                              "starttls and none with smtp://"));
-    }
-    RETURN_IF_ERROR(r.String("username_env", &c.username_env));
-    RETURN_IF_ERROR(r.Secret("password_env", "password_file", &c.password));
-    RETURN_IF_ERROR(r.Required("from", &c.from));
-    const toml::node* to = t.get("to");
-    if (to == nullptr) return Err(InvalidArgument(TomlWhere(file, t.source()) + ": sink '" + c.name + "' (email) needs 'to'"));
-    if (to->is_string()) {
-      c.to.push_back(to->as_string()->get());
-    } else if (to->is_array()) {
-      for (const toml::node& e : *to->as_array()) {
-        if (!e.is_string()) return Err(TomlError(file, e, "'to' must be a list of addresses"));
-        c.to.push_back(e.as_string()->get());
-      }
-    }
-    if (c.to.empty()) return Err(TomlError(file, *to, "'to' must be a non-empty list of addresses"));
-    for (const std::string& addr : c.to) {
-      if (addr.find_first_of("\r\n<>") != std::string::npos || addr.find('@') == std::string::npos) {
-        return Err(TomlError(file, *to, "'to': not a plain address: '" + addr + "'"));
-      }
-    }
-    if (c.from.find_first_of("\r\n<>") != std::string::npos || c.from.find('@') == std::string::npos) {
-      return Err(TomlError(file, *t.get("from"), "'from': not a plain address: '" + c.from + "'"));
-    }
-    RETURN_IF_ERROR(r.Duration("timeout", &c.timeout));
-  } else if (type == "webhook") {
-    c.type = SinkType::kWebhook;
-    RETURN_IF_ERROR(r.Keys({"url", "secret_env", "secret_file", "token_env", "token_file", "timeout"}));
-    RETURN_IF_ERROR(r.Url({"http", "https"}, &c.url, true));
-    RETURN_IF_ERROR(r.Secret("secret_env", "secret_file", &c.secret));
-    RETURN_IF_ERROR(r.Secret("token_env", "token_file", &c.token));
-    RETURN_IF_ERROR(r.Duration("timeout", &c.timeout));
-  } else if (type == "kafka") {
-    c.type = SinkType::kKafka;
-    RETURN_IF_ERROR(r.Keys({"topic", "url"}));
-    RETURN_IF_ERROR(r.Required("topic", &c.topic));
-    RETURN_IF_ERROR(r.String("url", &c.url));
-  } else {
-    return Err(TomlError(file, *t.get("type"), "sink '" + c.name + "': unknown type '" + type +
-                                             "' (want stdout, file, email, webhook or kafka)"));
+    c.tls = SmtpTls::kStartTls;
   }
-  if (const toml::node* n = t.get("max_attempts")) {
-    if (!n->is_integer() || n->as_integer()->get() < 1) {
-      return Err(TomlError(file, *n, "'max_attempts' must be an integer of at least 1"));
+  opt::Table<C> keys = kind->table();
+  keys.Include(CommonSinkTable());
+  opt::Table<C> own("sinks", "", true);
+  own.Include(kind->table());
+  // Unknown keys are named against every key this type allows.
+  for (const auto& [k, node] : t) {
+    if (keys.Find(k.str()) == nullptr) {
+      problems->Add(InvalidArgument(TomlWhere(file, k.source()) + ": unknown key '" + std::string(k.str()) +
+                                    "' in [[sinks]] of type " + std::string(kind->name) +
+                                    " (allowed: " + keys.AllowedKeys() + ")"));
     }
-    c.retry.max_attempts = static_cast<int>(n->as_integer()->get());
   }
-  RETURN_IF_ERROR(r.Duration("max_age", &c.retry.max_age));
-  RETURN_IF_ERROR(r.Duration("backoff", &c.retry.backoff));
-  RETURN_IF_ERROR(r.Duration("max_backoff", &c.retry.max_backoff));
+  own.Read(t, file, &c, problems, nullptr, [&](std::string_view key) { return !own.Find(key); });
+  if (c.type == SinkType::kEmail && !t.contains("tls") && c.url.starts_with("smtps://")) {
+    c.tls = SmtpTls::kImplicit;
+  }
+  for (std::string_view key : kind->required) {
+    if (!t.contains(key)) {
+      problems->Add(InvalidArgument(TomlWhere(file, t.source()) + ": sink '" + c.name + "' (" +
+                                    std::string(kind->name) + ") needs '" + std::string(key) + "'"));
+    }
+  }
+  if (kind->check != nullptr) kind->check(c, t, file, problems);
   if (c.retry.max_backoff < c.retry.backoff) c.retry.max_backoff = c.retry.backoff;
   return c;
 }
 
 }  // namespace
 
-std::string_view SinkTypeName(SinkType type) {
-  switch (type) {
-    case SinkType::kStdout: return "stdout";
-    case SinkType::kFile: return "file";
-    case SinkType::kEmail: return "email";
-    case SinkType::kWebhook: return "webhook";
-    case SinkType::kKafka: return "kafka";
-  }
-  return "?";
-}
-
-Result<std::vector<SinkConfig>> LoadSinkConfigs(const toml::table& doc, std::string_view file) {
-  std::vector<SinkConfig> sinks;
+void ReadSinkConfigs(const toml::table& doc, std::string_view file, std::vector<SinkConfig>* sinks,
+                     opt::Problems* problems) {
   const toml::node* n = doc.get("sinks");
-  if (n == nullptr) return sinks;
-  if (!n->is_array_of_tables()) return Err(TomlError(file, *n, "'sinks' must be an array of tables ([[sinks]])"));
+  if (n == nullptr) return;
+  if (!n->is_array_of_tables()) {
+    problems->Add(TomlError(file, *n, "'sinks' must be an array of tables ([[sinks]])"));
+    return;
+  }
   for (const toml::node& e : *n->as_array()) {
-    ASSIGN_OR_RETURN(SinkConfig c, LoadSink(*e.as_table(), file));
-    for (const SinkConfig& other : sinks) {
-      if (other.name == c.name) {
-        return Err(TomlError(file, *e.as_table()->get("name"),
-                       "duplicate sink name '" + c.name + "': sink names must be unique"));
+    SinkConfig c = ReadSink(*e.as_table(), file, problems);
+    for (const SinkConfig& other : *sinks) {
+      if (other.name == c.name && !c.name.empty()) {
+        problems->Add(TomlError(file, *e.as_table()->get("name"),
+                                "duplicate sink name '" + c.name + "': sink names must be unique"));
       }
     }
-    sinks.push_back(std::move(c));
+    sinks->push_back(std::move(c));
   }
   // Rules select sinks by name (`sinks = [...]` in [[rules]]): names must exist.
   if (const toml::array* rules = doc["rules"].as_array()) {
@@ -220,18 +262,25 @@ Result<std::vector<SinkConfig>> LoadSinkConfigs(const toml::table& doc, std::str
       if (names == nullptr) continue;
       for (const toml::node& e : *names) {
         const std::string* name = e.is_string() ? &e.as_string()->get() : nullptr;
-        if (name == nullptr) continue;  // the processor's loader reports the type
+        if (name == nullptr) continue;  // the processor's reader reports the type
         bool found = false;
-        for (const SinkConfig& c : sinks) found = found || c.name == *name;
+        for (const SinkConfig& c : *sinks) found = found || c.name == *name;
         if (!found) {
           std::string list;
-          for (const SinkConfig& c : sinks) list += (list.empty() ? "" : ", ") + c.name;
-          return Err(TomlError(file, e, "rule sink '" + *name + "' is not a [[sinks]] name (have: " +
-                                      (list.empty() ? "none" : list) + ")"));
+          for (const SinkConfig& c : *sinks) list += (list.empty() ? "" : ", ") + c.name;
+          problems->Add(TomlError(file, e, "rule sink '" + *name + "' is not a [[sinks]] name (have: " +
+                                               (list.empty() ? "none" : list) + ")"));
         }
       }
     }
   }
+}
+
+Result<std::vector<SinkConfig>> LoadSinkConfigs(const toml::table& doc, std::string_view file) {
+  std::vector<SinkConfig> sinks;
+  opt::Problems problems;
+  ReadSinkConfigs(doc, file, &sinks, &problems);
+  if (!problems.ok()) return Err(problems.list().front());
   return sinks;
 }
 

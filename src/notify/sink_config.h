@@ -21,12 +21,14 @@
 // contains a secret's value. Plain values; thread-compatible.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <toml++/toml.h>
 
+#include "src/base/options.h"
 #include "src/base/status.h"
 #include "src/base/time.h"
 
@@ -70,6 +72,42 @@ struct SinkConfig {
   RetryPolicy retry;
   bool operator==(const SinkConfig&) const = default;
 };
+
+class Sink;
+struct SinkContext;
+
+// A kind of sink, registered once (sink.cc): its own keys beyond those every
+// sink has, the keys it requires, its cross-field checks, and its factory.
+struct SinkKind {
+  SinkType type;
+  std::string_view name;
+  const opt::Table<SinkConfig>& (*table)();  // [[sinks]] keys of this type
+  std::vector<std::string_view> required;
+  // Checks across keys once they are read; problems point into the file.
+  void (*check)(const SinkConfig& config, const toml::table& table, std::string_view file,
+                opt::Problems* problems);
+  // Builds the sink: reads its secrets (ReadSecret), opens its file or broker.
+  Result<std::unique_ptr<Sink>> (*make)(const SinkConfig& config, const SinkContext& context);
+};
+// Every kind, in the order the reference lists them.
+const std::vector<SinkKind>& SinkKinds();
+// The keys every sink has: name, type and the retry policy.
+const opt::Table<SinkConfig>& CommonSinkTable();
+// The keys of each type (sink_config.cc).
+const opt::Table<SinkConfig>& FileSinkTable();
+const opt::Table<SinkConfig>& EmailSinkTable();
+const opt::Table<SinkConfig>& WebhookSinkTable();
+const opt::Table<SinkConfig>& KafkaSinkTable();
+const opt::Table<SinkConfig>& NoSinkKeys();
+void CheckEmailSink(const SinkConfig& config, const toml::table& table, std::string_view file,
+                    opt::Problems* problems);
+void CheckWebhookSink(const SinkConfig& config, const toml::table& table, std::string_view file,
+                      opt::Problems* problems);
+
+// Reads every [[sinks]] table of a parsed document into *sinks, every
+// problem into *problems; also checks that the rules' `sinks` name sinks.
+void ReadSinkConfigs(const toml::table& doc, std::string_view file, std::vector<SinkConfig>* sinks,
+                     opt::Problems* problems);
 
 // Reads every [[sinks]] table of a parsed document (none: empty). `file`
 // names the document in errors. InvalidArgument on unknown keys, bad values,

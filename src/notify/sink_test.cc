@@ -76,7 +76,7 @@ TEST(SinkConfigTest, ErrorsNameTheProblem) {
   ExpectError("[[sinks]]\nname = \"x\"\ntype = \"email\"\nurl = \"smtp://h\"\nfrom = \"a@b\"\n"
               "to = [\"c@d\"]\npassword = \"hunter2\"\n",
               "unknown key 'password'");
-  ExpectError("[[sinks]]\nname = \"x\"\ntype = \"pager\"\n", "unknown type 'pager'");
+  ExpectError("[[sinks]]\nname = \"x\"\ntype = \"pager\"\n", "sinks.type: 'pager' is not allowed (want stdout, file, email, webhook or kafka)");
   ExpectError("[[sinks]]\ntype = \"stdout\"\n", "needs 'name'");
   ExpectError("[[sinks]]\nname = \"x\"\ntype = \"webhook\"\nurl = \"ftp://h\"\n", "http:// or https://");
   ExpectError("[[sinks]]\nname = \"x\"\ntype = \"email\"\nurl = \"smtp://h\"\nfrom = \"a@b\"\n", "needs 'to'");

@@ -13,6 +13,7 @@
 
 #include <toml++/toml.h>
 
+#include "src/base/options.h"
 #include "src/base/status.h"
 #include "src/base/time.h"
 #include "src/record/log_record.h"
@@ -49,6 +50,16 @@ struct ProcessorConfig {
   bool operator==(const ProcessorConfig&) const = default;
 };
 
+// The declarations of [processor] and of one [[rules]] table.
+const opt::Table<ProcessorConfig>& ProcessorTable();
+const opt::Table<RuleConfig>& RulesTable();
+
+// Reads [processor] and [[rules]] of a parsed document into *config, every
+// problem into *problems ("FILE:LINE:COLUMN: ..."), then checks the
+// cross-field rules.
+void ReadProcessorConfig(const toml::table& doc, std::string_view file, ProcessorConfig* config,
+                         opt::Problems* problems, opt::Provenance* provenance = nullptr);
+
 // Reads [processor] and [[rules]] from a parsed document. `file` names the
 // document in error messages. InvalidArgument on unknown keys or bad values.
 Result<ProcessorConfig> LoadProcessorConfig(const toml::table& doc, std::string_view file);
@@ -60,8 +71,14 @@ Result<ProcessorConfig> LoadProcessorConfigFile(const std::string& path);
 // Checks the cross-field rules (window/slide, min_count, regexes, names).
 Status ValidateProcessorConfig(const ProcessorConfig& config);
 
-// The effective configuration as TOML, every key spelled out; parsing it back
+// The effective configuration as TOML, every key spelled out (with the origin
+// of each [processor] value when `provenance` is given); parsing it back
 // yields an equal config.
-std::string ProcessorConfigToToml(const ProcessorConfig& config);
+std::string ProcessorConfigToToml(const ProcessorConfig& config,
+                                  const opt::Provenance* provenance = nullptr);
+
+// At most this many windows per record (window / slide): a finer slide makes
+// every record touch thousands of windows.
+inline constexpr int64_t kMaxWindowsPerRecord = 1000;
 
 }  // namespace logstream

@@ -121,7 +121,7 @@ TEST(ProcessorConfigTest, CommitCadence) {
   EXPECT_EQ(c->commit_interval, 250);
   EXPECT_EQ(c->commit_records, 500);
   EXPECT_EQ(ErrorOf("[processor]\ncommit_records = 0\n"),
-            "rules.toml:2:18: 'commit_records' must be an integer of at least 1");
+            "rules.toml:2:18: processor.commit_records: '0' is not an integer of at least 1");
 }
 
 TEST(ProcessorConfigTest, BadValuesAreErrors) {
@@ -131,16 +131,16 @@ TEST(ProcessorConfigTest, BadValuesAreErrors) {
   };
   has("[processor]\nwindow = \"10s\"\nslide = \"3s\"\n", "window (10s) must be a multiple of slide (3s)");
   has("[processor]\nwindow = \"10s\"\nslide = \"20s\"\n", "slide (20s) must not exceed window (10s)");
-  has("[processor]\nwindow = \"0s\"\n", "window must be positive");
-  has("[processor]\nwindow = \"ten\"\n", "rules.toml:2:10: 'window': not a duration");
-  has("[processor]\nwindow = 10\n", "'window' must be a string");
-  has("[[rules]]\nname = \"x\"\nmin_count = 0\n", "rules.toml:3:13: rule 'x': min_count must be at least 1");
-  has("[[rules]]\nname = \"x\"\npattern = \"(unclosed\"\n", "rule 'x': bad regex '(unclosed'");
+  has("[processor]\nwindow = \"0s\"\n", "processor.window: '0s' is less than 1ms");
+  has("[processor]\nwindow = \"ten\"\n", "rules.toml:2:10: processor.window: not a duration");
+  has("[processor]\nwindow = 10\n", "processor.window: must be a duration string");
+  has("[[rules]]\nname = \"x\"\nmin_count = 0\n", "rules.toml:3:13: rules.min_count: '0' is not an integer of at least 1");
+  has("[[rules]]\nname = \"x\"\npattern = \"(unclosed\"\n", "rules.pattern: bad regex '(unclosed'");
   has("[[rules]]\nname = \"x\"\n[[rules]]\nname = \"x\"\n", "rules.toml:4:8: duplicate rule name 'x'");
   has("[[rules]]\nname = \"x\"\nlevel = \"ERR\"\n", "unknown level 'ERR'");
   has("[[rules]]\nname = \"x\"\nlevels = [\"WARN\", \"bad\"]\n", "unknown level 'bad'");
   has("[[rules]]\nname = \"x\"\nlevel = \"WARN\"\nlevels = [\"WARN\"]\n", "either 'level' or 'levels'");
-  has("[[rules]]\nname = \"x\"\nper = \"host\"\n", "'per' must be \"source\" or \"all\"");
+  has("[[rules]]\nname = \"x\"\nper = \"host\"\n", "rules.per: 'host' is not allowed (want source or all)");
   has("[[rules]]\nlevel = \"WARN\"\n", "rule #1 has no 'name'");
   has("[[rules]]\nname = \"a/b\"\n", "contain no '/'");
   has("processor = 3\n", "'processor' must be a table");

@@ -38,27 +38,63 @@ Status ValidateKey(std::string_view key) {
 
 Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url) { return OpenStore(url, {}); }
 
+namespace {
+
+using StoreOpener = Result<std::unique_ptr<ObjectStore>> (*)(std::string_view url,
+                                                              const OpenStoreOptions& options);
+
+Result<std::unique_ptr<ObjectStore>> OpenFile(std::string_view url, const OpenStoreOptions&) {
+  const std::string_view path = url.substr(7);
+  if (!path.starts_with('/')) {
+    return Err(InvalidArgument("store URL " + std::string(url) +
+                               ": a file:// URL needs an absolute path, e.g. file:///tmp/bucket"));
+  }
+  ASSIGN_OR_RETURN(auto store, DirStore::Open(path));
+  return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenS3(std::string_view url, const OpenStoreOptions& options) {
+  S3StoreOptions s3;
+  s3.create_bucket = options.create_bucket;
+  ASSIGN_OR_RETURN(auto store, S3Store::Open(url, std::move(s3)));
+  return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
+// Every store by scheme; adding a store adds one line here.
+constexpr std::pair<std::string_view, StoreOpener> kStores[] = {
+    {"file://", &OpenFile},
+    {"s3://", &OpenS3},
+};
+
+}  // namespace
+
+const opt::Table<StoreSettings>& StoreTable() {
+  using S = StoreSettings;
+  static const opt::Table<S> table = [] {
+    opt::Table<S> t("store", "The bucket `ingest` reads.");
+    t.String("url", &S::url, "bucket URL: file:///abs/path, a directory, or s3://bucket/prefix",
+             {.flag = "--store"});
+    t.String("s3_endpoint", &S::s3_endpoint,
+             "S3 endpoint for s3:// URLs (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS); "
+             "credentials and region from the AWS environment",
+             {.flag = "--s3-endpoint"});
+    return t;
+  }();
+  return table;
+}
+
 Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url, const OpenStoreOptions& options) {
+  if (url.empty()) return Err(InvalidArgument("empty store URL: give file:///abs/path or a directory path"));
+  for (const auto& [scheme, open] : kStores) {
+    if (url.starts_with(scheme)) return open(url, options);
+  }
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    if (url.empty()) return Err(InvalidArgument("empty store URL: give file:///abs/path or a directory path"));
-    return DirStore::Open(url);
+    ASSIGN_OR_RETURN(auto store, DirStore::Open(url));
+    return std::unique_ptr<ObjectStore>(std::move(store));
   }
-  const std::string_view scheme = url.substr(0, scheme_end);
-  if (scheme == "file") {
-    const std::string_view path = url.substr(scheme_end + 3);
-    if (!path.starts_with('/')) {
-      return Err(InvalidArgument("store URL " + std::string(url) +
-                                 ": a file:// URL needs an absolute path, e.g. file:///tmp/bucket"));
-    }
-    return DirStore::Open(path);
-  }
-  if (scheme == "s3") {
-    S3StoreOptions s3;
-    s3.create_bucket = options.create_bucket;
-    return S3Store::Open(url, std::move(s3));
-  }
-  return Err(InvalidArgument("store URL " + std::string(url) + ": scheme " + std::string(scheme) +
+  return Err(InvalidArgument("store URL " + std::string(url) + ": scheme " +
+                             std::string(url.substr(0, scheme_end)) +
                              ":// is not supported; use file:///abs/path, a directory path or s3://bucket/prefix"));
 }
 

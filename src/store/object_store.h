@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/base/options.h"
 #include "src/base/status.h"
 #include "src/base/time.h"
 
@@ -82,6 +83,15 @@ Status ValidateKey(std::string_view key);
 // (a directory bucket, created if missing), or "s3://bucket[/prefix]" (see
 // src/store/s3_store.h; endpoint, region and credentials from the environment).
 Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url);
+
+// Which bucket a command reads, declared once: [store] url (--store) and
+// [store] s3_endpoint (--s3-endpoint; credentials and region come from the
+// AWS environment).
+struct StoreSettings {
+  std::string url = "logstream-data/bucket";
+  std::string s3_endpoint;  // "": AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS
+};
+const opt::Table<StoreSettings>& StoreTable();
 
 struct OpenStoreOptions {
   bool create_bucket = false;  // s3://: create a missing bucket (writers such as generate)

@@ -1,0 +1,66 @@
+#include "src/log/broker_settings.h"
+
+#include <atomic>
+
+namespace logstream {
+namespace {
+
+std::atomic<PropertyChecker> property_checker{nullptr};
+
+}  // namespace
+
+void RegisterPropertyChecker(PropertyChecker checker) { property_checker.store(checker); }
+
+const opt::Table<BrokerSettings>& BrokerTable() {
+  using B = BrokerSettings;
+  static const opt::Table<B> table = [] {
+    opt::Table<B> t("", "The broker every command opens, and its naming.");
+    t.String("broker", &B::url,
+             "broker: a directory or file:///PATH (the embedded log), or kafka://HOST:PORT[,HOST:PORT] "
+             "(Apache Kafka)",
+             {.flag = "--broker", .env = "LOGSTREAM_BROKER"});
+    t.Custom(
+        "namespace", opt::Type::kString,
+        "Kafka: prefix of topic, transactional and group names (default logstream)",
+        [](B& b, const opt::Value& v) -> Status {
+          if (v.text.empty()) return InvalidArgument("must be a non-empty string");
+          b.options.name_space = v.text;
+          return Status::Ok();
+        },
+        [](const B& b) { return opt::Value{b.options.name_space, {}}; },
+        {.flag = "--namespace", .env = "LOGSTREAM_NAMESPACE"});
+    return t;
+  }();
+  return table;
+}
+
+const opt::Table<BrokerSettings>& KafkaTable() {
+  using B = BrokerSettings;
+  static const opt::Table<B> table = [] {
+    opt::Table<B> t("kafka",
+                    "librdkafka properties for Kafka brokers, e.g. \"security.protocol\" = "
+                    "\"SASL_SSL\"; numbers and booleans are passed as text. The embedded log "
+                    "ignores them.");
+    t.Custom(
+        std::string(opt::kAnyKey), opt::Type::kMap, "any librdkafka property (-X PROPERTY=VALUE, repeatable)",
+        [](B& b, const opt::Value& v) -> Status {
+          for (const std::string& item : v.items) {
+            const size_t eq = item.find('=');
+            const std::string name = item.substr(0, eq), value = item.substr(eq + 1);
+            if (PropertyChecker check = property_checker.load()) RETURN_IF_ERROR(check(name, value));
+            b.options.properties[name] = value;
+          }
+          return Status::Ok();
+        },
+        [](const B& b) {
+          opt::Value v;
+          for (const auto& [k, value] : b.options.properties) v.items.push_back(k + "=" + value);
+          return v;
+        },
+        {.flag = "-X"});
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace logstream
