@@ -29,7 +29,16 @@ struct Manifest {
   bool done = false;
   std::string failed;         // why the object could not be read, if it could not
   std::string changed_etag;   // a later etag already reported as a change
+  // Dead letters past IngestOptions::max_dead_letters, by reason (bounded).
+  std::map<std::string, uint64_t> suppressed;
 };
+
+constexpr std::string_view kNotFoundReason =
+    "object not found: the event came before the object or the object was deleted; it is "
+    "ingested when an event or a listing finds it";
+
+// At most this many reasons are told apart in a summary; the rest are "other".
+constexpr size_t kMaxSuppressedReasons = 16;
 
 std::string EncodeManifest(const Manifest& m) {
   std::string s = "{\"etag\":";
@@ -44,6 +53,17 @@ std::string EncodeManifest(const Manifest& m) {
   if (!m.changed_etag.empty()) {
     s += ",\"changed_etag\":";
     AppendJsonString(m.changed_etag, &s);
+  }
+  if (!m.suppressed.empty()) {
+    s += ",\"suppressed\":{";
+    bool first = true;
+    for (const auto& [reason, n] : m.suppressed) {
+      if (!first) s += ",";
+      first = false;
+      AppendJsonString(reason, &s);
+      s += ":" + std::to_string(n);
+    }
+    s += "}";
   }
   s += "}";
   return s;
@@ -67,6 +87,12 @@ Result<Manifest> DecodeManifest(std::string_view json) {
   if (!doc["done"].get(b)) m.done = b;
   if (!doc["failed"].get(sv)) m.failed = sv;
   if (!doc["changed_etag"].get(sv)) m.changed_etag = sv;
+  simdjson::dom::object suppressed;
+  if (!doc["suppressed"].get(suppressed)) {
+    for (auto [reason, count] : suppressed) {
+      if (!count.get(n)) m.suppressed[std::string(reason)] = n;
+    }
+  }
   return m;
 }
 
@@ -185,6 +211,7 @@ class ObjectIngest {
     }
     bool starts = !o_.multiline || StartsRecord(line.text);
     if (starts) {
+      past_bound_ = false;
       RETURN_IF_ERROR(FlushPending());
       RETURN_IF_ERROR(MaybeCommit(line.offset));
       pending_offset_ = line.offset;
@@ -194,15 +221,20 @@ class ObjectIngest {
       return Status::Ok();
     }
     if (!has_pending_) {
-      return DeadLetter(line.offset, "continuation line with no record above it", line.text);
+      RETURN_IF_ERROR(DeadLetter(line.offset,
+                                 past_bound_ ? kPastBound : "continuation line with no record above it",
+                                 line.text));
+      // Nothing is pending: a chunk may end after this line.
+      return MaybeCommit(line.offset + line.length + 1);
     }
     if (pending_lines_ >= o_.multiline_max_lines ||
         pending_.size() + 1 + line.text.size() > o_.multiline_max_bytes) {
-      return DeadLetter(line.offset,
-                        "continuation line beyond the multi-line bound (" +
-                            std::to_string(o_.multiline_max_lines) + " lines, " +
-                            std::to_string(o_.multiline_max_bytes) + " bytes)",
-                        line.text);
+      // The record ends at its bound; the lines that follow until the next
+      // record are dead letters (and chunks may end between them).
+      RETURN_IF_ERROR(FlushPending());
+      past_bound_ = true;
+      RETURN_IF_ERROR(DeadLetter(line.offset, kPastBound, line.text));
+      return MaybeCommit(line.offset + line.length + 1);
     }
     pending_.push_back('\n');
     pending_.append(line.text);
@@ -215,8 +247,22 @@ class ObjectIngest {
   Status Finish(uint64_t end_offset, std::string failed_reason) {
     RETURN_IF_ERROR(FlushPending());
     if (!failed_reason.empty()) {
-      RETURN_IF_ERROR(DeadLetter(end_offset, failed_reason, {}));
+      RETURN_IF_ERROR(WriteDeadLetter(end_offset, failed_reason, {}));
       m_.failed = failed_reason;
+    }
+    if (!m_.suppressed.empty()) {
+      uint64_t total = 0;
+      std::string reasons;
+      for (const auto& [reason, n] : m_.suppressed) {
+        total += n;
+        reasons += (reasons.empty() ? "" : "; ") + reason + " x" + std::to_string(n);
+      }
+      RETURN_IF_ERROR(WriteDeadLetter(
+          end_offset,
+          std::to_string(total) + " more dead letters of this object were not written (at most " +
+              std::to_string(o_.max_dead_letters) + " per object, [ingest] max_dead_letters): " + reasons,
+          {}));
+      m_.suppressed.clear();
     }
     m_.offset = end_offset;
     m_.done = true;
@@ -249,7 +295,19 @@ class ObjectIngest {
     return Status::Ok();
   }
 
+  // A dead letter, or past the per-object cap only its count by reason.
   Status DeadLetter(uint64_t offset, std::string_view reason, std::string_view raw) {
+    if (m_.dead >= o_.max_dead_letters) {
+      ++totals_.dead_letters;  // counted, not written
+      std::string key(reason.substr(0, 120));
+      if (m_.suppressed.size() >= kMaxSuppressedReasons && !m_.suppressed.contains(key)) key = "other";
+      ++m_.suppressed[key];
+      return Status::Ok();
+    }
+    return WriteDeadLetter(offset, reason, raw);
+  }
+
+  Status WriteDeadLetter(uint64_t offset, std::string_view reason, std::string_view raw) {
     std::string v = "{\"source\":";
     AppendJsonString(source_, &v);
     v += ",\"object\":";
@@ -287,7 +345,12 @@ class ObjectIngest {
   uint64_t pending_offset_ = 0;
   size_t pending_lines_ = 0;
   bool has_pending_ = false;
+  bool past_bound_ = false;  // since the last record reached the multi-line bound
   std::string json_;
+
+  static constexpr std::string_view kPastBound =
+      "continuation line beyond the multi-line bound ([ingest] multiline_max_lines, "
+      "multiline_max_bytes)";
 };
 
 }  // namespace
@@ -325,6 +388,10 @@ const opt::Table<IngestOptions>& IngestTable() {
           {.unit = "bytes"});
     t.Int("max_line_bytes", &O::max_line_bytes, "longer lines go to dead-letter", 1, INT64_MAX,
           {.unit = "bytes"});
+    t.Int("max_dead_letters", &O::max_dead_letters,
+          "dead letters written per object at most; the lines beyond are counted by reason in one "
+          "summary dead letter",
+          0);
     t.Int("partitions", &O::partitions, "partitions of topic logs when ingest creates it", 1, 100000);
     t.Int("chunk_records", &O::chunk_records,
           "commit a large object at least every this many records (0: the broker's preference)", 0);
@@ -439,16 +506,43 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
     ++batch.totals.failed;
     return IngestOutcome::kFailed;
   };
+  // An object that is not there (an event ahead of its object, or a key
+  // nobody wrote) leaves no manifest entry: a later event or listing of it
+  // ingests it when it exists. Only a dead letter says what happened.
+  auto report_missing = [&](std::string_view reason) -> Result<IngestOutcome> {
+    std::string source = SourceFromKey(event.key, options_.default_source);
+    std::string v = "{\"source\":";
+    AppendJsonString(source, &v);
+    v += ",\"object\":";
+    AppendJsonString(event.key, &v);
+    v += ",\"offset\":0,\"reason\":";
+    AppendJsonString(reason, &v);
+    v += ",\"raw\":\"\"}";
+    RETURN_IF_ERROR(batch.Append(options_.dead_letter_topic, source, v));
+    ++batch.totals.dead_letters;
+    ++batch.totals.failed;
+    return IngestOutcome::kFailed;
+  };
   auto duplicate = [&] {
     ++batch.totals.duplicates;
     return IngestOutcome::kDuplicate;
   };
+  // An entry without an etag never saw the object (written by releases that
+  // recorded missing objects): it does not count as an ingest.
+  if (entry && m.etag.empty() && m.lines == 0) {
+    entry.reset();
+    m = Manifest{};
+  }
 
   auto info = store_.Head(event.key);
   if (!info) {
     if (info.error().code() == StatusCode::kUnavailable) return Err(info.error());
     if (m.done) return duplicate();  // deleted after it was ingested: nothing to do
+    if (!entry && info.error().code() == StatusCode::kFailedPrecondition) {
+      return report_missing(info.error().message());
+    }
     if (info.error().code() == StatusCode::kNotFound) {
+      if (!entry) return report_missing(kNotFoundReason);
       return report_failure("object deleted before it was read");
     }
     return report_failure("cannot read object: " + info.error().message());
@@ -481,6 +575,7 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   auto raw = store_.Get(event.key);
   if (!raw) {
     if (raw.error().code() == StatusCode::kUnavailable) return Err(raw.error());
+    if (raw.error().code() == StatusCode::kNotFound && !entry) return report_missing(kNotFoundReason);
     return report_failure(raw.error().code() == StatusCode::kNotFound
                               ? "object deleted before it was read"
                               : "cannot read object: " + raw.error().message());

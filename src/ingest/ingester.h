@@ -36,6 +36,10 @@ struct IngestOptions {
   std::string transactional_id = "ingest";
   LineFormat format = LineFormat::kAuto;  // each line's own shape decides
   size_t max_line_bytes = 64 * 1024;
+  // Dead letters written per object at most; the lines beyond are counted by
+  // reason in one summary dead letter, so one bad object cannot flood the
+  // topic (or memory).
+  size_t max_dead_letters = 1000;
   bool multiline = true;                  // multiline = "auto"; false = "off"
   size_t multiline_max_lines = 500;       // lines per record, first included
   size_t multiline_max_bytes = 1 << 20;   // bytes per record

@@ -140,10 +140,51 @@ TEST_F(IngesterTest, UnreadableObjectsGoToDeadLetterAndOthersContinue) {
   ASSERT_EQ(dead.size(), 3u);
   std::string all = dead[0] + dead[1] + dead[2];
   EXPECT_NE(all.find("truncated"), std::string::npos);
-  EXPECT_NE(all.find("deleted before it was read"), std::string::npos);
+  EXPECT_NE(all.find("object not found"), std::string::npos);
   EXPECT_EQ(ingester_->counters().failed.load(), 3u);
   // The lines read before the damage are kept, exactly once.
   EXPECT_EQ(Ingest("h1/2026-11-24/h1-000001.log.gz"), IngestOutcome::kDuplicate);
+}
+
+// Issue 17.2: an event for a key that does not exist yet must not block it.
+TEST_F(IngesterTest, AnEventBeforeItsObjectLeavesNoTraceThatBlocksIt) {
+  const std::string key = "h1/2026-11-24/h1-000123.log";
+  EXPECT_EQ(Ingest(key), IngestOutcome::kFailed);
+  EXPECT_EQ(Ingest(key), IngestOutcome::kFailed) << "still missing: the same answer, no duplicate";
+  ASSERT_EQ(Topic("dead-letter").size(), 2u);
+  EXPECT_NE(Topic("dead-letter")[0].find("object not found"), std::string::npos);
+  ASSERT_TRUE(store_.Put(key, kTwoLines));
+  EXPECT_EQ(Ingest(key), IngestOutcome::kIngested);
+  EXPECT_EQ(Records().size(), 2u);
+  EXPECT_EQ(Ingest(key), IngestOutcome::kDuplicate);
+  EXPECT_EQ(Topic("dead-letter").size(), 2u) << "no 'object changed after ingest'";
+}
+
+// Issue 17.1: one object of bad lines writes at most max_dead_letters dead
+// letters plus one summary, commits as it goes, and the valid records after
+// the bad lines are still ingested.
+TEST_F(IngesterTest, DeadLettersOfOneObjectAreCappedWithASummary) {
+  IngestOptions o;
+  o.max_dead_letters = 10;
+  o.chunk_records = 100;
+  o.chunk_bytes = 1 << 20;
+  Reset(o);
+  std::string obj;
+  for (int i = 0; i < 5000; ++i) obj += "x\n";  // continuation lines with no record above
+  obj += kTwoLines;
+  for (int i = 0; i < 3000; ++i) obj += "\tat a.B.c(B.java:1)\n";  // past the multi-line bound
+  obj += kTwoLines;
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log", obj));
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000001.log"), IngestOutcome::kIngested);
+  auto dead = Topic("dead-letter");
+  ASSERT_EQ(dead.size(), 11u);
+  EXPECT_NE(dead.back().find("more dead letters of this object were not written"), std::string::npos)
+      << dead.back();
+  EXPECT_NE(dead.back().find("continuation line with no record above it x4990"), std::string::npos)
+      << dead.back();
+  EXPECT_NE(dead.back().find("multi-line bound"), std::string::npos) << dead.back();
+  EXPECT_EQ(Records().size(), 4u) << "the valid records around the bad lines";
+  EXPECT_EQ(ingester_->counters().lines.load(), 5000u + 2 + 3000 + 2) << "every line counted";
 }
 
 TEST_F(IngesterTest, BadLinesGoToDeadLetterWithOffsetAndReason) {

@@ -1,5 +1,7 @@
 #include "src/store/dir_store.h"
 
+#include <cstdio>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/xattr.h>
@@ -108,6 +110,13 @@ class FileReader : public ObjectReader {
   uint64_t pos_;
   uint64_t end_;
 };
+
+// A FIFO, socket or device where an object should be: never opened for
+// reading (a FIFO would block), so ingest dead-letters it instead of hanging.
+Status NotRegular(std::string_view key) {
+  return FailedPrecondition("object " + std::string(key) +
+                            " is not a regular file (a FIFO, socket or device): refused");
+}
 
 Status NotFoundKey(std::string_view key, const std::string& url) {
   return NotFound("object " + std::string(key) + " does not exist in " + url);
@@ -266,7 +275,7 @@ Result<PutResult> DirStore::Put(std::string_view key, std::string_view data) {
 
   // Identical content already published: nothing to do.
   {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     struct stat st;
     if (fd.get() >= 0 && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) &&
         static_cast<uint64_t>(st.st_size) == data.size()) {
@@ -314,14 +323,19 @@ Result<std::unique_ptr<ObjectReader>> DirStore::Get(std::string_view key, uint64
                                                     std::optional<uint64_t> length) {
   RETURN_IF_ERROR(CheckKey(key));
   const std::string path = PathOf(key);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) {
-    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return Err(NotFoundKey(key, Url()));
+    if (errno == ELOOP) {
+      return Err(FailedPrecondition("object " + std::string(key) +
+                                    " is a symbolic link: never followed (it could point outside the bucket)"));
+    }
+    if (errno == ENOENT || errno == ENOTDIR) return Err(NotFoundKey(key, Url()));
     return Err(ErrnoError("open", path, errno));
   }
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return Err(ErrnoError("stat", path, errno));
-  if (!S_ISREG(st.st_mode)) return Err(NotFoundKey(key, Url()));
+  if (S_ISDIR(st.st_mode)) return Err(NotFoundKey(key, Url()));
+  if (!S_ISREG(st.st_mode)) return Err(NotRegular(key));
   ASSIGN_OR_RETURN(ByteRange range, ResolveRange(key, static_cast<uint64_t>(st.st_size), offset, length));
   return std::make_unique<FileReader>(std::move(fd), path, range.begin, range.end);
 }
@@ -329,14 +343,19 @@ Result<std::unique_ptr<ObjectReader>> DirStore::Get(std::string_view key, uint64
 Result<ObjectInfo> DirStore::Head(std::string_view key) {
   RETURN_IF_ERROR(CheckKey(key));
   const std::string path = PathOf(key);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) {
-    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return Err(NotFoundKey(key, Url()));
+    if (errno == ELOOP) {
+      return Err(FailedPrecondition("object " + std::string(key) +
+                                    " is a symbolic link: never followed (it could point outside the bucket)"));
+    }
+    if (errno == ENOENT || errno == ENOTDIR) return Err(NotFoundKey(key, Url()));
     return Err(ErrnoError("open", path, errno));
   }
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return Err(ErrnoError("stat", path, errno));
-  if (!S_ISREG(st.st_mode)) return Err(NotFoundKey(key, Url()));
+  if (S_ISDIR(st.st_mode)) return Err(NotFoundKey(key, Url()));
+  if (!S_ISREG(st.st_mode)) return Err(NotRegular(key));
   return InfoOf(fd.get(), st, path, std::string(key));
 }
 
@@ -363,6 +382,10 @@ Status DirStore::Walk(int dir_fd, std::string& rel, ListState& state) {
         entries.push_back({std::string(name) + "/", true});
       } else if (type == DT_REG) {
         entries.push_back({std::string(name), false});
+      } else {
+        ReportSkip(rel + std::string(name), type == DT_LNK ? "a symbolic link (never followed)"
+                                                            : "not a regular file (a FIFO, socket or "
+                                                              "device is never opened)");
       }
     }
     ::closedir(d);
@@ -391,7 +414,10 @@ Status DirStore::Walk(int dir_fd, std::string& rel, ListState& state) {
       continue;
     }
     if (!rel.starts_with(state.prefix) || rel <= state.start_after) continue;
-    if (!ValidateKey(rel).ok()) continue;  // a file no key can name
+    if (Status valid = ValidateKey(rel); !valid.ok()) {  // a file no key can name
+      ReportSkip(rel, valid.message());
+      continue;
+    }
     if (state.result.objects.size() == state.max_keys) {
       state.result.truncated = true;
       state.done = true;
@@ -404,7 +430,7 @@ Status DirStore::Walk(int dir_fd, std::string& rel, ListState& state) {
     const std::string path = PathOf(rel);
     std::optional<std::string> etag = CachedEtagOf(path, st);
     if (!etag) {  // read the xattr or the content
-      Fd fd(::openat(dir_fd, e.sort_name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+      Fd fd(::openat(dir_fd, e.sort_name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
       if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
         if (fd.get() < 0 && errno != ENOENT) return ErrnoError("open", path, errno);
         continue;
@@ -416,6 +442,25 @@ Status DirStore::Walk(int dir_fd, std::string& rel, ListState& state) {
   }
   rel.resize(rel_len);
   return Status::Ok();
+}
+
+void DirStore::ReportSkip(const std::string& rel, std::string_view why) {
+  std::lock_guard lock(mu_);
+  ++skipped_;
+  if (reported_skips_.size() >= kMaxReportedSkips || !reported_skips_.insert(rel).second) return;
+  std::string shown;  // the name is untrusted: no control characters reach the terminal
+  for (char c : rel.substr(0, 300)) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      shown += buf;
+    } else {
+      shown += c;
+    }
+  }
+  std::fprintf(stderr, "logstream: bucket %s: skipped %s: %s (skips so far: %llu)\n", root_.c_str(),
+               shown.c_str(), std::string(why).c_str(), static_cast<unsigned long long>(skipped_));
 }
 
 Result<ListResult> DirStore::List(std::string_view prefix, std::string_view start_after,

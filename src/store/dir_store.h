@@ -24,6 +24,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -79,10 +80,16 @@ class DirStore : public ObjectStore {
   Result<ObjectInfo> InfoOf(int fd, const struct stat& st, const std::string& path,
                             std::string key);
   Status Walk(int dir_fd, std::string& rel, ListState& state);
+  // Counts an entry a listing leaves out and says why on stderr, once per
+  // entry (up to kMaxReportedSkips entries).
+  void ReportSkip(const std::string& rel, std::string_view why);
 
   const std::string root_;
   std::mutex mu_;
   std::map<std::string, CachedEtag, std::less<>> etags_;  // by path, guarded by mu_
+  static constexpr size_t kMaxReportedSkips = 10000;
+  std::set<std::string> reported_skips_;  // guarded by mu_
+  uint64_t skipped_ = 0;                  // guarded by mu_
 };
 
 }  // namespace logstream
