@@ -198,7 +198,9 @@ class ObjectIngest {
   }
 
   // Feeds one line.
-  Status OnLine(const Line& line) {
+  Status OnLine(Line line) {
+    // A UTF-8 byte order mark starts some files: it is not part of the line.
+    if (line.offset == 0 && line.text.starts_with("\xEF\xBB\xBF")) line.text.remove_prefix(3);
     ++m_.lines;
     ++totals_.lines;
     totals_.bytes += line.length + 1;

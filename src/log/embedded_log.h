@@ -93,6 +93,8 @@ class EmbeddedLog : public Log {
   Status LoadTopics();
   Status Refresh();
   Result<TopicOptions> FindTopic(std::string_view topic);
+  // Unavailable when the disk has less than commit_bytes + min_free_bytes free.
+  Status CheckFreeSpace(uint64_t commit_bytes) const;
   Status Apply(const std::string& id, int64_t epoch, TxnBuffer& buffer);
   Status ReadBatches(std::string_view topic, int partition, int64_t offset, size_t max_records,
                      RecordBuffer* out);

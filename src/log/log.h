@@ -268,6 +268,10 @@ class Log {
 struct LogOptions {
   bool read_only = false;      // readers such as `log tail` (RocksDB secondary)
   TimeMs fsync_interval = 0;   // 0: fsync every commit; N: at most every N ms
+  // Embedded log: a commit is refused (Unavailable, naming the path and the
+  // space) unless the disk keeps this much free beyond the commit itself, for
+  // RocksDB's flushes and compactions; a full disk would abort inside RocksDB.
+  uint64_t min_free_bytes = 256ull << 20;
   // Kafka: prefix of topics, transactional ids and groups ("" = "logstream"),
   // and librdkafka properties passed through (`-X property=value`).
   std::string name_space;

@@ -1,5 +1,7 @@
 #include "src/store/object_store.h"
 
+#include <simdjson.h>
+
 #include "src/store/dir_store.h"
 #include "src/store/s3_store.h"
 
@@ -23,6 +25,9 @@ Status ValidateKey(std::string_view key) {
     return BadKey(key, "a key must be at most 1024 bytes (it has " + std::to_string(key.size()) + ")");
   }
   if (key.find('\0') != std::string_view::npos) return BadKey(key, "a key must not contain NUL");
+  // S3 keys are UTF-8; records name their object as a JSON string, where two
+  // keys differing only in invalid bytes would become the same text.
+  if (!simdjson::validate_utf8(key.data(), key.size())) return BadKey(key, "a key must be valid UTF-8");
   if (key.front() == '/') return BadKey(key, "a key must be relative (no leading '/')");
   size_t start = 0;
   while (true) {
