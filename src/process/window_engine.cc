@@ -8,6 +8,7 @@
 
 #include <re2/re2.h>
 
+#include "src/base/varint.h"
 #include "src/record/json.h"
 
 namespace logstream {
@@ -84,70 +85,7 @@ void AppendTimeField(std::string_view name, TimeMs t, std::string* out) {
 }
 
 // State encoding: varints (zigzag for signed) and length-prefixed strings.
-class Writer {
- public:
-  explicit Writer(std::string* out) : out_(out) {}
-  void U(uint64_t v) {
-    while (v >= 0x80) {
-      out_->push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_->push_back(static_cast<char>(v));
-  }
-  void I(int64_t v) { U((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
-  void S(std::string_view s) {
-    U(s.size());
-    out_->append(s);
-  }
-
- private:
-  std::string* out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  uint64_t U() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= data_.size()) return Fail();
-      auto b = static_cast<uint8_t>(data_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) return v;
-    }
-    return Fail();
-  }
-  int64_t I() {
-    uint64_t u = U();
-    return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
-  }
-  std::string_view S() {
-    uint64_t n = U();
-    if (n > data_.size() - pos_) return Fail(), std::string_view();
-    std::string_view s = data_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  // A count that cannot exceed the bytes left (guards allocations).
-  uint64_t Count() {
-    uint64_t n = U();
-    return n > data_.size() - pos_ ? Fail() : n;
-  }
-  bool ok() const { return ok_ && pos_ == data_.size(); }
-  bool failed() const { return !ok_; }
-
- private:
-  uint64_t Fail() {
-    ok_ = false;
-    pos_ = data_.size();
-    return 0;
-  }
-  std::string_view data_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-void EncodeSample(const AlertSample& s, Writer& w) {
+void EncodeSample(const AlertSample& s, VarintWriter& w) {
   w.S(s.object);
   w.U(s.offset);
   w.I(s.time);
@@ -155,7 +93,7 @@ void EncodeSample(const AlertSample& s, Writer& w) {
   w.S(s.message);
 }
 
-AlertSample DecodeSample(Reader& r) {
+AlertSample DecodeSample(VarintReader& r) {
   AlertSample s;
   s.object = std::string(r.S());
   s.offset = r.U();
@@ -167,14 +105,14 @@ AlertSample DecodeSample(Reader& r) {
 }
 
 // A rule's count in one window as stored, by the engines and the aggregator.
-void EncodeRuleCount(int64_t count, bool fired, const std::vector<AlertSample>& samples, Writer& w) {
+void EncodeRuleCount(int64_t count, bool fired, const std::vector<AlertSample>& samples, VarintWriter& w) {
   w.U(static_cast<uint64_t>(count));
   w.U(fired ? 1 : 0);
   w.U(samples.size());
   for (const AlertSample& s : samples) EncodeSample(s, w);
 }
 
-void DecodeRuleCount(Reader& r, int64_t* count, bool* fired, std::vector<AlertSample>* samples) {
+void DecodeRuleCount(VarintReader& r, int64_t* count, bool* fired, std::vector<AlertSample>* samples) {
   *count = static_cast<int64_t>(r.U());
   *fired = r.U() != 0;
   uint64_t n = r.Count();
@@ -509,14 +447,14 @@ struct WindowEngine::Impl {
 
   // --- state ---
 
-  void EncodeCell(const Cell& c, Writer& w) const {
+  void EncodeCell(const Cell& c, VarintWriter& w) const {
     w.I(c.start);
     for (int64_t n : c.levels) w.U(static_cast<uint64_t>(n));
     for (const RuleCell& rc : c.rules) EncodeRuleCount(rc.count, rc.fired, rc.samples, w);
   }
 
   // rule_map[i]: the current rule index of the state's rule i, or -1.
-  void DecodeCell(Reader& r, const std::vector<int>& rule_map, Cell* c) const {
+  void DecodeCell(VarintReader& r, const std::vector<int>& rule_map, Cell* c) const {
     c->start = r.I();
     for (int64_t& n : c->levels) n = static_cast<int64_t>(r.U());
     c->rules.assign(rules.size(), RuleCell{});
@@ -529,7 +467,7 @@ struct WindowEngine::Impl {
 
   std::string EncodeGlobal() const {
     std::string v;
-    Writer w(&v);
+    VarintWriter w(&v);
     w.U(kStateVersion);
     w.I(window);
     w.I(step);
@@ -545,7 +483,7 @@ struct WindowEngine::Impl {
 
   std::string EncodeSource(const Source& s) const {
     std::string v;
-    Writer w(&v);
+    VarintWriter w(&v);
     w.U(kStateVersion);
     w.S(s.name);
     w.I(s.max_time);
@@ -570,7 +508,7 @@ struct WindowEngine::Impl {
       if (chunk == state.end()) break;
       global_value += chunk->second;
     }
-    Reader r(global_value);
+    VarintReader r(global_value);
     if (r.U() != kStateVersion) return corrupt(kGlobalKey);
     TimeMs w = r.I(), st = r.I(), lateness = r.I();
     if (w != window || st != step || lateness != config.lateness) {
@@ -592,7 +530,7 @@ struct WindowEngine::Impl {
       }
       rule_map.push_back(idx);
     }
-    auto read_fires = [&](Reader& in, std::vector<TimeMs>& dst) {
+    auto read_fires = [&](VarintReader& in, std::vector<TimeMs>& dst) {
       for (int idx : rule_map) {
         TimeMs t = in.I();
         if (idx >= 0) dst[idx] = t;
@@ -613,7 +551,7 @@ struct WindowEngine::Impl {
     if (!r.ok()) return corrupt(kGlobalKey);
     for (const auto& [key, value] : state) {
       if (!key.starts_with(kSourcePrefix)) continue;
-      Reader sr(value);
+      VarintReader sr(value);
       if (sr.U() != kStateVersion) return corrupt(key);
       Source& s = sources[Intern(sr.S())];
       s.max_time = sr.I();
@@ -742,7 +680,7 @@ constexpr std::string_view kAllWindowPrefix = "all/w/";
 
 std::string EncodeAllPartials(int partition, const AllPartials& partials) {
   std::string v;
-  Writer w(&v);
+  VarintWriter w(&v);
   w.U(kPartialsVersion);
   w.U(static_cast<uint64_t>(partition));
   w.U(partials.has_mark ? 1 : 0);
@@ -760,7 +698,7 @@ std::string EncodeAllPartials(int partition, const AllPartials& partials) {
 }
 
 Result<std::pair<int, AllPartials>> DecodeAllPartials(std::string_view data) {
-  Reader r(data);
+  VarintReader r(data);
   if (r.U() != kPartialsVersion) return Err(DataLoss("per-all partials: unknown version"));
   const auto partition = static_cast<int>(r.U());
   AllPartials p;
@@ -871,7 +809,7 @@ struct AllRulesAggregator::Impl {
 
   std::string EncodeMeta() const {
     std::string v;
-    Writer w(&v);
+    VarintWriter w(&v);
     w.U(kStateVersion);
     w.I(config.window);
     w.U(rules.size());
@@ -890,7 +828,7 @@ struct AllRulesAggregator::Impl {
 
   std::string EncodeWindow(const std::vector<WindowCell>& cells) const {
     std::string v;
-    Writer w(&v);
+    VarintWriter w(&v);
     w.U(kStateVersion);
     w.U(cells.size());
     for (size_t r = 0; r < cells.size(); ++r) {
@@ -904,7 +842,7 @@ struct AllRulesAggregator::Impl {
     auto corrupt = CorruptState;
     auto meta = state.find(std::string(kAllMetaKey));
     if (meta != state.end()) {
-      Reader r(meta->second);
+      VarintReader r(meta->second);
       if (r.U() != kStateVersion) return corrupt(kAllMetaKey);
       if (r.I() != config.window) {
         return FailedPrecondition("per-all rule state was written with another window size; restore the "
@@ -932,7 +870,7 @@ struct AllRulesAggregator::Impl {
       std::string_view digits = std::string_view(it->first).substr(kAllWindowPrefix.size());
       auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), start);
       if (ec != std::errc() || ptr != digits.data() + digits.size()) return corrupt(it->first);
-      Reader r(it->second);
+      VarintReader r(it->second);
       if (r.U() != kStateVersion) return corrupt(it->first);
       std::vector<WindowCell> cells(rules.size());
       uint64_t n = r.Count();
