@@ -8,9 +8,9 @@
 #include <chrono>
 #include <thread>
 
-#include "src/aws/curl_global.h"
 #include "src/aws/xml.h"
 #include "src/base/backoff.h"
+#include "src/base/curl_global.h"
 
 namespace logstream::aws {
 namespace {

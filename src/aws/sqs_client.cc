@@ -5,9 +5,9 @@
 #include <chrono>
 #include <thread>
 
-#include "src/aws/curl_global.h"
 #include "src/aws/json_protocol.h"
 #include "src/base/backoff.h"
+#include "src/base/curl_global.h"
 
 namespace logstream::aws {
 
