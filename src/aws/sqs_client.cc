@@ -8,30 +8,9 @@
 #include "src/aws/json_protocol.h"
 #include "src/base/backoff.h"
 #include "src/base/curl_global.h"
+#include "src/base/json_string.h"
 
 namespace logstream::aws {
-
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 Result<std::unique_ptr<SqsClient>> SqsClient::Create(std::string queue_url, SqsOptions options) {
   CurlGlobalInit();
