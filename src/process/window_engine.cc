@@ -47,7 +47,9 @@ struct Cell {
   std::vector<RuleCell> rules;
 };
 
-struct Source {
+// What the engine keeps of one log source (a host): its watermark, open
+// windows and rule cooldowns.
+struct SourceState {
   std::string name;
   TimeMs max_time = kNever;
   TimeMs watermark = kNever;
@@ -181,7 +183,7 @@ struct WindowEngine::Impl {
   std::vector<uint32_t> source_rules;  // indexes of per = "source" rules
   std::vector<uint32_t> all_rules;     // indexes of per = "all" rules
 
-  std::vector<Source> sources;
+  std::vector<SourceState> sources;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index;
   uint32_t last_source = UINT32_MAX;
   std::vector<uint32_t> dirty_sources;
@@ -204,7 +206,7 @@ struct WindowEngine::Impl {
     auto it = index.find(name);
     if (it != index.end()) return last_source = it->second;
     auto id = static_cast<uint32_t>(sources.size());
-    Source s;
+    SourceState s;
     s.name = std::string(name);
     s.last_fire.assign(rules.size(), kNever);
     sources.push_back(std::move(s));
@@ -298,7 +300,7 @@ struct WindowEngine::Impl {
     out.alerts.push_back(std::move(a));
   }
 
-  void EmitCell(const Source& s, Cell& c) {
+  void EmitCell(const SourceState& s, Cell& c) {
     for (int l = 0; l < kLevelCount; ++l) {
       if (c.levels[l] == 0) continue;
       out.aggregates.push_back(
@@ -308,7 +310,7 @@ struct WindowEngine::Impl {
   }
 
   // Emits and drops the source's cells that end at or before `mark`.
-  void CloseCells(Source& s, TimeMs mark) {
+  void CloseCells(SourceState& s, TimeMs mark) {
     size_t n = 0;
     while (n < s.cells.size() && s.cells[n].start + window <= mark) EmitCell(s, s.cells[n++]);
     if (n == 0) return;
@@ -318,7 +320,7 @@ struct WindowEngine::Impl {
 
   // Closes every open window of a source; its watermark moves to their end.
   void CloseAll(uint32_t id) {
-    Source& s = sources[id];
+    SourceState& s = sources[id];
     if (s.cells.empty()) return;
     s.watermark = std::max(s.watermark, s.cells.back().start + window);
     CloseCells(s, s.watermark);
@@ -344,7 +346,7 @@ struct WindowEngine::Impl {
     TimeMs low = std::numeric_limits<int64_t>::max();
     TimeMs high = kNever;
     bool any_active = false;
-    for (const Source& s : sources) {
+    for (const SourceState& s : sources) {
       high = std::max(high, s.watermark);
       if (s.idle) continue;
       any_active = true;
@@ -356,7 +358,7 @@ struct WindowEngine::Impl {
   void Feed(const LogRecordView& v) {
     ++stats.records;
     uint32_t id = Intern(v.source);
-    Source& s = sources[id];
+    SourceState& s = sources[id];
     s.fed_since_tick = true;
     s.idle = false;
     if (v.time < s.watermark) {
@@ -410,7 +412,7 @@ struct WindowEngine::Impl {
   void AdvanceIdle(TimeMs now, bool caught_up) {
     if (options.finite_input) return;
     for (uint32_t id = 0; id < sources.size(); ++id) {
-      Source& s = sources[id];
+      SourceState& s = sources[id];
       if (s.fed_since_tick || s.last_active == kNever) {
         s.last_active = now;
         s.fed_since_tick = false;
@@ -481,7 +483,7 @@ struct WindowEngine::Impl {
     return v;
   }
 
-  std::string EncodeSource(const Source& s) const {
+  std::string EncodeSource(const SourceState& s) const {
     std::string v;
     VarintWriter w(&v);
     w.U(kStateVersion);
@@ -553,7 +555,7 @@ struct WindowEngine::Impl {
       if (!key.starts_with(kSourcePrefix)) continue;
       VarintReader sr(value);
       if (sr.U() != kStateVersion) return corrupt(key);
-      Source& s = sources[Intern(sr.S())];
+      SourceState& s = sources[Intern(sr.S())];
       s.max_time = sr.I();
       s.watermark = sr.I();
       read_fires(sr, s.last_fire);
@@ -637,7 +639,7 @@ std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges(
     impl_->global_dirty = false;
   }
   for (uint32_t id : impl_->dirty_sources) {
-    Source& s = impl_->sources[id];
+    SourceState& s = impl_->sources[id];
     s.dirty = false;
     changes.emplace_back(std::string(kSourcePrefix) + s.name, impl_->EncodeSource(s));
   }
@@ -648,7 +650,7 @@ std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges(
 std::map<std::string, std::string> WindowEngine::State() const {
   std::map<std::string, std::string> state;
   for (auto& [key, value] : GlobalChunks(impl_->EncodeGlobal())) state.emplace(std::move(key), std::move(value));
-  for (const Source& s : impl_->sources) {
+  for (const SourceState& s : impl_->sources) {
     state.emplace(std::string(kSourcePrefix) + s.name, impl_->EncodeSource(s));
   }
   return state;
