@@ -128,11 +128,11 @@ struct TxnProducer {
 
 // A read_committed consumer assigned to one partition, used by one reader
 // at a time (in_use, guarded by KafkaLog::Impl::mu).
-struct Reader {
-  Reader() = default;
-  Reader(const Reader&) = delete;
-  Reader& operator=(const Reader&) = delete;
-  ~Reader() {
+struct PartitionConsumer {
+  PartitionConsumer() = default;
+  PartitionConsumer(const PartitionConsumer&) = delete;
+  PartitionConsumer& operator=(const PartitionConsumer&) = delete;
+  ~PartitionConsumer() {
     if (queue != nullptr) rd_kafka_queue_destroy(queue);
   }
 
@@ -148,8 +148,8 @@ struct Reader {
   bool wake_pending = false;    // guarded by the Waker's mutex
 };
 
-// A reader consumer fetches while fewer records than this wait in its queue.
-constexpr int kReaderQueuedMessages = 20000;
+// A PartitionConsumer fetches while fewer records than this wait in its queue.
+constexpr int kConsumerQueuedMessages = 20000;
 
 // librdkafka 2.0 stops fetching a partition whose queue holds
 // queued.min.messages and looks at it again only when its broker thread
@@ -173,20 +173,20 @@ class Waker {
     if (thread_.joinable()) thread_.join();
   }
 
-  // At most one wake per reader waits (a broker that does not answer holds
+  // At most one wake per consumer waits (a broker that does not answer holds
   // each for up to a second).
-  void Request(std::shared_ptr<Reader> reader, std::string topic, int partition) {
+  void Request(std::shared_ptr<PartitionConsumer> consumer, std::string topic, int partition) {
     std::lock_guard lock(mu_);
-    if (reader->wake_pending) return;
-    reader->wake_pending = true;
+    if (consumer->wake_pending) return;
+    consumer->wake_pending = true;
     if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-    pending_.push_back({std::move(reader), std::move(topic), partition});
+    pending_.push_back({std::move(consumer), std::move(topic), partition});
     cv_.notify_one();
   }
 
  private:
   struct Wake {
-    std::shared_ptr<Reader> reader;
+    std::shared_ptr<PartitionConsumer> consumer;
     std::string topic;
     int partition;
   };
@@ -198,11 +198,11 @@ class Waker {
       if (stop_) return;
       std::vector<Wake> batch = std::move(pending_);
       pending_.clear();
-      for (const Wake& w : batch) w.reader->wake_pending = false;
+      for (const Wake& w : batch) w.consumer->wake_pending = false;
       lock.unlock();
       for (const Wake& w : batch) {
         int64_t low = 0, high = 0;
-        rd_kafka_query_watermark_offsets(w.reader->rk.get(), w.topic.c_str(), w.partition, &low, &high, 1000);
+        rd_kafka_query_watermark_offsets(w.consumer->rk.get(), w.topic.c_str(), w.partition, &low, &high, 1000);
       }
       lock.lock();
     }
@@ -244,7 +244,7 @@ struct KafkaLog::Impl {
   // different offsets (in `run`, the alerts file sink and the notifier), so
   // each takes an idle consumer already positioned at its offset if there is
   // one, and otherwise repositions (re-assigns) an idle one or creates one.
-  std::map<std::pair<std::string, int>, std::vector<std::shared_ptr<Reader>>> readers;
+  std::map<std::pair<std::string, int>, std::vector<std::shared_ptr<PartitionConsumer>>> consumers;
   // Offsets committed through this log's transactions, by (group, full
   // topic, partition): CommittedOffset answers from here without a broker
   // round trip once this process has committed the partition.
@@ -257,7 +257,7 @@ struct KafkaLog::Impl {
   // that commits offsets for the group sends the member's metadata
   // (generation), so a member that lost its partitions cannot commit them.
   std::map<std::string, std::vector<KafkaSubscription*>, std::less<>> members;
-  Waker waker;  // last: stopped before the readers go
+  Waker waker;  // last: stopped before the consumers go
 
   std::string Full(std::string_view name) const { return prefix + std::string(name); }
   int TimeoutMs() const { return static_cast<int>(options.timeout); }
@@ -416,11 +416,11 @@ struct KafkaLog::Impl {
   }
 
   // Takes a consumer of topic/partition for one read (give it back with
-  // ReleaseReader).
-  Result<std::shared_ptr<Reader>> GetReader(std::string_view topic, int partition, int64_t offset) {
+  // ReleaseConsumer).
+  Result<std::shared_ptr<PartitionConsumer>> GetConsumer(std::string_view topic, int partition, int64_t offset) {
     std::lock_guard lock(mu);
-    auto& pool = readers[{std::string(topic), partition}];
-    std::shared_ptr<Reader> idle;
+    auto& pool = consumers[{std::string(topic), partition}];
+    std::shared_ptr<PartitionConsumer> idle;
     for (const auto& r : pool) {
       if (r->in_use) continue;
       if (r->assigned && r->next == offset) {
@@ -445,9 +445,9 @@ struct KafkaLog::Impl {
                                              // Fetched ahead per partition: fetching stops while
                                              // this many records wait (see Wake). One fetch brings
                                              // up to 1 MB compressed, ~15k records of `logs`.
-                                             {"queued.min.messages", std::to_string(kReaderQueuedMessages)},
+                                             {"queued.min.messages", std::to_string(kConsumerQueuedMessages)},
                                              {"queued.max.messages.kbytes", "16384"}}));
-      idle = std::make_shared<Reader>();
+      idle = std::make_shared<PartitionConsumer>();
       idle->queue = rd_kafka_queue_get_consumer(rk.get());
       idle->rk = std::move(rk);
       pool.push_back(idle);
@@ -456,9 +456,9 @@ struct KafkaLog::Impl {
     return idle;
   }
 
-  void ReleaseReader(Reader* reader) {
+  void ReleaseConsumer(PartitionConsumer* consumer) {
     std::lock_guard lock(mu);
-    reader->in_use = false;
+    consumer->in_use = false;
   }
 
   // Reads committed records of topic/partition from offset into add(msg).
@@ -470,28 +470,28 @@ struct KafkaLog::Impl {
     }
     if (max_records == 0) return Status();
     offset = std::max<int64_t>(offset, 0);
-    ASSIGN_OR_RETURN(std::shared_ptr<Reader> reader, GetReader(topic, partition, offset));
-    Status status = ReadWith(reader, topic, partition, offset, max_records, max_wait, add);
-    ReleaseReader(reader.get());
+    ASSIGN_OR_RETURN(std::shared_ptr<PartitionConsumer> consumer, GetConsumer(topic, partition, offset));
+    Status status = ReadWith(consumer, topic, partition, offset, max_records, max_wait, add);
+    ReleaseConsumer(consumer.get());
     return status;
   }
 
-  Status ReadWith(const std::shared_ptr<Reader>& reader, std::string_view topic, int partition, int64_t offset,
+  Status ReadWith(const std::shared_ptr<PartitionConsumer>& consumer, std::string_view topic, int partition, int64_t offset,
                   size_t max_records, TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add) {
     const std::string full = Full(topic);
-    rd_kafka_t* rk = reader->rk.get();
-    if (!reader->assigned || offset != reader->next) {
+    rd_kafka_t* rk = consumer->rk.get();
+    if (!consumer->assigned || offset != consumer->next) {
       // Reposition by (re-)assigning at the offset: unlike seek, assign does
       // not wait for the fetcher (librdkafka 2.0.2's seek_partitions times
       // out on a partition that is waiting at its end), and messages fetched
       // for the old position are dropped by the new assignment's version.
       Partitions list(rd_kafka_topic_partition_list_new(1));
       rd_kafka_topic_partition_list_add(list.get(), full.c_str(), partition)->offset = offset;
-      reader->assigned = false;
+      consumer->assigned = false;
       if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, list.get())) return KafkaError(e, "assigning " + full);
-      reader->assigned = true;
-      reader->next = offset;
-      reader->eof = false;
+      consumer->assigned = true;
+      consumer->next = offset;
+      consumer->eof = false;
     }
     const auto start = Clock::now();
     const auto deadline = start + Ms(std::max<TimeMs>(max_wait, 0));
@@ -502,19 +502,19 @@ struct KafkaLog::Impl {
     constexpr TimeMs kSettle = 1000;
     std::optional<Clock::time_point> settle_until;
     size_t count = 0;
-    rd_kafka_message_t** msgs = reader->batch.data();
+    rd_kafka_message_t** msgs = consumer->batch.data();
     while (count < max_records) {
       // What the consumer has fetched, in one call; then, when nothing was
       // read yet, wait for the first record (or the end) unless the end is
       // known and the wait is over (then only the high watermark check
       // below remains).
-      const ssize_t got = rd_kafka_consume_batch_queue(reader->queue, 0, msgs,
-                                                       std::min(max_records - count, reader->batch.size()));
+      const ssize_t got = rd_kafka_consume_batch_queue(consumer->queue, 0, msgs,
+                                                       std::min(max_records - count, consumer->batch.size()));
       if (got < 0) return KafkaError(rd_kafka_last_error(), "reading " + full);
       size_t n = static_cast<size_t>(got);
       if (n == 0 && count == 0) {
-        if (!reader->eof) Wake(reader, full, partition);
-        const bool waited = reader->eof && Clock::now() >= deadline;
+        if (!consumer->eof) Wake(consumer, full, partition);
+        const bool waited = consumer->eof && Clock::now() >= deadline;
         if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, waited ? (settle_until ? 5 : 0) : 20)) {
           msgs[0] = m;
           n = 1;
@@ -523,14 +523,14 @@ struct KafkaLog::Impl {
       const auto now = Clock::now();
       if (n == 0) {
         if (count > 0) break;
-        if (!reader->eof) {
+        if (!consumer->eof) {
           if (now > give_up) return Unavailable("no answer from Kafka reading " + full + " (retry)");
           continue;
         }
         if (now < deadline) continue;
         if (!settle_until) {
           ASSIGN_OR_RETURN(auto marks, Watermarks(full, partition));
-          settle_until = reader->eof_offset < marks.second ? now + Ms(kSettle) : now;
+          settle_until = consumer->eof_offset < marks.second ? now + Ms(kSettle) : now;
         }
         if (now >= *settle_until) break;
         continue;
@@ -542,15 +542,15 @@ struct KafkaLog::Impl {
       for (size_t i = 0; i < n; ++i) {
         rd_kafka_message_t* msg = msgs[i];
         if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-          reader->eof = true;
-          reader->eof_offset = msg->offset;
+          consumer->eof = true;
+          consumer->eof_offset = msg->offset;
           end = true;
         } else if (msg->err) {
           if (error.ok()) error = KafkaError(msg->err, "reading " + full + " partition " + std::to_string(partition));
-        } else if (msg->offset >= reader->next) {  // lower: fetched before a reposition
+        } else if (msg->offset >= consumer->next) {  // lower: fetched before a reposition
           add(msg);
-          reader->next = msg->offset + 1;
-          reader->eof = false;
+          consumer->next = msg->offset + 1;
+          consumer->eof = false;
           end = false;
           ++count;
         }
@@ -560,20 +560,20 @@ struct KafkaLog::Impl {
       if (!error.ok()) return error;
       if (end && settle_until && now >= deadline) {
         ASSIGN_OR_RETURN(auto marks, Watermarks(full, partition));
-        if (reader->eof_offset >= marks.second) break;
+        if (consumer->eof_offset >= marks.second) break;
       }
     }
-    if (count > 0) Wake(reader, full, partition);
+    if (count > 0) Wake(consumer, full, partition);
     return Status();
   }
 
-  // Has the Waker wake the reader's broker thread when the reader's queue
+  // Has the Waker wake the consumer's broker thread when the consumer's queue
   // is below half of what it fetches ahead, at most every 2 ms.
-  void Wake(const std::shared_ptr<Reader>& reader, const std::string& full, int partition) {
+  void Wake(const std::shared_ptr<PartitionConsumer>& consumer, const std::string& full, int partition) {
     const auto now = Clock::now();
-    if (now - reader->last_wake < Ms(2) || rd_kafka_queue_length(reader->queue) >= kReaderQueuedMessages / 2) return;
-    reader->last_wake = now;
-    waker.Request(reader, full, partition);
+    if (now - consumer->last_wake < Ms(2) || rd_kafka_queue_length(consumer->queue) >= kConsumerQueuedMessages / 2) return;
+    consumer->last_wake = now;
+    waker.Request(consumer, full, partition);
   }
 
   // The cache of a state topic (created empty on first use).
@@ -625,11 +625,11 @@ struct KafkaLog::Impl {
         }
       }
       if (cache.next[p] >= marks.second) continue;  // nothing new (one ListOffsets round trip)
-      ASSIGN_OR_RETURN(std::shared_ptr<Reader> reader, GetReader(topic, p, cache.next[p]));
+      ASSIGN_OR_RETURN(std::shared_ptr<PartitionConsumer> consumer, GetConsumer(topic, p, cache.next[p]));
       Status status;
       while (status.ok()) {
         size_t got = 0;
-        status = ReadWith(reader, topic, p, cache.next[p], 10000, 0, [&](const rd_kafka_message_t* m) {
+        status = ReadWith(consumer, topic, p, cache.next[p], 10000, 0, [&](const rd_kafka_message_t* m) {
           cache.Apply(std::string(static_cast<const char*>(m->key), m->key_len),
                       {static_cast<const char*>(m->payload), m->len});
           cache.next[p] = m->offset + 1;
@@ -637,8 +637,8 @@ struct KafkaLog::Impl {
         });
         if (got == 0) break;
       }
-      const bool complete = reader->eof && reader->eof_offset >= marks.second;
-      ReleaseReader(reader.get());
+      const bool complete = consumer->eof && consumer->eof_offset >= marks.second;
+      ReleaseConsumer(consumer.get());
       RETURN_IF_ERROR(status);
       if (!complete) {
         return Unavailable("state topic " + full + " partition " + std::to_string(p) +
