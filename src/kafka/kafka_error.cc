@@ -1,6 +1,6 @@
-#include "src/kafka/kafka_internal.h"
-
 #include <algorithm>
+
+#include "src/kafka/kafka_internal.h"
 
 namespace logstream {
 
@@ -24,7 +24,9 @@ Status KafkaError(rd_kafka_resp_err_t err, std::string_view what) {
     case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
     case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
     case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
-      return Aborted(m + " (the consumer group rebalanced: restore the assigned partitions from the log and retry)");
+      return Aborted(m +
+                     " (the consumer group rebalanced: restore the assigned partitions from the "
+                     "log and retry)");
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:

@@ -1,7 +1,7 @@
-#include "src/kafka/kafka_internal.h"
-
 #include <algorithm>
 #include <set>
+
+#include "src/kafka/kafka_internal.h"
 
 namespace logstream {
 
@@ -26,7 +26,7 @@ class KafkaSubscription : public Subscription {
     }
     closing_ = true;  // revocations during close are unassigned at once
     Forget(owned_);
-    rk_.reset();      // consumer_close: leaves the group
+    rk_.reset();  // consumer_close: leaves the group
   }
 
   Status Start(const std::vector<std::string>& topics) {
@@ -42,17 +42,20 @@ class KafkaSubscription : public Subscription {
         {"heartbeat.interval.ms", "1000"},
         {"queued.max.messages.kbytes", "1024"},
     };
-    ASSIGN_OR_RETURN(rk_, log_->NewClient(RD_KAFKA_CONSUMER, settings, [this](rd_kafka_conf_t* conf) {
-      rd_kafka_conf_set_opaque(conf, this);
-      rd_kafka_conf_set_rebalance_cb(conf, [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                                              rd_kafka_topic_partition_list_t* parts, void* opaque) {
-        static_cast<KafkaSubscription*>(opaque)->OnRebalance(rk, err, parts);
-      });
-    }));
+    ASSIGN_OR_RETURN(rk_,
+                     log_->NewClient(RD_KAFKA_CONSUMER, settings, [this](rd_kafka_conf_t* conf) {
+                       rd_kafka_conf_set_opaque(conf, this);
+                       rd_kafka_conf_set_rebalance_cb(
+                           conf, [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                    rd_kafka_topic_partition_list_t* parts, void* opaque) {
+                             static_cast<KafkaSubscription*>(opaque)->OnRebalance(rk, err, parts);
+                           });
+                     }));
     rd_kafka_poll_set_consumer(rk_.get());
     Partitions list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const std::string& topic : topics) {
-      rd_kafka_topic_partition_list_add(list.get(), log_->Full(topic).c_str(), RD_KAFKA_PARTITION_UA);
+      rd_kafka_topic_partition_list_add(list.get(), log_->Full(topic).c_str(),
+                                        RD_KAFKA_PARTITION_UA);
     }
     if (rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_.get(), list.get())) {
       return KafkaError(e, "subscribing group " + log_->Full(group_));
@@ -75,12 +78,14 @@ class KafkaSubscription : public Subscription {
     const auto deadline = Clock::now() + Ms(std::max<TimeMs>(max_wait, 0));
     while (change_.empty() && error_.ok()) {
       const auto left = std::chrono::duration_cast<Ms>(deadline - Clock::now()).count();
-      rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_.get(), static_cast<int>(std::clamp<int64_t>(left, 0, 100)));
+      rd_kafka_message_t* msg =
+          rd_kafka_consumer_poll(rk_.get(), static_cast<int>(std::clamp<int64_t>(left, 0, 100)));
       if (msg != nullptr) {
         if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
           char reason[256];
           rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(rk_.get(), reason, sizeof reason);
-          error_ = KafkaError(fatal, std::string("consumer group ") + log_->Full(group_) + ": " + reason);
+          error_ = KafkaError(fatal,
+                              std::string("consumer group ") + log_->Full(group_) + ": " + reason);
         }
         rd_kafka_message_destroy(msg);  // paused partitions: nothing but events
       }
@@ -103,7 +108,8 @@ class KafkaSubscription : public Subscription {
     std::lock_guard lock(gm_mu_);
     if (gm_.empty()) return nullptr;
     rd_kafka_consumer_group_metadata_t* copy = nullptr;
-    if (rd_kafka_error_t* error = rd_kafka_consumer_group_metadata_read(&copy, gm_.data(), gm_.size())) {
+    if (rd_kafka_error_t* error =
+            rd_kafka_consumer_group_metadata_read(&copy, gm_.data(), gm_.size())) {
       rd_kafka_error_destroy(error);
       return nullptr;
     }
@@ -113,7 +119,9 @@ class KafkaSubscription : public Subscription {
  private:
   Partitions List(const std::vector<TopicPartition>& tps) const {
     Partitions list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
-    for (const auto& tp : tps) rd_kafka_topic_partition_list_add(list.get(), log_->Full(tp.topic).c_str(), tp.partition);
+    for (const auto& tp : tps) {
+      rd_kafka_topic_partition_list_add(list.get(), log_->Full(tp.topic).c_str(), tp.partition);
+    }
     return list;
   }
 
@@ -135,7 +143,8 @@ class KafkaSubscription : public Subscription {
     for (const auto& tp : tps) log_->committed.erase({group_, log_->Full(tp.topic), tp.partition});
   }
 
-  void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+  void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                   rd_kafka_topic_partition_list_t* parts) {
     struct Saver {  // after every callback, whatever it did
       KafkaSubscription* self;
       rd_kafka_t* rk;
@@ -157,7 +166,9 @@ class KafkaSubscription : public Subscription {
       const bool lost = rd_kafka_assignment_lost(rk) != 0;
       auto revoked = Short(parts);
       if (lost || closing_) {
-        if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(error);
+        if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, parts)) {
+          rd_kafka_error_destroy(error);
+        }
         for (const auto& tp : revoked) owned_.erase(tp);
         Forget(revoked);
         change_.lost = change_.lost || lost;
@@ -196,9 +207,9 @@ class KafkaSubscription : public Subscription {
   std::string gm_;  // serialized metadata; guarded by gm_mu_
   bool closing_ = false;
   Status error_;
-  AssignmentChange change_;                 // collected by OnRebalance, returned by Poll
+  AssignmentChange change_;  // collected by OnRebalance, returned by Poll
   std::set<TopicPartition> owned_;
-  std::vector<TopicPartition> releasing_;   // revoked: unassigned at the next Poll
+  std::vector<TopicPartition> releasing_;  // revoked: unassigned at the next Poll
 };
 
 rd_kafka_consumer_group_metadata_t* KafkaLog::Impl::MemberMetadata(std::string_view group) {
@@ -209,8 +220,10 @@ rd_kafka_consumer_group_metadata_t* KafkaLog::Impl::MemberMetadata(std::string_v
 }
 
 Result<std::unique_ptr<Subscription>> KafkaLog::Subscribe(std::string_view group,
-                                                         const std::vector<std::string>& topics) {
-  if (!ValidName(group)) return Err(InvalidArgument("invalid group name '" + std::string(group) + "'"));
+                                                          const std::vector<std::string>& topics) {
+  if (!ValidName(group)) {
+    return Err(InvalidArgument("invalid group name '" + std::string(group) + "'"));
+  }
   for (const std::string& topic : topics) {
     if (auto meta = impl_->Meta(topic); !meta) return Err(meta.error());
   }

@@ -48,7 +48,9 @@ struct EventDeleter {
 };
 using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 struct PartitionsDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
 };
 using Partitions = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionsDeleter>;
 
@@ -106,8 +108,8 @@ struct PartitionConsumer {
   std::vector<rd_kafka_message_t*> batch = std::vector<rd_kafka_message_t*>(8192);
   bool in_use = false;
   bool assigned = false;
-  int64_t next = -1;        // next offset expected from the consumer
-  bool eof = false;         // the consumer reported the end at next
+  int64_t next = -1;  // next offset expected from the consumer
+  bool eof = false;   // the consumer reported the end at next
   int64_t eof_offset = -1;
   Clock::time_point last_wake;  // see KafkaLog::Impl::Wake
   bool wake_pending = false;    // guarded by the Waker's mutex
@@ -175,7 +177,8 @@ struct KafkaLog::Impl {
   KafkaOptions options;
   std::string prefix;  // namespace + "."
   Handle admin;        // metadata and Admin API calls
-  Handle uncommitted;  // read_uncommitted consumer for high watermarks (made on first use, under mu)
+  // A read_uncommitted consumer for high watermarks (made on first use, under mu).
+  Handle uncommitted;
 
   std::mutex mu;
   std::map<std::string, TopicMeta, std::less<>> topics;  // by short name
@@ -207,8 +210,9 @@ struct KafkaLog::Impl {
   Result<Handle> NewClient(rd_kafka_type_t type, std::map<std::string, std::string> settings,
                            const std::function<void(rd_kafka_conf_t*)>& customize = nullptr);
   // Runs one Admin API call and returns its result event.
-  Result<EventPtr> AdminCall(rd_kafka_admin_op_t op, std::string_view what,
-                             const std::function<void(const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& call);
+  Result<EventPtr> AdminCall(
+      rd_kafka_admin_op_t op, std::string_view what,
+      const std::function<void(const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& call);
   // Partition count of a topic from cluster metadata; NotFound if absent.
   Result<int> MetadataPartitions(const std::string& full);
   Result<bool> IsCompacted(const std::string& full);
@@ -221,24 +225,27 @@ struct KafkaLog::Impl {
                                                  bool uncommitted_end = false);
   // Polls the partition's last stable offset until it reaches `offset`
   // (true) or `deadline` passes (false); *end gets the last one read.
-  bool AwaitStableEnd(const std::string& full, int partition, int64_t offset, Clock::time_point deadline,
-                      int64_t* end = nullptr);
+  bool AwaitStableEnd(const std::string& full, int partition, int64_t offset,
+                      Clock::time_point deadline, int64_t* end = nullptr);
   Result<TopicInfo> Describe(std::string_view topic, const TopicMeta& meta);
 
   // --- reading (kafka_reader.cc) ---
 
   // Takes a consumer of topic/partition for one read (give it back with
   // ReleaseConsumer).
-  Result<std::shared_ptr<PartitionConsumer>> GetConsumer(std::string_view topic, int partition, int64_t offset);
+  Result<std::shared_ptr<PartitionConsumer>> GetConsumer(std::string_view topic, int partition,
+                                                         int64_t offset);
   void ReleaseConsumer(PartitionConsumer* consumer);
   // Reads committed records of topic/partition from offset into add(msg).
   Status ReadRecords(std::string_view topic, int partition, int64_t offset, size_t max_records,
                      TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add);
-  Status ReadWith(const std::shared_ptr<PartitionConsumer>& consumer, std::string_view topic, int partition, int64_t offset,
-                  size_t max_records, TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add);
+  Status ReadWith(const std::shared_ptr<PartitionConsumer>& consumer, std::string_view topic,
+                  int partition, int64_t offset, size_t max_records, TimeMs max_wait,
+                  const std::function<void(const rd_kafka_message_t*)>& add);
   // Has the Waker wake the consumer's broker thread when the consumer's queue
   // is below half of what it fetches ahead, at most every 2 ms.
-  void Wake(const std::shared_ptr<PartitionConsumer>& consumer, const std::string& full, int partition);
+  void Wake(const std::shared_ptr<PartitionConsumer>& consumer, const std::string& full,
+            int partition);
 
   // --- state topics (kafka_state_cache.cc) ---
 

@@ -18,7 +18,8 @@ Result<std::string> KafkaBootstrapFromUrl(std::string_view url) {
   return servers;
 }
 
-Result<Handle> KafkaLog::Impl::NewClient(rd_kafka_type_t type, std::map<std::string, std::string> settings,
+Result<Handle> KafkaLog::Impl::NewClient(rd_kafka_type_t type,
+                                         std::map<std::string, std::string> settings,
                                          const std::function<void(rd_kafka_conf_t*)>& customize) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -39,8 +40,9 @@ Result<Handle> KafkaLog::Impl::NewClient(rd_kafka_type_t type, std::map<std::str
   return Handle(rk);
 }
 
-Result<EventPtr> KafkaLog::Impl::AdminCall(rd_kafka_admin_op_t op, std::string_view what,
-                                           const std::function<void(const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& call) {
+Result<EventPtr> KafkaLog::Impl::AdminCall(
+    rd_kafka_admin_op_t op, std::string_view what,
+    const std::function<void(const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& call) {
   rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(admin.get(), op);
   char err[256];
   rd_kafka_AdminOptions_set_request_timeout(opts, TimeoutMs(), err, sizeof err);
@@ -56,7 +58,8 @@ Result<EventPtr> KafkaLog::Impl::AdminCall(rd_kafka_admin_op_t op, std::string_v
   rd_kafka_AdminOptions_destroy(opts);
   if (!event) return Err(Unavailable(std::string(what) + ": no answer from Kafka (retry)"));
   if (rd_kafka_resp_err_t e = rd_kafka_event_error(event.get())) {
-    return Err(KafkaError(e, std::string(what) + " (" + rd_kafka_event_error_string(event.get()) + ")"));
+    return Err(
+        KafkaError(e, std::string(what) + " (" + rd_kafka_event_error_string(event.get()) + ")"));
   }
   return event;
 }
@@ -76,7 +79,8 @@ Result<int> KafkaLog::Impl::MetadataPartitions(const std::string& full) {
 }
 
 Result<bool> KafkaLog::Impl::IsCompacted(const std::string& full) {
-  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, full.c_str());
+  rd_kafka_ConfigResource_t* res =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, full.c_str());
   auto event = AdminCall(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "describing topic " + full,
                          [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
                            rd_kafka_DescribeConfigs(admin.get(), &res, 1, o, q);
@@ -84,8 +88,8 @@ Result<bool> KafkaLog::Impl::IsCompacted(const std::string& full) {
   rd_kafka_ConfigResource_destroy(res);
   if (!event) return Err(event.error());
   size_t n = 0;
-  const rd_kafka_ConfigResource_t** resources =
-      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event->get()), &n);
+  const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(event->get()), &n);
   for (size_t i = 0; i < n; ++i) {
     if (rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(resources[i])) {
       return Err(KafkaError(e, "describing topic " + full));
@@ -108,7 +112,9 @@ Result<TopicMeta> KafkaLog::Impl::Meta(std::string_view topic) {
     auto it = topics.find(topic);
     if (it != topics.end()) return it->second;
   }
-  if (!ValidName(topic)) return Err(InvalidArgument("invalid topic name '" + std::string(topic) + "'"));
+  if (!ValidName(topic)) {
+    return Err(InvalidArgument("invalid topic name '" + std::string(topic) + "'"));
+  }
   const std::string full = Full(topic);
   ASSIGN_OR_RETURN(int partitions, MetadataPartitions(full));
   ASSIGN_OR_RETURN(bool compacted, IsCompacted(full));
@@ -118,13 +124,15 @@ Result<TopicMeta> KafkaLog::Impl::Meta(std::string_view topic) {
   return meta;
 }
 
-Result<std::pair<int64_t, int64_t>> KafkaLog::Impl::Watermarks(const std::string& full, int partition,
+Result<std::pair<int64_t, int64_t>> KafkaLog::Impl::Watermarks(const std::string& full,
+                                                               int partition,
                                                                bool uncommitted_end) {
   rd_kafka_t* rk = admin.get();
   if (uncommitted_end) {
     std::lock_guard lock(mu);
     if (!uncommitted) {
-      ASSIGN_OR_RETURN(uncommitted, NewClient(RD_KAFKA_CONSUMER, {{"isolation.level", "read_uncommitted"}}));
+      ASSIGN_OR_RETURN(uncommitted,
+                       NewClient(RD_KAFKA_CONSUMER, {{"isolation.level", "read_uncommitted"}}));
     }
     rk = uncommitted.get();
   }
@@ -132,15 +140,16 @@ Result<std::pair<int64_t, int64_t>> KafkaLog::Impl::Watermarks(const std::string
   const auto give_up = Clock::now() + Ms(std::min<TimeMs>(options.timeout, 10000));
   while (true) {
     int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, full.c_str(), partition, &lo, &hi, TimeoutMs());
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(rk, full.c_str(), partition, &lo, &hi, TimeoutMs());
     if (!err) return std::pair{lo, hi};
     if (Clock::now() > give_up) return Err(KafkaError(err, "reading the offsets of " + full));
     std::this_thread::sleep_for(Ms(20));
   }
 }
 
-bool KafkaLog::Impl::AwaitStableEnd(const std::string& full, int partition, int64_t offset, Clock::time_point deadline,
-                                    int64_t* end) {
+bool KafkaLog::Impl::AwaitStableEnd(const std::string& full, int partition, int64_t offset,
+                                    Clock::time_point deadline, int64_t* end) {
   while (true) {
     auto marks = Watermarks(full, partition);
     if (marks && end != nullptr) *end = marks->second;
@@ -167,16 +176,20 @@ KafkaLog::KafkaLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KafkaLog::~KafkaLog() = default;
 
 Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaOptions& options) {
-  if (options.bootstrap_servers.empty()) return Err(InvalidArgument("no Kafka bootstrap servers given"));
+  if (options.bootstrap_servers.empty()) {
+    return Err(InvalidArgument("no Kafka bootstrap servers given"));
+  }
   if (!ValidName(options.name_space)) {
-    return Err(InvalidArgument("invalid Kafka namespace '" + options.name_space + "' (use letters, digits, . _ -)"));
+    return Err(InvalidArgument("invalid Kafka namespace '" + options.name_space +
+                               "' (use letters, digits, . _ -)"));
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->prefix = options.name_space + ".";
   ASSIGN_OR_RETURN(impl->admin, impl->NewClient(RD_KAFKA_PRODUCER, {}));
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(impl->admin.get(), 0, nullptr, &md, impl->TimeoutMs());
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(impl->admin.get(), 0, nullptr, &md, impl->TimeoutMs());
   if (err) {
     return Err(KafkaError(err, "connecting to Kafka at " + options.bootstrap_servers +
                                    " (is the broker running? `scripts/services start kafka`)"));
@@ -189,17 +202,20 @@ std::string KafkaLog::Url() const { return "kafka://" + impl_->options.bootstrap
 
 Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options) {
   if (!ValidName(topic) || impl_->Full(topic).size() > 249) {
-    return InvalidArgument("invalid topic name '" + std::string(topic) +
-                           "' (Kafka allows letters, digits, . _ - and 249 characters with the namespace)");
+    return InvalidArgument(
+        "invalid topic name '" + std::string(topic) +
+        "' (Kafka allows letters, digits, . _ - and 249 characters with the namespace)");
   }
   if (options.partitions < 1) return InvalidArgument("a topic needs at least one partition");
   const std::string full = impl_->Full(topic);
   char err[512];
-  rd_kafka_NewTopic_t* nt =
-      rd_kafka_NewTopic_new(full.c_str(), options.partitions, impl_->options.replication_factor, err, sizeof err);
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
+      full.c_str(), options.partitions, impl_->options.replication_factor, err, sizeof err);
   if (nt == nullptr) return InvalidArgument("topic " + full + ": " + err);
-  const std::string retention_ms = std::to_string(options.retention_ms < 0 ? -1 : options.retention_ms);
-  const std::string retention_bytes = std::to_string(options.retention_bytes < 0 ? -1 : options.retention_bytes);
+  const std::string retention_ms =
+      std::to_string(options.retention_ms < 0 ? -1 : options.retention_ms);
+  const std::string retention_bytes =
+      std::to_string(options.retention_bytes < 0 ? -1 : options.retention_bytes);
   rd_kafka_NewTopic_set_config(nt, "cleanup.policy", options.compacted ? "compact" : "delete");
   if (!options.compacted) {
     rd_kafka_NewTopic_set_config(nt, "retention.ms", retention_ms.c_str());
@@ -214,7 +230,8 @@ Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options
   size_t n = 0;
   const rd_kafka_topic_result_t** results =
       rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event->get()), &n);
-  rd_kafka_resp_err_t code = n > 0 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+  rd_kafka_resp_err_t code =
+      n > 0 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
   if (code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
     {
       std::lock_guard lock(impl_->mu);
@@ -230,8 +247,9 @@ Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options
     }
     ASSIGN_OR_RETURN(TopicMeta meta, std::move(found));
     if (meta.partitions != options.partitions) {
-      return FailedPrecondition("topic " + full + " exists with " + std::to_string(meta.partitions) +
-                                " partitions, not " + std::to_string(options.partitions) +
+      return FailedPrecondition("topic " + full + " exists with " +
+                                std::to_string(meta.partitions) + " partitions, not " +
+                                std::to_string(options.partitions) +
                                 " (use the existing count or another namespace)");
     }
     if (meta.compacted != options.compacted) {
@@ -241,14 +259,17 @@ Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options
     return Status();
   }
   if (code) {
-    return KafkaError(code, "creating topic " + full + " (" + rd_kafka_topic_result_error_string(results[0]) + ")");
+    return KafkaError(code, "creating topic " + full + " (" +
+                                rd_kafka_topic_result_error_string(results[0]) + ")");
   }
   // Wait until the new topic's metadata has reached the broker.
   const auto give_up = Clock::now() + Ms(impl_->options.timeout);
   while (true) {
     auto partitions = impl_->MetadataPartitions(full);
     if (partitions && *partitions == options.partitions) break;
-    if (Clock::now() > give_up) return Unavailable("topic " + full + " was created but does not show up");
+    if (Clock::now() > give_up) {
+      return Unavailable("topic " + full + " was created but does not show up");
+    }
     std::this_thread::sleep_for(Ms(20));
   }
   std::lock_guard lock(impl_->mu);
@@ -258,7 +279,8 @@ Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options
 
 Result<std::vector<TopicInfo>> KafkaLog::ListTopics() {
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->admin.get(), 1, nullptr, &md, impl_->TimeoutMs());
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(impl_->admin.get(), 1, nullptr, &md, impl_->TimeoutMs());
   if (err) return Err(KafkaError(err, "listing Kafka topics"));
   std::vector<std::string> names;
   for (int i = 0; i < md->topic_cnt; ++i) {
@@ -280,10 +302,12 @@ Result<TopicInfo> KafkaLog::DescribeTopic(std::string_view topic) {
   return impl_->Describe(topic, meta);
 }
 
-Result<int64_t> KafkaLog::CommittedOffset(std::string_view group, std::string_view topic, int partition) {
+Result<int64_t> KafkaLog::CommittedOffset(std::string_view group, std::string_view topic,
+                                          int partition) {
   ASSIGN_OR_RETURN(TopicMeta meta, impl_->Meta(topic));
   if (partition < 0 || partition >= meta.partitions) {
-    return Err(InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition)));
+    return Err(InvalidArgument("topic " + std::string(topic) + " has no partition " +
+                               std::to_string(partition)));
   }
   const std::string full_group = impl_->Full(group), full_topic = impl_->Full(topic);
   {
@@ -298,10 +322,11 @@ Result<int64_t> KafkaLog::CommittedOffset(std::string_view group, std::string_vi
     rd_kafka_topic_partition_list_add(list.get(), full_topic.c_str(), partition);
     rd_kafka_ListConsumerGroupOffsets_t* request =
         rd_kafka_ListConsumerGroupOffsets_new(full_group.c_str(), list.get());
-    auto event = impl_->AdminCall(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "reading offsets of group " + full_group,
-                                  [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                                    rd_kafka_ListConsumerGroupOffsets(impl_->admin.get(), &request, 1, o, q);
-                                  });
+    auto event = impl_->AdminCall(
+        RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "reading offsets of group " + full_group,
+        [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+          rd_kafka_ListConsumerGroupOffsets(impl_->admin.get(), &request, 1, o, q);
+        });
     rd_kafka_ListConsumerGroupOffsets_destroy(request);
     rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
     int64_t offset = -1;
@@ -310,7 +335,9 @@ Result<int64_t> KafkaLog::CommittedOffset(std::string_view group, std::string_vi
       const rd_kafka_group_result_t** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
           rd_kafka_event_ListConsumerGroupOffsets_result(event->get()), &n);
       for (size_t i = 0; i < n; ++i) {
-        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) code = rd_kafka_error_code(e);
+        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) {
+          code = rd_kafka_error_code(e);
+        }
         const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(groups[i]);
         for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
           if (parts->elems[j].err) code = parts->elems[j].err;
@@ -325,7 +352,9 @@ Result<int64_t> KafkaLog::CommittedOffset(std::string_view group, std::string_vi
         code != RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS) {
       return Err(KafkaError(code, "reading offsets of group " + full_group));
     }
-    if (Clock::now() > give_up) return Err(KafkaError(code, "reading offsets of group " + full_group));
+    if (Clock::now() > give_up) {
+      return Err(KafkaError(code, "reading offsets of group " + full_group));
+    }
     std::this_thread::sleep_for(Ms(20));  // a transaction's offsets are being committed
   }
 }
@@ -337,8 +366,8 @@ Result<std::vector<GroupOffset>> KafkaLog::ListGroupOffsets() {
                                 });
   if (!event) return Err(event.error());
   size_t n = 0;
-  const rd_kafka_ConsumerGroupListing_t** listed =
-      rd_kafka_ListConsumerGroups_result_valid(rd_kafka_event_ListConsumerGroups_result(event->get()), &n);
+  const rd_kafka_ConsumerGroupListing_t** listed = rd_kafka_ListConsumerGroups_result_valid(
+      rd_kafka_event_ListConsumerGroups_result(event->get()), &n);
   std::vector<std::string> groups;
   for (size_t i = 0; i < n; ++i) {
     std::string_view g = rd_kafka_ConsumerGroupListing_group_id(listed[i]);
@@ -347,11 +376,13 @@ Result<std::vector<GroupOffset>> KafkaLog::ListGroupOffsets() {
   std::vector<GroupOffset> out;
   for (const auto& group : groups) {
     const std::string full_group = impl_->Full(group);
-    rd_kafka_ListConsumerGroupOffsets_t* request = rd_kafka_ListConsumerGroupOffsets_new(full_group.c_str(), nullptr);
-    auto offsets = impl_->AdminCall(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "reading offsets of group " + full_group,
-                                    [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                                      rd_kafka_ListConsumerGroupOffsets(impl_->admin.get(), &request, 1, o, q);
-                                    });
+    rd_kafka_ListConsumerGroupOffsets_t* request =
+        rd_kafka_ListConsumerGroupOffsets_new(full_group.c_str(), nullptr);
+    auto offsets = impl_->AdminCall(
+        RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "reading offsets of group " + full_group,
+        [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+          rd_kafka_ListConsumerGroupOffsets(impl_->admin.get(), &request, 1, o, q);
+        });
     rd_kafka_ListConsumerGroupOffsets_destroy(request);
     if (!offsets) return Err(offsets.error());
     size_t m = 0;
@@ -362,8 +393,8 @@ Result<std::vector<GroupOffset>> KafkaLog::ListGroupOffsets() {
       for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
         std::string_view topic = parts->elems[j].topic;
         if (!topic.starts_with(impl_->prefix) || parts->elems[j].offset < 0) continue;
-        out.push_back({group, std::string(topic.substr(impl_->prefix.size())), parts->elems[j].partition,
-                       parts->elems[j].offset});
+        out.push_back({group, std::string(topic.substr(impl_->prefix.size())),
+                       parts->elems[j].partition, parts->elems[j].offset});
       }
     }
   }

@@ -1,7 +1,7 @@
-#include "src/kafka/kafka_internal.h"
-
 #include <algorithm>
 #include <optional>
+
+#include "src/kafka/kafka_internal.h"
 
 namespace logstream {
 
@@ -34,13 +34,16 @@ void Waker::Run() {
     lock.unlock();
     for (const Wake& w : batch) {
       int64_t low = 0, high = 0;
-      rd_kafka_query_watermark_offsets(w.consumer->rk.get(), w.topic.c_str(), w.partition, &low, &high, 1000);
+      rd_kafka_query_watermark_offsets(w.consumer->rk.get(), w.topic.c_str(), w.partition, &low,
+                                       &high, 1000);
     }
     lock.lock();
   }
 }
 
-Result<std::shared_ptr<PartitionConsumer>> KafkaLog::Impl::GetConsumer(std::string_view topic, int partition, int64_t offset) {
+Result<std::shared_ptr<PartitionConsumer>> KafkaLog::Impl::GetConsumer(std::string_view topic,
+                                                                       int partition,
+                                                                       int64_t offset) {
   std::lock_guard lock(mu);
   auto& pool = consumers[{std::string(topic), partition}];
   std::shared_ptr<PartitionConsumer> idle;
@@ -53,23 +56,24 @@ Result<std::shared_ptr<PartitionConsumer>> KafkaLog::Impl::GetConsumer(std::stri
     if (!idle) idle = r;
   }
   if (!idle) {
-    ASSIGN_OR_RETURN(Handle rk, NewClient(RD_KAFKA_CONSUMER,
-                                          {{"group.id", prefix + "logstream-reader"},
-                                           {"enable.auto.commit", "false"},
-                                           {"enable.auto.offset.store", "false"},
-                                           {"isolation.level", "read_committed"},
-                                           {"enable.partition.eof", "true"},
-                                           {"auto.offset.reset", "earliest"},
-                                           // The broker holds a fetch at the end for up to
-                                           // this long and does not answer it early when a
-                                           // transaction commits (the stable offset moves):
-                                           // it bounds how soon a commit is readable.
-                                           {"fetch.wait.max.ms", "10"},
-                                           // Fetched ahead per partition: fetching stops while
-                                           // this many records wait (see Wake). One fetch brings
-                                           // up to 1 MB compressed, ~15k records of `logs`.
-                                           {"queued.min.messages", std::to_string(kConsumerQueuedMessages)},
-                                           {"queued.max.messages.kbytes", "16384"}}));
+    ASSIGN_OR_RETURN(Handle rk,
+                     NewClient(RD_KAFKA_CONSUMER,
+                               {{"group.id", prefix + "logstream-reader"},
+                                {"enable.auto.commit", "false"},
+                                {"enable.auto.offset.store", "false"},
+                                {"isolation.level", "read_committed"},
+                                {"enable.partition.eof", "true"},
+                                {"auto.offset.reset", "earliest"},
+                                // The broker holds a fetch at the end for up to
+                                // this long and does not answer it early when a
+                                // transaction commits (the stable offset moves):
+                                // it bounds how soon a commit is readable.
+                                {"fetch.wait.max.ms", "10"},
+                                // Fetched ahead per partition: fetching stops while
+                                // this many records wait (see Wake). One fetch brings
+                                // up to 1 MB compressed, ~15k records of `logs`.
+                                {"queued.min.messages", std::to_string(kConsumerQueuedMessages)},
+                                {"queued.max.messages.kbytes", "16384"}}));
     idle = std::make_shared<PartitionConsumer>();
     idle->queue = rd_kafka_queue_get_consumer(rk.get());
     idle->rk = std::move(rk);
@@ -84,22 +88,27 @@ void KafkaLog::Impl::ReleaseConsumer(PartitionConsumer* consumer) {
   consumer->in_use = false;
 }
 
-Status KafkaLog::Impl::ReadRecords(std::string_view topic, int partition, int64_t offset, size_t max_records,
-                                   TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add) {
+Status KafkaLog::Impl::ReadRecords(std::string_view topic, int partition, int64_t offset,
+                                   size_t max_records, TimeMs max_wait,
+                                   const std::function<void(const rd_kafka_message_t*)>& add) {
   ASSIGN_OR_RETURN(TopicMeta meta, Meta(topic));
   if (partition < 0 || partition >= meta.partitions) {
-    return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
+    return InvalidArgument("topic " + std::string(topic) + " has no partition " +
+                           std::to_string(partition));
   }
   if (max_records == 0) return Status();
   offset = std::max<int64_t>(offset, 0);
-  ASSIGN_OR_RETURN(std::shared_ptr<PartitionConsumer> consumer, GetConsumer(topic, partition, offset));
+  ASSIGN_OR_RETURN(std::shared_ptr<PartitionConsumer> consumer,
+                   GetConsumer(topic, partition, offset));
   Status status = ReadWith(consumer, topic, partition, offset, max_records, max_wait, add);
   ReleaseConsumer(consumer.get());
   return status;
 }
 
-Status KafkaLog::Impl::ReadWith(const std::shared_ptr<PartitionConsumer>& consumer, std::string_view topic, int partition, int64_t offset,
-                                size_t max_records, TimeMs max_wait, const std::function<void(const rd_kafka_message_t*)>& add) {
+Status KafkaLog::Impl::ReadWith(const std::shared_ptr<PartitionConsumer>& consumer,
+                                std::string_view topic, int partition, int64_t offset,
+                                size_t max_records, TimeMs max_wait,
+                                const std::function<void(const rd_kafka_message_t*)>& add) {
   const std::string full = Full(topic);
   rd_kafka_t* rk = consumer->rk.get();
   if (!consumer->assigned || offset != consumer->next) {
@@ -110,7 +119,9 @@ Status KafkaLog::Impl::ReadWith(const std::shared_ptr<PartitionConsumer>& consum
     Partitions list(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(list.get(), full.c_str(), partition)->offset = offset;
     consumer->assigned = false;
-    if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, list.get())) return KafkaError(e, "assigning " + full);
+    if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, list.get())) {
+      return KafkaError(e, "assigning " + full);
+    }
     consumer->assigned = true;
     consumer->next = offset;
     consumer->eof = false;
@@ -130,14 +141,15 @@ Status KafkaLog::Impl::ReadWith(const std::shared_ptr<PartitionConsumer>& consum
     // read yet, wait for the first record (or the end) unless the end is
     // known and the wait is over (then only the high watermark check
     // below remains).
-    const ssize_t got = rd_kafka_consume_batch_queue(consumer->queue, 0, msgs,
-                                                     std::min(max_records - count, consumer->batch.size()));
+    const ssize_t got = rd_kafka_consume_batch_queue(
+        consumer->queue, 0, msgs, std::min(max_records - count, consumer->batch.size()));
     if (got < 0) return KafkaError(rd_kafka_last_error(), "reading " + full);
     size_t n = static_cast<size_t>(got);
     if (n == 0 && count == 0) {
       if (!consumer->eof) Wake(consumer, full, partition);
       const bool waited = consumer->eof && Clock::now() >= deadline;
-      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, waited ? (settle_until ? 5 : 0) : 20)) {
+      if (rd_kafka_message_t* m =
+              rd_kafka_consumer_poll(rk, waited ? (settle_until ? 5 : 0) : 20)) {
         msgs[0] = m;
         n = 1;
       }
@@ -168,7 +180,10 @@ Status KafkaLog::Impl::ReadWith(const std::shared_ptr<PartitionConsumer>& consum
         consumer->eof_offset = msg->offset;
         end = true;
       } else if (msg->err) {
-        if (error.ok()) error = KafkaError(msg->err, "reading " + full + " partition " + std::to_string(partition));
+        if (error.ok()) {
+          error =
+              KafkaError(msg->err, "reading " + full + " partition " + std::to_string(partition));
+        }
       } else if (msg->offset >= consumer->next) {  // lower: fetched before a reposition
         add(msg);
         consumer->next = msg->offset + 1;
@@ -189,35 +204,43 @@ Status KafkaLog::Impl::ReadWith(const std::shared_ptr<PartitionConsumer>& consum
   return Status();
 }
 
-void KafkaLog::Impl::Wake(const std::shared_ptr<PartitionConsumer>& consumer, const std::string& full, int partition) {
+void KafkaLog::Impl::Wake(const std::shared_ptr<PartitionConsumer>& consumer,
+                          const std::string& full, int partition) {
   const auto now = Clock::now();
-  if (now - consumer->last_wake < Ms(2) || rd_kafka_queue_length(consumer->queue) >= kConsumerQueuedMessages / 2) return;
+  if (now - consumer->last_wake < Ms(2) ||
+      rd_kafka_queue_length(consumer->queue) >= kConsumerQueuedMessages / 2) {
+    return;
+  }
   consumer->last_wake = now;
   waker.Request(consumer, full, partition);
 }
 
-Result<std::vector<LogRecordEntry>> KafkaLog::Read(std::string_view topic, int partition, int64_t offset,
-                                                   size_t max_records, TimeMs max_wait) {
+Result<std::vector<LogRecordEntry>> KafkaLog::Read(std::string_view topic, int partition,
+                                                   int64_t offset, size_t max_records,
+                                                   TimeMs max_wait) {
   std::vector<LogRecordEntry> out;
-  RETURN_IF_ERROR(impl_->ReadRecords(topic, partition, offset, max_records, max_wait,
-                                     [&](const rd_kafka_message_t* m) {
-                                       LogRecordEntry& e = out.emplace_back();
-                                       e.offset = m->offset;
-                                       e.append_time = rd_kafka_message_timestamp(m, nullptr);
-                                       if (m->key) e.key.assign(static_cast<const char*>(m->key), m->key_len);
-                                       if (m->payload) e.value.assign(static_cast<const char*>(m->payload), m->len);
-                                     }));
+  RETURN_IF_ERROR(impl_->ReadRecords(
+      topic, partition, offset, max_records, max_wait, [&](const rd_kafka_message_t* m) {
+        LogRecordEntry& e = out.emplace_back();
+        e.offset = m->offset;
+        e.append_time = rd_kafka_message_timestamp(m, nullptr);
+        if (m->key) e.key.assign(static_cast<const char*>(m->key), m->key_len);
+        if (m->payload) e.value.assign(static_cast<const char*>(m->payload), m->len);
+      }));
   return out;
 }
 
 Status KafkaLog::ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
                           TimeMs max_wait, RecordBuffer* out) {
   out->Clear();
-  return impl_->ReadRecords(topic, partition, offset, max_records, max_wait, [&](const rd_kafka_message_t* m) {
-    out->Add(m->offset, rd_kafka_message_timestamp(m, nullptr),
-             std::string_view(m->key ? static_cast<const char*>(m->key) : "", m->key ? m->key_len : 0),
-             std::string_view(m->payload ? static_cast<const char*>(m->payload) : "", m->payload ? m->len : 0));
-  });
+  return impl_->ReadRecords(
+      topic, partition, offset, max_records, max_wait, [&](const rd_kafka_message_t* m) {
+        out->Add(m->offset, rd_kafka_message_timestamp(m, nullptr),
+                 std::string_view(m->key ? static_cast<const char*>(m->key) : "",
+                                  m->key ? m->key_len : 0),
+                 std::string_view(m->payload ? static_cast<const char*>(m->payload) : "",
+                                  m->payload ? m->len : 0));
+      });
 }
 
 }  // namespace logstream

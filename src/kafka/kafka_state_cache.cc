@@ -5,7 +5,8 @@ namespace logstream {
 Result<std::shared_ptr<StateCache>> KafkaLog::Impl::StateOf(std::string_view topic) {
   ASSIGN_OR_RETURN(TopicMeta meta, Meta(topic));
   if (!meta.compacted) {
-    return Err(InvalidArgument("topic " + std::string(topic) + " is not a state (compacted) topic"));
+    return Err(
+        InvalidArgument("topic " + std::string(topic) + " is not a state (compacted) topic"));
   }
   std::lock_guard lock(mu);
   auto& slot = states[std::string(topic)];
@@ -31,7 +32,8 @@ Status KafkaLog::Impl::ReadToEnd(std::string_view topic, StateCache& cache, bool
     if (settle) {
       ASSIGN_OR_RETURN(auto high, Watermarks(full, p, /*uncommitted_end=*/true));
       if (marks.second < high.second &&
-          !AwaitStableEnd(full, p, high.second, Clock::now() + Ms(options.timeout), &marks.second)) {
+          !AwaitStableEnd(full, p, high.second, Clock::now() + Ms(options.timeout),
+                          &marks.second)) {
         return Unavailable("state topic " + full + " partition " + std::to_string(p) +
                            ": a transaction open at offset " + std::to_string(marks.second) +
                            " has not ended in " + std::to_string(options.timeout) +
@@ -41,16 +43,18 @@ Status KafkaLog::Impl::ReadToEnd(std::string_view topic, StateCache& cache, bool
       }
     }
     if (cache.next[p] >= marks.second) continue;  // nothing new (one ListOffsets round trip)
-    ASSIGN_OR_RETURN(std::shared_ptr<PartitionConsumer> consumer, GetConsumer(topic, p, cache.next[p]));
+    ASSIGN_OR_RETURN(std::shared_ptr<PartitionConsumer> consumer,
+                     GetConsumer(topic, p, cache.next[p]));
     Status status;
     while (status.ok()) {
       size_t got = 0;
-      status = ReadWith(consumer, topic, p, cache.next[p], 10000, 0, [&](const rd_kafka_message_t* m) {
-        cache.Apply(std::string(static_cast<const char*>(m->key), m->key_len),
-                    {static_cast<const char*>(m->payload), m->len});
-        cache.next[p] = m->offset + 1;
-        ++got;
-      });
+      status =
+          ReadWith(consumer, topic, p, cache.next[p], 10000, 0, [&](const rd_kafka_message_t* m) {
+            cache.Apply(std::string(static_cast<const char*>(m->key), m->key_len),
+                        {static_cast<const char*>(m->payload), m->len});
+            cache.next[p] = m->offset + 1;
+            ++got;
+          });
       if (got == 0) break;
     }
     const bool complete = consumer->eof && consumer->eof_offset >= marks.second;
@@ -72,7 +76,8 @@ Result<std::map<std::string, std::string>> KafkaLog::ReadState(std::string_view 
   return cache->values;
 }
 
-Result<std::optional<std::string>> KafkaLog::GetState(std::string_view state_topic, std::string_view key) {
+Result<std::optional<std::string>> KafkaLog::GetState(std::string_view state_topic,
+                                                      std::string_view key) {
   ASSIGN_OR_RETURN(std::shared_ptr<StateCache> cache, impl_->RefreshState(state_topic));
   std::lock_guard lock(cache->mu);
   auto it = cache->values.find(std::string(key));
@@ -80,7 +85,8 @@ Result<std::optional<std::string>> KafkaLog::GetState(std::string_view state_top
   return it->second;
 }
 
-Result<std::optional<std::string>> KafkaLog::GetOwnState(std::string_view state_topic, std::string_view key) {
+Result<std::optional<std::string>> KafkaLog::GetOwnState(std::string_view state_topic,
+                                                         std::string_view key) {
   ASSIGN_OR_RETURN(std::shared_ptr<StateCache> cache, impl_->StateOf(state_topic));
   std::lock_guard lock(cache->mu);
   const uint64_t inits = impl_->inits.load();

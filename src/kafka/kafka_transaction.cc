@@ -1,6 +1,6 @@
-#include "src/kafka/kafka_internal.h"
-
 #include <algorithm>
+
+#include "src/kafka/kafka_internal.h"
 
 namespace logstream {
 
@@ -28,10 +28,13 @@ class KafkaTransaction : public Transaction {
   Status CommitOffset(std::string_view group, std::string_view topic, int partition,
                       int64_t next_offset) override {
     RETURN_IF_ERROR(CheckOpen());
-    if (!ValidName(group)) return InvalidArgument("invalid group name '" + std::string(group) + "'");
+    if (!ValidName(group)) {
+      return InvalidArgument("invalid group name '" + std::string(group) + "'");
+    }
     ASSIGN_OR_RETURN(TopicMeta meta, log_->Meta(topic));
     if (partition < 0 || partition >= meta.partitions) {
-      return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
+      return InvalidArgument("topic " + std::string(topic) + " has no partition " +
+                             std::to_string(partition));
     }
     offsets_[std::string(group)][{log_->Full(topic), partition}] = next_offset;
     return Status();
@@ -51,9 +54,12 @@ class KafkaTransaction : public Transaction {
       }
       rd_kafka_consumer_group_metadata_t* gm = log_->MemberMetadata(group);
       if (gm == nullptr) gm = rd_kafka_consumer_group_metadata_new(log_->Full(group).c_str());
-      rd_kafka_error_t* error = rd_kafka_send_offsets_to_transaction(rk, list.get(), gm, log_->TimeoutMs());
+      rd_kafka_error_t* error =
+          rd_kafka_send_offsets_to_transaction(rk, list.get(), gm, log_->TimeoutMs());
       rd_kafka_consumer_group_metadata_destroy(gm);
-      if (error) return Fail(error, "sending the offsets of group " + group + " to the transaction");
+      if (error) {
+        return Fail(error, "sending the offsets of group " + group + " to the transaction");
+      }
     }
     while (true) {
       rd_kafka_error_t* error = rd_kafka_commit_transaction(rk, log_->TimeoutMs());
@@ -74,13 +80,16 @@ class KafkaTransaction : public Transaction {
         // for this commit to complete (GetOwnState then reads it).
         producer_->broken = true;
         Finish();
-        return Unavailable("transaction committed, but its records on " + topic + " are not visible yet");
+        return Unavailable("transaction committed, but its records on " + topic +
+                           " are not visible yet");
       }
     }
     {
       std::lock_guard lock(log_->mu);
       for (const auto& [group, offsets] : offsets_) {
-        for (const auto& [tp, offset] : offsets) log_->committed[{group, tp.first, tp.second}] = offset;
+        for (const auto& [tp, offset] : offsets) {
+          log_->committed[{group, tp.first, tp.second}] = offset;
+        }
       }
     }
     // Visible now: into the caches of state topics read before, so that
@@ -132,7 +141,8 @@ class KafkaTransaction : public Transaction {
   // this transaction is complete, and GetOwnState then reads what it wrote.
   Status Fail(rd_kafka_error_t* error, std::string_view what) {
     if (!rd_kafka_error_is_fatal(error) && rd_kafka_error_txn_requires_abort(error)) {
-      if (rd_kafka_error_t* e = rd_kafka_abort_transaction(producer_->rk.get(), log_->TimeoutMs())) {
+      if (rd_kafka_error_t* e =
+              rd_kafka_abort_transaction(producer_->rk.get(), log_->TimeoutMs())) {
         rd_kafka_error_destroy(e);
       }
     }
@@ -152,7 +162,8 @@ class KafkaTransaction : public Transaction {
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(producer_->rk.get(), full.c_str(), nullptr);
     if (rkt == nullptr) return Err(KafkaError(rd_kafka_last_error(), "opening topic " + full));
     const rd_kafka_metadata_t* md = nullptr;
-    if (rd_kafka_metadata(producer_->rk.get(), 0, rkt, &md, log_->TimeoutMs()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_metadata(producer_->rk.get(), 0, rkt, &md, log_->TimeoutMs()) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_metadata_destroy(md);  // otherwise the producer finds the leaders later by itself
     }
     auto [slot, inserted] = producer_->topics.emplace(std::string(topic), ProducerTopic{rkt, meta});
@@ -162,30 +173,33 @@ class KafkaTransaction : public Transaction {
   // Queues a record for `batch_`, which goes to librdkafka one partition's
   // run at a time (rd_kafka_produce_batch: the topic, partition and clock
   // are looked up once per run rather than once per record).
-  Status Produce(std::string_view topic, int32_t partition, std::string_view key, std::string_view value,
-                 bool state) {
+  Status Produce(std::string_view topic, int32_t partition, std::string_view key,
+                 std::string_view value, bool state) {
     RETURN_IF_ERROR(CheckOpen());
     ASSIGN_OR_RETURN(const ProducerTopic* t, Topic(topic));
     if (t->meta.compacted != state) {
-      return InvalidArgument(state ? "Put needs a state (compacted) topic; " + std::string(topic) + " is not one"
+      return InvalidArgument(state ? "Put needs a state (compacted) topic; " + std::string(topic) +
+                                         " is not one"
                                    : "Append needs a record topic; " + std::string(topic) +
                                          " is a state topic (use Put)");
     }
     if (partition >= t->meta.partitions) {
-      return InvalidArgument("topic " + std::string(topic) + " has no partition " + std::to_string(partition));
+      return InvalidArgument("topic " + std::string(topic) + " has no partition " +
+                             std::to_string(partition));
     }
     if (partition == RD_KAFKA_PARTITION_UA) {
       // The producer's partitioner (murmur2_random), without its per-record lookups.
-      partition = rd_kafka_msg_partitioner_murmur2_random(t->rkt, key.data(), key.size(), t->meta.partitions,
-                                                          nullptr, nullptr);
+      partition = rd_kafka_msg_partitioner_murmur2_random(t->rkt, key.data(), key.size(),
+                                                          t->meta.partitions, nullptr, nullptr);
     }
-    if (batch_.topic != t || batch_.partition != partition || batch_.records.size() >= kBatchRecords ||
-        batch_.bytes.size() >= kBatchBytes) {
+    if (batch_.topic != t || batch_.partition != partition ||
+        batch_.records.size() >= kBatchRecords || batch_.bytes.size() >= kBatchBytes) {
       RETURN_IF_ERROR(SendBatch());
       batch_.topic = t;
       batch_.partition = partition;
     }
-    batch_.records.push_back({batch_.bytes.size(), key.size(), value.size(), key.data() == nullptr});
+    batch_.records.push_back(
+        {batch_.bytes.size(), key.size(), value.size(), key.data() == nullptr});
     batch_.bytes.append(key).append(value);
     return Status();
   }
@@ -201,22 +215,28 @@ class KafkaTransaction : public Transaction {
       const Batch::Record& r = batch_.records[i];
       msgs[i].key = r.null_key ? nullptr : bytes + r.at;
       msgs[i].key_len = r.key_len;
-      msgs[i].payload = r.value_len == 0 ? nullptr : bytes + r.at + r.key_len;  // empty: a tombstone
+      msgs[i].payload =
+          r.value_len == 0 ? nullptr : bytes + r.at + r.key_len;  // empty: a tombstone
       msgs[i].len = r.value_len;
     }
     rd_kafka_t* rk = producer_->rk.get();
     size_t sent = 0;
     while (sent < n) {
-      const int good = rd_kafka_produce_batch(batch_.topic->rkt, batch_.partition, RD_KAFKA_MSG_F_COPY,
-                                              msgs.data() + sent, static_cast<int>(n - sent));
+      const int good =
+          rd_kafka_produce_batch(batch_.topic->rkt, batch_.partition, RD_KAFKA_MSG_F_COPY,
+                                 msgs.data() + sent, static_cast<int>(n - sent));
       // Records go in order: those before the first failure were queued.
       size_t first_failed = sent;
-      while (first_failed < n && msgs[first_failed].err == RD_KAFKA_RESP_ERR_NO_ERROR) ++first_failed;
+      while (first_failed < n && msgs[first_failed].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ++first_failed;
+      }
       if (first_failed == n) break;
       const rd_kafka_resp_err_t err = msgs[first_failed].err;
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || static_cast<size_t>(good) != first_failed - sent) {
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+          static_cast<size_t>(good) != first_failed - sent) {
         batch_.Clear();
-        return KafkaError(err, std::string("producing to ") + rd_kafka_topic_name(batch_.topic->rkt));
+        return KafkaError(err,
+                          std::string("producing to ") + rd_kafka_topic_name(batch_.topic->rkt));
       }
       sent = first_failed;
       rd_kafka_poll(rk, 10);
@@ -257,8 +277,11 @@ class KafkaTransaction : public Transaction {
 
 }  // namespace
 
-Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id, const TransactionOptions& options) {
-  if (!ValidName(id)) return Err(InvalidArgument("invalid transaction id '" + std::string(id) + "'"));
+Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id,
+                                                     const TransactionOptions& options) {
+  if (!ValidName(id)) {
+    return Err(InvalidArgument("invalid transaction id '" + std::string(id) + "'"));
+  }
   std::shared_ptr<TxnProducer> producer;
   {
     std::lock_guard lock(impl_->mu);
@@ -283,15 +306,17 @@ Result<std::unique_ptr<Transaction>> KafkaLog::Begin(std::string_view id, const 
         {"transaction.timeout.ms", std::to_string(options.timeout > 0 ? options.timeout : 60000)},
     };
     auto producer_state = std::make_shared<TxnProducer>();
-    ASSIGN_OR_RETURN(Handle rk, impl_->NewClient(RD_KAFKA_PRODUCER, settings, [&](rd_kafka_conf_t* conf) {
-      rd_kafka_conf_set_opaque(conf, producer_state.get());
-      rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-        if (m->err) return;  // commit_transaction reports failed deliveries
-        auto* p = static_cast<TxnProducer*>(opaque);
-        int64_t& last = p->delivered[{m->rkt, m->partition}];
-        last = std::max(last, m->offset);
-      });
-    }));
+    ASSIGN_OR_RETURN(Handle rk,
+                     impl_->NewClient(RD_KAFKA_PRODUCER, settings, [&](rd_kafka_conf_t* conf) {
+                       rd_kafka_conf_set_opaque(conf, producer_state.get());
+                       rd_kafka_conf_set_dr_msg_cb(
+                           conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+                             if (m->err) return;  // commit_transaction reports failed deliveries
+                             auto* p = static_cast<TxnProducer*>(opaque);
+                             int64_t& last = p->delivered[{m->rkt, m->partition}];
+                             last = std::max(last, m->offset);
+                           });
+                     }));
     while (true) {
       rd_kafka_error_t* error = rd_kafka_init_transactions(rk.get(), impl_->TimeoutMs());
       if (!error) break;
