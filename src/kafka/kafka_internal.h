@@ -228,6 +228,11 @@ struct KafkaLog::Impl {
   bool AwaitStableEnd(const std::string& full, int partition, int64_t offset,
                       Clock::time_point deadline, int64_t* end = nullptr);
   Result<TopicInfo> Describe(std::string_view topic, const TopicMeta& meta);
+  // The committed offsets of a consumer group, stable ones only (require_stable),
+  // of `partitions` or, with null, of all its partitions: the result event of
+  // ListConsumerGroupOffsets.
+  Result<EventPtr> GroupOffsets(const std::string& full_group,
+                                const rd_kafka_topic_partition_list_t* partitions);
 
   // --- reading (kafka_reader.cc) ---
 

@@ -2,11 +2,24 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include "src/kafka/kafka_internal.h"
 
 namespace logstream {
+
+namespace {
+
+// The group results of a ListConsumerGroupOffsets event (see GroupOffsets).
+std::span<const rd_kafka_group_result_t*> GroupResults(const EventPtr& event) {
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
+      rd_kafka_event_ListConsumerGroupOffsets_result(event.get()), &n);
+  return {groups, n};
+}
+
+}  // namespace
 
 Result<std::string> KafkaBootstrapFromUrl(std::string_view url) {
   if (!url.starts_with("kafka://") || url.size() == 8) {
@@ -157,6 +170,19 @@ bool KafkaLog::Impl::AwaitStableEnd(const std::string& full, int partition, int6
     if (Clock::now() > deadline) return false;
     std::this_thread::sleep_for(Ms(2));
   }
+}
+
+Result<EventPtr> KafkaLog::Impl::GroupOffsets(const std::string& full_group,
+                                              const rd_kafka_topic_partition_list_t* partitions) {
+  rd_kafka_ListConsumerGroupOffsets_t* request =
+      rd_kafka_ListConsumerGroupOffsets_new(full_group.c_str(), partitions);
+  auto event = AdminCall(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+                         "reading offsets of group " + full_group,
+                         [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                           rd_kafka_ListConsumerGroupOffsets(admin.get(), &request, 1, o, q);
+                         });
+  rd_kafka_ListConsumerGroupOffsets_destroy(request);
+  return event;
 }
 
 Result<TopicInfo> KafkaLog::Impl::Describe(std::string_view topic, const TopicMeta& meta) {
@@ -320,25 +346,15 @@ Result<int64_t> KafkaLog::CommittedOffset(std::string_view group, std::string_vi
   while (true) {
     Partitions list(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(list.get(), full_topic.c_str(), partition);
-    rd_kafka_ListConsumerGroupOffsets_t* request =
-        rd_kafka_ListConsumerGroupOffsets_new(full_group.c_str(), list.get());
-    auto event = impl_->AdminCall(
-        RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "reading offsets of group " + full_group,
-        [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-          rd_kafka_ListConsumerGroupOffsets(impl_->admin.get(), &request, 1, o, q);
-        });
-    rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    auto event = impl_->GroupOffsets(full_group, list.get());
     rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
     int64_t offset = -1;
     if (event) {
-      size_t n = 0;
-      const rd_kafka_group_result_t** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
-          rd_kafka_event_ListConsumerGroupOffsets_result(event->get()), &n);
-      for (size_t i = 0; i < n; ++i) {
-        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) {
+      for (const rd_kafka_group_result_t* result : GroupResults(*event)) {
+        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(result)) {
           code = rd_kafka_error_code(e);
         }
-        const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(groups[i]);
+        const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(result);
         for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
           if (parts->elems[j].err) code = parts->elems[j].err;
           offset = parts->elems[j].offset;
@@ -376,20 +392,10 @@ Result<std::vector<GroupOffset>> KafkaLog::ListGroupOffsets() {
   std::vector<GroupOffset> out;
   for (const auto& group : groups) {
     const std::string full_group = impl_->Full(group);
-    rd_kafka_ListConsumerGroupOffsets_t* request =
-        rd_kafka_ListConsumerGroupOffsets_new(full_group.c_str(), nullptr);
-    auto offsets = impl_->AdminCall(
-        RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "reading offsets of group " + full_group,
-        [&](const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-          rd_kafka_ListConsumerGroupOffsets(impl_->admin.get(), &request, 1, o, q);
-        });
-    rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    auto offsets = impl_->GroupOffsets(full_group, nullptr);
     if (!offsets) return Err(offsets.error());
-    size_t m = 0;
-    const rd_kafka_group_result_t** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
-        rd_kafka_event_ListConsumerGroupOffsets_result(offsets->get()), &m);
-    for (size_t i = 0; i < m; ++i) {
-      const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(results[i]);
+    for (const rd_kafka_group_result_t* result : GroupResults(*offsets)) {
+      const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(result);
       for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
         std::string_view topic = parts->elems[j].topic;
         if (!topic.starts_with(impl_->prefix) || parts->elems[j].offset < 0) continue;
