@@ -37,13 +37,18 @@ void AppendTimeField(std::string_view name, TimeMs t, std::string* out) {
   out->append("\"");
 }
 
+// "window_start":"...","window_end":"..."
+void AppendWindowFields(TimeMs start, TimeMs end, std::string* out) {
+  AppendTimeField("window_start", start, out);
+  out->append(",");
+  AppendTimeField("window_end", end, out);
+}
+
 }  // namespace
 
 void AppendAggregateJson(const AggregateRow& row, std::string* out) {
   out->append("{");
-  AppendTimeField("window_start", row.window_start, out);
-  out->append(",");
-  AppendTimeField("window_end", row.window_end, out);
+  AppendWindowFields(row.window_start, row.window_end, out);
   out->append(",\"source\":");
   AppendJsonString(row.source, out);
   out->append(",\"level\":\"");
@@ -61,9 +66,7 @@ void AppendAlertJson(const Alert& a, std::string* out) {
   out->append(",\"key\":");
   AppendJsonString(a.key, out);
   out->append(",");
-  AppendTimeField("window_start", a.window_start, out);
-  out->append(",");
-  AppendTimeField("window_end", a.window_end, out);
+  AppendWindowFields(a.window_start, a.window_end, out);
   out->append(",\"count\":");
   AppendInt(a.count, out);
   out->append(",\"threshold\":");
