@@ -41,7 +41,7 @@ kafka_home = os.environ.get("KAFKA_HOME", "/opt/logstream/kafka")
 java = ["java", "-Xmx512m", "-cp", f"{kafka_home}/libs/*"]
 ns = "bench" + uuid.uuid4().hex[:6]
 PARTITIONS = 4  # what ingest creates `logs` with
-LINGER_MS = 20  # what logstream's producer uses (src/kafka/kafka_log.cc)
+LINGER_MS = 20  # what logstream's producer uses (src/kafka/kafka_transaction.cc)
 d = tempfile.mkdtemp(prefix="logstream-kafka-bench-")
 
 

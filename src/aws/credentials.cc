@@ -8,7 +8,7 @@
 #include <memory>
 #include <sstream>
 
-#include "src/aws/curl_global.h"
+#include "src/base/curl_global.h"
 
 namespace logstream::aws {
 namespace {

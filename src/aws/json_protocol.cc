@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "src/aws/curl_global.h"
+#include "src/base/curl_global.h"
 
 namespace logstream::aws {
 namespace {

@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <random>
 #include <thread>
 
-#include "src/aws/curl_global.h"
 #include "src/aws/xml.h"
+#include "src/base/backoff.h"
+#include "src/base/curl_global.h"
 
 namespace logstream::aws {
 namespace {
@@ -114,14 +114,6 @@ bool AuthCode(std::string_view code) {
 }
 
 void SleepMs(TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
-
-TimeMs Backoff(const S3Options& o, int attempt) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  TimeMs cap = o.base_backoff_ms;
-  for (int i = 1; i < attempt && cap < o.max_backoff_ms; ++i) cap *= 2;
-  cap = std::min(cap, o.max_backoff_ms);
-  return std::uniform_int_distribution<TimeMs>(cap / 4, std::max<TimeMs>(cap, 1))(rng);
-}
 
 }  // namespace
 
@@ -410,7 +402,9 @@ Result<S3Response> S3Client::Send(const S3Request& r) {
     } else {
       last = Unavailable("S3 " + Describe(r) + " at " + endpoint_ + ": " + *curl_error);
     }
-    if (attempt < attempts) SleepMs(Backoff(options_, attempt));
+    // A quarter to all of base_backoff_ms * 2^(attempt - 1), up to max_backoff_ms.
+    const BackoffPolicy backoff{options_.base_backoff_ms, options_.max_backoff_ms, 0.25};
+    if (attempt < attempts) SleepMs(RandomBackoffDelay(backoff, attempt));
   }
   Release(std::move(h));
   return Err(Unavailable(last.message() + " (gave up after " + std::to_string(attempts) +

@@ -3,35 +3,14 @@
 #include <simdjson.h>
 
 #include <chrono>
-#include <random>
 #include <thread>
 
-#include "src/aws/curl_global.h"
 #include "src/aws/json_protocol.h"
+#include "src/base/backoff.h"
+#include "src/base/curl_global.h"
+#include "src/base/json_string.h"
 
 namespace logstream::aws {
-
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 Result<std::unique_ptr<SqsClient>> SqsClient::Create(std::string queue_url, SqsOptions options) {
   CurlGlobalInit();
@@ -59,7 +38,6 @@ Result<std::unique_ptr<SqsClient>> SqsClient::Create(std::string queue_url, SqsO
 
 Result<std::string> SqsClient::Call(std::string_view action, const std::string& json) {
   JsonRequest request{endpoint_, "sqs", region_, "AmazonSQS." + std::string(action), "1.0"};
-  thread_local std::mt19937_64 rng{std::random_device{}()};
   Status last;
   bool refreshed = false;
   const std::string what = "SQS " + std::string(action) + " on " + queue_url_;
@@ -90,10 +68,10 @@ Result<std::string> SqsClient::Call(std::string_view action, const std::string& 
       return Err(InvalidArgument(what + " failed (" + std::to_string(status) + "): " + body.substr(0, 300)));
     }
     if (attempt < options_.max_attempts) {
-      TimeMs cap = options_.base_backoff_ms << std::min(attempt - 1, 20);
-      cap = std::min(cap, options_.max_backoff_ms);
-      std::this_thread::sleep_for(std::chrono::milliseconds(
-          std::uniform_int_distribution<TimeMs>(cap / 4, std::max<TimeMs>(cap, 1))(rng)));
+      // A quarter to all of base_backoff_ms * 2^(attempt - 1), up to max_backoff_ms.
+      const TimeMs wait =
+          RandomBackoffDelay({options_.base_backoff_ms, options_.max_backoff_ms, 0.25}, attempt);
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait));
     }
   }
   return Err(Unavailable(last.message() + " (gave up after " + std::to_string(options_.max_attempts) + " attempts)"));

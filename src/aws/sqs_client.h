@@ -67,7 +67,4 @@ class SqsClient : public SqsQueue {
   SqsOptions options_;
 };
 
-// JSON string literal of s (quotes included).
-std::string JsonQuote(std::string_view s);
-
 }  // namespace logstream::aws

@@ -5,12 +5,12 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <random>
 #include <thread>
 
 #include <simdjson.h>
 #include <toml++/toml.h>
 
+#include "src/base/backoff.h"
 #include "src/base/toml_errors.h"
 #include "src/ingest/line_reader.h"
 #include "src/record/json.h"
@@ -622,9 +622,11 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
 }
 
 Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop) {
-  std::mt19937_64 jitter(std::random_device{}());
   std::deque<ObjectEvent> todo;
-  TimeMs backoff = 100;
+  // Waits of 100 ms to 10 s, doubling with each failure, plus up to as much
+  // again of jitter.
+  const BackoffPolicy backoff{.initial = 200, .max = 20000, .min_fraction = 0.5};
+  int failures = 0;  // since the last commit
   auto ack = [&]() -> Status {
     for (const ObjectEvent& e : ingester.TakeCommitted()) RETURN_IF_ERROR(source.Ack(e));
     return Status::Ok();
@@ -642,7 +644,7 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
       requeue();
       return s;
     }
-    backoff = 100;
+    failures = 0;
     return ack();
   };
   // Ends with `error`: what is complete is committed; the events not
@@ -664,10 +666,9 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
       return give_up(failed ? error.WithContext("ingesting " + failed->key) : error.WithContext("committing"));
     }
     if (!flushed.ok() && flushed.code() != StatusCode::kUnavailable) return give_up(flushed);
-    const TimeMs wait = backoff + static_cast<TimeMs>(jitter() % backoff);
+    const TimeMs wait = RandomBackoffDelay(backoff, ++failures);
     std::cerr << "logstream: ingest: " << error.message() << " (retrying in " << wait << " ms)\n";
     std::this_thread::sleep_for(std::chrono::milliseconds(wait));
-    backoff = std::min<TimeMs>(backoff * 2, 10000);
     return Status::Ok();
   };
   // A batch of events already polled is finished even after *stop.

@@ -17,7 +17,7 @@
 //   offset (readers at different offsets get their own consumers) or
 //   re-assigns one at the new offset. Each fetches up to 20k records ahead;
 //   a helper thread wakes its fetcher when a reader has drained it (see
-//   Waker in kafka_log.cc: librdkafka 2.0 would otherwise wait up to 1 s).
+//   Waker in kafka_internal.h: librdkafka 2.0 would otherwise wait up to 1 s).
 // - State topics are compacted topics (cleanup.policy=compact); ReadState and
 //   GetState read them to their end, incrementally from a per-log cache.
 //   A commit writes its state entries into that cache once they are visible;

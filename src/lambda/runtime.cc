@@ -4,7 +4,7 @@
 
 #include <cctype>
 
-#include "src/aws/curl_global.h"
+#include "src/base/curl_global.h"
 #include "src/record/json.h"
 
 namespace logstream::lambda {
@@ -58,7 +58,7 @@ std::string ErrorJson(const InvocationError& error) {
 }
 
 RuntimeClient::RuntimeClient(std::string api) : api_(std::move(api)) {
-  aws::CurlGlobalInit();
+  CurlGlobalInit();
   curl_ = curl_easy_init();
 }
 

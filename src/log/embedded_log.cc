@@ -16,6 +16,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include "src/base/varint.h"
+
 namespace logstream {
 
 namespace {

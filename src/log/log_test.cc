@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 
+#include "src/base/varint.h"
 #include "src/log/embedded_log.h"
 #include "src/log/log_contract_test.h"
 #include "src/log/memory_log.h"

@@ -5,6 +5,8 @@
 
 #include <lz4.h>
 
+#include "src/base/varint.h"
+
 namespace logstream {
 
 namespace {
@@ -59,50 +61,13 @@ Status ValidateTopicName(std::string_view topic) {
                          "': use 1 to 249 characters of letters, digits, '.', '_' and '-'");
 }
 
-void PutVarint64(std::string* out, uint64_t v) {
-  char buf[10];
-  int n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out->append(buf, n);
-}
-
-bool GetVarint64(const char** p, const char* end, uint64_t* v) {
-  uint64_t result = 0;
-  for (int shift = 0; shift <= 63 && *p < end; shift += 7) {
-    const uint64_t byte = static_cast<uint8_t>(*(*p)++);
-    result |= (byte & 0x7f) << shift;
-    if (!(byte & 0x80)) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-namespace {
-
-char* WriteVarint64(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-}  // namespace
-
 void BatchBuilder::Add(std::string_view key, std::string_view value) {
   // One write per record (the string grows geometrically).
   const size_t size = body_.size();
   body_.resize_and_overwrite(size + key.size() + value.size() + 20, [&](char* begin, size_t) {
-    char* p = WriteVarint64(begin + size, key.size());
+    char* p = EncodeVarint64(begin + size, key.size());
     if (!key.empty()) std::memcpy(p, key.data(), key.size());
-    p = WriteVarint64(p + key.size(), value.size());
+    p = EncodeVarint64(p + key.size(), value.size());
     if (!value.empty()) std::memcpy(p, value.data(), value.size());
     return static_cast<size_t>(p + value.size() - begin);
   });

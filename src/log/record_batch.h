@@ -25,10 +25,6 @@ int PartitionForKey(std::string_view key, int partitions);
 // Kafka's rule: 1..249 characters of [a-zA-Z0-9._-]. InvalidArgument otherwise.
 Status ValidateTopicName(std::string_view topic);
 
-void PutVarint64(std::string* out, uint64_t v);
-// Reads a varint at *p (advancing it); false if truncated or too long.
-bool GetVarint64(const char** p, const char* end, uint64_t* v);
-
 // A batch value (one per transaction and partition) is one of:
 //   plain:       varint count (>= 1), varint append_time, records
 //   compressed:  0x00, varint codec (1 = LZ4 blocks), varint count,

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "src/notify/curl_global.h"
+#include "src/base/curl_global.h"
 #include "src/notify/sink.h"
 
 namespace logstream {

@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "src/base/backoff.h"
 #include "src/notify/alert_text.h"
 #include "src/record/json.h"
 
@@ -36,13 +37,6 @@ struct Notifier::Worker {
   std::condition_variable cv;
   std::deque<std::shared_ptr<Item>> queue;  // guarded by mu
 };
-
-TimeMs BackoffDelay(const RetryPolicy& r, int failures, double u) {
-  TimeMs d = r.backoff;
-  for (int i = 1; i < failures && d < r.max_backoff; ++i) d *= 2;
-  d = std::min(d, r.max_backoff);
-  return d / 2 + static_cast<TimeMs>(u * static_cast<double>(d - d / 2));
-}
 
 std::string TestAlertJson(TimeMs now) {
   const std::string start = FormatRfc3339Ms(now - now % 10000);
@@ -170,7 +164,10 @@ bool Notifier::Process(Worker& w, Item& item) {
         age < w.s.retry.max_age) {
       counters_.retries.fetch_add(1);
       std::uniform_real_distribution<double> u(0.0, 1.0);
-      TimeMs delay = BackoffDelay(w.s.retry, attempt, u(w.rng));
+      // Delays from backoff to max_backoff, at least half of each (jitter,
+      // so that retries of many notifiers spread out).
+      const BackoffPolicy backoff{w.s.retry.backoff, w.s.retry.max_backoff, 0.5};
+      TimeMs delay = BackoffDelay(backoff, attempt, u(w.rng));
       Event("notify: sink '" + w.s.name + "' alert " + item.id + ": attempt " +
             std::to_string(attempt) + " failed (" + d.reason + "); retrying in " +
             FormatDuration(delay));

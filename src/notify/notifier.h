@@ -66,11 +66,6 @@ struct NotifierCounters {
 // Rule name -> the names of its sinks (absent or empty: every sink).
 using RuleSinks = std::map<std::string, std::vector<std::string>, std::less<>>;
 
-// The delay before retry number `failures` (1 = after the first failure):
-// d = min(max_backoff, backoff * 2^(failures-1)), then uniformly in
-// [d/2, d] by u in [0, 1) (jitter, so retries of many notifiers spread out).
-TimeMs BackoffDelay(const RetryPolicy& retry, int failures, double u);
-
 // A clearly marked test alert (rule "test", id "test/logstream-notify-test/TIME").
 std::string TestAlertJson(TimeMs now);
 

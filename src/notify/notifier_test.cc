@@ -253,18 +253,6 @@ TEST_F(NotifierTest, UndecodableAlertIsParkedNotDropped) {
   EXPECT_EQ(Committed(), 2);
 }
 
-TEST(BackoffTest, DoublesWithJitterUpToTheCap) {
-  RetryPolicy r;
-  r.backoff = 1000;
-  r.max_backoff = 8000;
-  EXPECT_EQ(BackoffDelay(r, 1, 0.0), 500);
-  EXPECT_EQ(BackoffDelay(r, 1, 0.999999), 999);
-  EXPECT_EQ(BackoffDelay(r, 2, 0.0), 1000);
-  EXPECT_EQ(BackoffDelay(r, 3, 0.5), 3000);
-  EXPECT_EQ(BackoffDelay(r, 10, 0.0), 4000);
-  EXPECT_EQ(BackoffDelay(r, 60, 0.0), 4000);
-}
-
 TEST(TestAlertTest, IsAnAlertMarkedAsTest) {
   auto a = ParseAlert(TestAlertJson(1795478405123));
   ASSERT_TRUE(a.has_value());

@@ -4,8 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "src/base/curl_global.h"
 #include "src/notify/alert_text.h"
-#include "src/notify/curl_global.h"
 #include "src/notify/email_sink.h"
 #include "src/notify/sink.h"
 

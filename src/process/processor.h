@@ -51,6 +51,7 @@
 #include "src/base/time.h"
 #include "src/log/log.h"
 #include "src/process/config.h"
+#include "src/process/all_rules_aggregator.h"
 #include "src/process/window_engine.h"
 #include "src/record/json.h"
 

@@ -1,62 +1,16 @@
 #include "src/process/window_engine.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <limits>
-#include <set>
 
 #include <re2/re2.h>
 
+#include "src/process/window_state_codec.h"
 #include "src/record/json.h"
 
 namespace logstream {
 namespace {
-
-constexpr TimeMs kNever = std::numeric_limits<int64_t>::min();
-constexpr uint64_t kStateVersion = 1;
-constexpr std::string_view kGlobalKey = "global";
-constexpr std::string_view kSourcePrefix = "source/";
-// The global entry is stored in values of at most this size ("global",
-// "global/1", "global/2", ...): with many open per = "all" windows it can
-// outgrow a broker's message limit (Kafka: 1 MB by default).
-constexpr size_t kGlobalChunkBytes = 256 << 10;
-
-std::string GlobalChunkKey(size_t i) {
-  return i == 0 ? std::string(kGlobalKey) : std::string(kGlobalKey) + "/" + std::to_string(i);
-}
-
-struct RuleCell {
-  int64_t count = 0;
-  bool fired = false;
-  std::vector<AlertSample> samples;  // until fired
-  // partial_all_rules: how much of count and samples was handed out, and
-  // the largest event time since then. Not saved: the state is written
-  // after TakeAllPartials, when everything was handed out.
-  int64_t exported = 0;
-  size_t samples_exported = 0;
-  TimeMs max_time = 0;
-};
-
-// Counts of one window: of one source (levels and per = "source" rules), or of
-// all sources (per = "all" rules). Rule cells are indexed by rule.
-struct Cell {
-  TimeMs start = 0;
-  std::array<int64_t, kLevelCount> levels{};
-  std::vector<RuleCell> rules;
-};
-
-struct Source {
-  std::string name;
-  TimeMs max_time = kNever;
-  TimeMs watermark = kNever;
-  std::vector<Cell> cells;         // open windows, sorted by start
-  std::vector<TimeMs> last_fire;   // per rule, event time of the last alert
-  TimeMs last_active = kNever;     // processing time of the last tick that saw it fed
-  bool fed_since_tick = false;
-  bool idle = false;
-  bool dirty = false;
-};
 
 struct CompiledRule {
   RuleConfig config;
@@ -83,115 +37,18 @@ void AppendTimeField(std::string_view name, TimeMs t, std::string* out) {
   out->append("\"");
 }
 
-// State encoding: varints (zigzag for signed) and length-prefixed strings.
-class Writer {
- public:
-  explicit Writer(std::string* out) : out_(out) {}
-  void U(uint64_t v) {
-    while (v >= 0x80) {
-      out_->push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_->push_back(static_cast<char>(v));
-  }
-  void I(int64_t v) { U((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
-  void S(std::string_view s) {
-    U(s.size());
-    out_->append(s);
-  }
-
- private:
-  std::string* out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  uint64_t U() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= data_.size()) return Fail();
-      auto b = static_cast<uint8_t>(data_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) return v;
-    }
-    return Fail();
-  }
-  int64_t I() {
-    uint64_t u = U();
-    return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
-  }
-  std::string_view S() {
-    uint64_t n = U();
-    if (n > data_.size() - pos_) return Fail(), std::string_view();
-    std::string_view s = data_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  // A count that cannot exceed the bytes left (guards allocations).
-  uint64_t Count() {
-    uint64_t n = U();
-    return n > data_.size() - pos_ ? Fail() : n;
-  }
-  bool ok() const { return ok_ && pos_ == data_.size(); }
-  bool failed() const { return !ok_; }
-
- private:
-  uint64_t Fail() {
-    ok_ = false;
-    pos_ = data_.size();
-    return 0;
-  }
-  std::string_view data_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-void EncodeSample(const AlertSample& s, Writer& w) {
-  w.S(s.object);
-  w.U(s.offset);
-  w.I(s.time);
-  w.U(static_cast<uint64_t>(s.level));
-  w.S(s.message);
-}
-
-AlertSample DecodeSample(Reader& r) {
-  AlertSample s;
-  s.object = std::string(r.S());
-  s.offset = r.U();
-  s.time = r.I();
-  uint64_t level = r.U();
-  s.level = level < kLevelCount ? static_cast<Level>(level) : Level::kInfo;
-  s.message = std::string(r.S());
-  return s;
-}
-
-// A rule's count in one window as stored, by the engines and the aggregator.
-void EncodeRuleCount(int64_t count, bool fired, const std::vector<AlertSample>& samples, Writer& w) {
-  w.U(static_cast<uint64_t>(count));
-  w.U(fired ? 1 : 0);
-  w.U(samples.size());
-  for (const AlertSample& s : samples) EncodeSample(s, w);
-}
-
-void DecodeRuleCount(Reader& r, int64_t* count, bool* fired, std::vector<AlertSample>* samples) {
-  *count = static_cast<int64_t>(r.U());
-  *fired = r.U() != 0;
-  uint64_t n = r.Count();
-  for (uint64_t i = 0; i < n && !r.failed(); ++i) samples->push_back(DecodeSample(r));
-}
-Status CorruptState(std::string_view key) {
-  return DataLoss("processor state entry '" + std::string(key) +
-                  "' is corrupt; delete the state topic and the group's offsets to reprocess");
+// "window_start":"...","window_end":"..."
+void AppendWindowFields(TimeMs start, TimeMs end, std::string* out) {
+  AppendTimeField("window_start", start, out);
+  out->append(",");
+  AppendTimeField("window_end", end, out);
 }
 
 }  // namespace
 
 void AppendAggregateJson(const AggregateRow& row, std::string* out) {
   out->append("{");
-  AppendTimeField("window_start", row.window_start, out);
-  out->append(",");
-  AppendTimeField("window_end", row.window_end, out);
+  AppendWindowFields(row.window_start, row.window_end, out);
   out->append(",\"source\":");
   AppendJsonString(row.source, out);
   out->append(",\"level\":\"");
@@ -209,9 +66,7 @@ void AppendAlertJson(const Alert& a, std::string* out) {
   out->append(",\"key\":");
   AppendJsonString(a.key, out);
   out->append(",");
-  AppendTimeField("window_start", a.window_start, out);
-  out->append(",");
-  AppendTimeField("window_end", a.window_end, out);
+  AppendWindowFields(a.window_start, a.window_end, out);
   out->append(",\"count\":");
   AppendInt(a.count, out);
   out->append(",\"threshold\":");
@@ -239,25 +94,26 @@ struct WindowEngine::Impl {
   EngineOptions options;
   TimeMs window = 0;
   TimeMs step = 0;
+  StateLayout layout;  // window, step, lateness and rule names, as the state is saved
   std::vector<CompiledRule> rules;
   std::vector<uint32_t> source_rules;  // indexes of per = "source" rules
   std::vector<uint32_t> all_rules;     // indexes of per = "all" rules
 
-  std::vector<Source> sources;
+  std::vector<SourceState> sources;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index;
   uint32_t last_source = UINT32_MAX;
   std::vector<uint32_t> dirty_sources;
 
-  std::vector<Cell> all_cells;  // per = "all" windows, sorted by start
-  TimeMs all_mark = kNever;     // per = "all" windows ending at or before are final
-  bool backlog = false;         // see SetBacklog: all_mark stays
+  std::vector<WindowCell> all_cells;  // per = "all" windows, sorted by start
+  TimeMs all_mark = kNever;           // per = "all" windows ending at or before are final
+  bool backlog = false;               // see SetBacklog: all_mark stays
   std::vector<TimeMs> all_last_fire;
   bool global_dirty = true;
   size_t global_chunks = 0;  // values the global entry took when last written
 
   std::vector<AllRulePartial> dropped_partials;  // of cells dropped before TakeAllPartials
-  std::vector<Cell> spare_cells;  // recycled, to avoid allocations
-  std::vector<uint32_t> matched;  // scratch: rules matching the current record
+  std::vector<WindowCell> spare_cells;  // recycled, to avoid allocations
+  std::vector<uint32_t> matched;        // scratch: rules matching the current record
   EngineOutputs out;
   EngineStats stats;
 
@@ -266,7 +122,7 @@ struct WindowEngine::Impl {
     auto it = index.find(name);
     if (it != index.end()) return last_source = it->second;
     auto id = static_cast<uint32_t>(sources.size());
-    Source s;
+    SourceState s;
     s.name = std::string(name);
     s.last_fire.assign(rules.size(), kNever);
     sources.push_back(std::move(s));
@@ -281,11 +137,11 @@ struct WindowEngine::Impl {
     }
   }
 
-  Cell& FindOrAddCell(std::vector<Cell>& cells, TimeMs start) {
+  WindowCell& FindOrAddCell(std::vector<WindowCell>& cells, TimeMs start) {
     size_t i = cells.size();
     while (i > 0 && cells[i - 1].start > start) --i;
     if (i > 0 && cells[i - 1].start == start) return cells[i - 1];
-    Cell c;
+    WindowCell c;
     if (!spare_cells.empty()) {
       c = std::move(spare_cells.back());
       spare_cells.pop_back();
@@ -296,7 +152,7 @@ struct WindowEngine::Impl {
     return *cells.insert(cells.begin() + static_cast<ptrdiff_t>(i), std::move(c));
   }
 
-  void Recycle(Cell&& c) {
+  void Recycle(WindowCell&& c) {
     for (RuleCell& rc : c.rules) rc = RuleCell{};
     spare_cells.push_back(std::move(c));
   }
@@ -312,7 +168,7 @@ struct WindowEngine::Impl {
   }
 
   // Appends the not yet handed out part of an all-sources cell to *out.
-  void ExportCell(Cell& c, std::vector<AllRulePartial>* out) {
+  void ExportCell(WindowCell& c, std::vector<AllRulePartial>* out) {
     for (uint32_t r : all_rules) {
       RuleCell& rc = c.rules[r];
       if (rc.count == rc.exported) continue;
@@ -360,7 +216,7 @@ struct WindowEngine::Impl {
     out.alerts.push_back(std::move(a));
   }
 
-  void EmitCell(const Source& s, Cell& c) {
+  void EmitCell(const SourceState& s, WindowCell& c) {
     for (int l = 0; l < kLevelCount; ++l) {
       if (c.levels[l] == 0) continue;
       out.aggregates.push_back(
@@ -370,7 +226,7 @@ struct WindowEngine::Impl {
   }
 
   // Emits and drops the source's cells that end at or before `mark`.
-  void CloseCells(Source& s, TimeMs mark) {
+  void CloseCells(SourceState& s, TimeMs mark) {
     size_t n = 0;
     while (n < s.cells.size() && s.cells[n].start + window <= mark) EmitCell(s, s.cells[n++]);
     if (n == 0) return;
@@ -380,7 +236,7 @@ struct WindowEngine::Impl {
 
   // Closes every open window of a source; its watermark moves to their end.
   void CloseAll(uint32_t id) {
-    Source& s = sources[id];
+    SourceState& s = sources[id];
     if (s.cells.empty()) return;
     s.watermark = std::max(s.watermark, s.cells.back().start + window);
     CloseCells(s, s.watermark);
@@ -406,7 +262,7 @@ struct WindowEngine::Impl {
     TimeMs low = std::numeric_limits<int64_t>::max();
     TimeMs high = kNever;
     bool any_active = false;
-    for (const Source& s : sources) {
+    for (const SourceState& s : sources) {
       high = std::max(high, s.watermark);
       if (s.idle) continue;
       any_active = true;
@@ -418,7 +274,7 @@ struct WindowEngine::Impl {
   void Feed(const LogRecordView& v) {
     ++stats.records;
     uint32_t id = Intern(v.source);
-    Source& s = sources[id];
+    SourceState& s = sources[id];
     s.fed_since_tick = true;
     s.idle = false;
     if (v.time < s.watermark) {
@@ -441,13 +297,13 @@ struct WindowEngine::Impl {
     }
     const TimeMs first = (FloorDiv(v.time - window, step) + 1) * step;
     for (TimeMs start = first; start <= v.time; start += step) {
-      Cell& c = FindOrAddCell(s.cells, start);
+      WindowCell& c = FindOrAddCell(s.cells, start);
       ++c.levels[static_cast<int>(v.level)];
       for (uint32_t r : matched) {
         if (rules[r].config.per == RulePer::kSource) Bump(c.rules[r], r, s.name, start, v, s.last_fire[r]);
       }
       if (any_all && start + window > all_mark) {
-        Cell& ac = FindOrAddCell(all_cells, start);
+        WindowCell& ac = FindOrAddCell(all_cells, start);
         for (uint32_t r : matched) {
           if (rules[r].config.per != RulePer::kAll) continue;
           if (options.partial_all_rules) {
@@ -472,7 +328,7 @@ struct WindowEngine::Impl {
   void AdvanceIdle(TimeMs now, bool caught_up) {
     if (options.finite_input) return;
     for (uint32_t id = 0; id < sources.size(); ++id) {
-      Source& s = sources[id];
+      SourceState& s = sources[id];
       if (s.fed_since_tick || s.last_active == kNever) {
         s.last_active = now;
         s.fed_since_tick = false;
@@ -501,131 +357,42 @@ struct WindowEngine::Impl {
     AllPartials out;
     out.cells = std::move(dropped_partials);
     dropped_partials.clear();
-    for (Cell& c : all_cells) ExportCell(c, &out.cells);
+    for (WindowCell& c : all_cells) ExportCell(c, &out.cells);
     out.has_mark = !sources.empty();
     out.mark = all_mark;
     return out;
   }
 
-  // --- state ---
-
-  void EncodeCell(const Cell& c, Writer& w) const {
-    w.I(c.start);
-    for (int64_t n : c.levels) w.U(static_cast<uint64_t>(n));
-    for (const RuleCell& rc : c.rules) EncodeRuleCount(rc.count, rc.fired, rc.samples, w);
-  }
-
-  // rule_map[i]: the current rule index of the state's rule i, or -1.
-  void DecodeCell(Reader& r, const std::vector<int>& rule_map, Cell* c) const {
-    c->start = r.I();
-    for (int64_t& n : c->levels) n = static_cast<int64_t>(r.U());
-    c->rules.assign(rules.size(), RuleCell{});
-    for (int idx : rule_map) {
-      RuleCell rc;
-      DecodeRuleCount(r, &rc.count, &rc.fired, &rc.samples);
-      if (idx >= 0) c->rules[idx] = std::move(rc);
-    }
-  }
+  // --- state (window_state_codec.h) ---
 
   std::string EncodeGlobal() const {
-    std::string v;
-    Writer w(&v);
-    w.U(kStateVersion);
-    w.I(window);
-    w.I(step);
-    w.I(config.lateness);
-    w.U(rules.size());
-    for (const CompiledRule& r : rules) w.S(r.config.name);
-    w.I(all_mark);
-    for (TimeMs t : all_last_fire) w.I(t);
-    w.U(all_cells.size());
-    for (const Cell& c : all_cells) EncodeCell(c, w);
-    return v;
-  }
-
-  std::string EncodeSource(const Source& s) const {
-    std::string v;
-    Writer w(&v);
-    w.U(kStateVersion);
-    w.S(s.name);
-    w.I(s.max_time);
-    w.I(s.watermark);
-    for (TimeMs t : s.last_fire) w.I(t);
-    w.U(s.cells.size());
-    for (const Cell& c : s.cells) EncodeCell(c, w);
-    return v;
+    return EncodeGlobalEntry(layout, all_mark, all_last_fire, all_cells);
   }
 
   Status Restore(const std::map<std::string, std::string>& state) {
-    auto global = state.find(std::string(kGlobalKey));
-    if (global == state.end()) {
+    if (!state.contains(std::string(kGlobalKey))) {
       if (state.empty()) return Status::Ok();
       return DataLoss("processor state has source entries but no '" + std::string(kGlobalKey) +
                       "' entry; delete the state topic and the group's offsets to reprocess");
     }
-    auto corrupt = CorruptState;
-    std::string global_value = global->second;
-    for (global_chunks = 1;; ++global_chunks) {
-      auto chunk = state.find(GlobalChunkKey(global_chunks));
-      if (chunk == state.end()) break;
-      global_value += chunk->second;
-    }
-    Reader r(global_value);
-    if (r.U() != kStateVersion) return corrupt(kGlobalKey);
-    TimeMs w = r.I(), st = r.I(), lateness = r.I();
-    if (w != window || st != step || lateness != config.lateness) {
-      return FailedPrecondition(
-          "processor state was written with window " + FormatDuration(w) + ", step " +
-          FormatDuration(st) + ", lateness " + FormatDuration(lateness) +
-          " but the configuration says window " + FormatDuration(window) + ", step " +
-          FormatDuration(step) + ", lateness " + FormatDuration(config.lateness) +
-          "; restore the old [processor] settings, or delete the state topic and the group's "
-          "offsets to reprocess");
-    }
-    uint64_t nrules = r.Count();
-    std::vector<int> rule_map;
-    for (uint64_t i = 0; i < nrules && !r.failed(); ++i) {
-      std::string_view name = r.S();
-      int idx = -1;
-      for (size_t j = 0; j < rules.size(); ++j) {
-        if (rules[j].config.name == name) idx = static_cast<int>(j);
-      }
-      rule_map.push_back(idx);
-    }
-    auto read_fires = [&](Reader& in, std::vector<TimeMs>& dst) {
-      for (int idx : rule_map) {
-        TimeMs t = in.I();
-        if (idx >= 0) dst[idx] = t;
-      }
-    };
-    all_mark = r.I();
-    read_fires(r, all_last_fire);
-    uint64_t ncells = r.Count();
-    for (uint64_t i = 0; i < ncells && !r.failed(); ++i) {
-      Cell c;
-      DecodeCell(r, rule_map, &c);
+    StateDecoder decoder(layout);
+    RETURN_IF_ERROR(decoder.DecodeGlobal(JoinGlobalChunks(state, &global_chunks), &all_mark,
+                                         &all_last_fire, &all_cells));
+    for (WindowCell& c : all_cells) {
       for (RuleCell& rc : c.rules) {  // saved after everything was handed out
         rc.exported = rc.count;
         rc.samples_exported = rc.samples.size();
       }
-      all_cells.push_back(std::move(c));
     }
-    if (!r.ok()) return corrupt(kGlobalKey);
     for (const auto& [key, value] : state) {
       if (!key.starts_with(kSourcePrefix)) continue;
-      Reader sr(value);
-      if (sr.U() != kStateVersion) return corrupt(key);
-      Source& s = sources[Intern(sr.S())];
-      s.max_time = sr.I();
-      s.watermark = sr.I();
-      read_fires(sr, s.last_fire);
-      uint64_t n = sr.Count();
-      for (uint64_t i = 0; i < n && !sr.failed(); ++i) {
-        Cell c;
-        DecodeCell(sr, rule_map, &c);
-        s.cells.push_back(std::move(c));
-      }
-      if (!sr.ok()) return corrupt(key);
+      SourceState decoded;
+      RETURN_IF_ERROR(decoder.DecodeSource(key, value, &decoded));
+      SourceState& s = sources[Intern(decoded.name)];
+      s.max_time = decoded.max_time;
+      s.watermark = decoded.watermark;
+      s.last_fire = std::move(decoded.last_fire);
+      s.cells = std::move(decoded.cells);
     }
     global_dirty = false;
     return Status::Ok();
@@ -640,6 +407,7 @@ Result<std::unique_ptr<WindowEngine>> WindowEngine::Create(const ProcessorConfig
   impl->options = options;
   impl->window = config.window;
   impl->step = config.step();
+  impl->layout = StateLayout{config.window, config.step(), config.lateness, {}};
   for (const RuleConfig& rc : config.rules) {
     CompiledRule rule;
     rule.config = rc;
@@ -655,6 +423,7 @@ Result<std::unique_ptr<WindowEngine>> WindowEngine::Create(const ProcessorConfig
       if (!rule.re->ok()) return Err(InvalidArgument("rule '" + rc.name + "': bad regex"));
     }
     impl->rules.push_back(std::move(rule));
+    impl->layout.rules.push_back(rc.name);
   }
   impl->all_last_fire.assign(impl->rules.size(), kNever);
   for (uint32_t r = 0; r < impl->rules.size(); ++r) {
@@ -680,15 +449,6 @@ EngineOutputs WindowEngine::TakeOutputs() {
 
 AllPartials WindowEngine::TakeAllPartials() { return impl_->TakeAllPartials(); }
 
-// The global entry as its chunks: "global", "global/1", ...
-static std::vector<std::pair<std::string, std::string>> GlobalChunks(const std::string& value) {
-  std::vector<std::pair<std::string, std::string>> chunks;
-  for (size_t pos = 0; pos == 0 || pos < value.size(); pos += kGlobalChunkBytes) {
-    chunks.emplace_back(GlobalChunkKey(chunks.size()), value.substr(pos, kGlobalChunkBytes));
-  }
-  return chunks;
-}
-
 std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges() {
   std::vector<std::pair<std::string, std::string>> changes;
   if (impl_->global_dirty) {
@@ -699,9 +459,9 @@ std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges(
     impl_->global_dirty = false;
   }
   for (uint32_t id : impl_->dirty_sources) {
-    Source& s = impl_->sources[id];
+    SourceState& s = impl_->sources[id];
     s.dirty = false;
-    changes.emplace_back(std::string(kSourcePrefix) + s.name, impl_->EncodeSource(s));
+    changes.emplace_back(std::string(kSourcePrefix) + s.name, EncodeSourceEntry(s));
   }
   impl_->dirty_sources.clear();
   return changes;
@@ -710,8 +470,8 @@ std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges(
 std::map<std::string, std::string> WindowEngine::State() const {
   std::map<std::string, std::string> state;
   for (auto& [key, value] : GlobalChunks(impl_->EncodeGlobal())) state.emplace(std::move(key), std::move(value));
-  for (const Source& s : impl_->sources) {
-    state.emplace(std::string(kSourcePrefix) + s.name, impl_->EncodeSource(s));
+  for (const SourceState& s : impl_->sources) {
+    state.emplace(std::string(kSourcePrefix) + s.name, EncodeSourceEntry(s));
   }
   return state;
 }
@@ -731,276 +491,5 @@ Status WindowEngine::RestoreState(const std::map<std::string, std::string>& stat
 
 const EngineStats& WindowEngine::stats() const { return impl_->stats; }
 size_t WindowEngine::source_count() const { return impl_->sources.size(); }
-
-// --- per = "all" partials and their aggregator ---
-
-namespace {
-constexpr uint64_t kPartialsVersion = 1;
-constexpr std::string_view kAllMetaKey = "all/meta";
-constexpr std::string_view kAllWindowPrefix = "all/w/";
-}  // namespace
-
-std::string EncodeAllPartials(int partition, const AllPartials& partials) {
-  std::string v;
-  Writer w(&v);
-  w.U(kPartialsVersion);
-  w.U(static_cast<uint64_t>(partition));
-  w.U(partials.has_mark ? 1 : 0);
-  w.I(partials.mark);
-  w.U(partials.cells.size());
-  for (const AllRulePartial& c : partials.cells) {
-    w.S(c.rule);
-    w.I(c.window_start);
-    w.U(static_cast<uint64_t>(c.count));
-    w.I(c.max_time);
-    w.U(c.samples.size());
-    for (const AlertSample& s : c.samples) EncodeSample(s, w);
-  }
-  return v;
-}
-
-Result<std::pair<int, AllPartials>> DecodeAllPartials(std::string_view data) {
-  Reader r(data);
-  if (r.U() != kPartialsVersion) return Err(DataLoss("per-all partials: unknown version"));
-  const auto partition = static_cast<int>(r.U());
-  AllPartials p;
-  p.has_mark = r.U() != 0;
-  p.mark = r.I();
-  uint64_t n = r.Count();
-  for (uint64_t i = 0; i < n && !r.failed(); ++i) {
-    AllRulePartial c;
-    c.rule = std::string(r.S());
-    c.window_start = r.I();
-    c.count = static_cast<int64_t>(r.U());
-    c.max_time = r.I();
-    uint64_t m = r.Count();
-    for (uint64_t j = 0; j < m && !r.failed(); ++j) c.samples.push_back(DecodeSample(r));
-    p.cells.push_back(std::move(c));
-  }
-  if (!r.ok()) return Err(DataLoss("per-all partials record is corrupt"));
-  return std::pair{partition, std::move(p)};
-}
-
-struct AllRulesAggregator::Impl {
-  struct WindowCell {
-    int64_t count = 0;
-    bool fired = false;
-    std::vector<AlertSample> samples;  // until fired
-  };
-  ProcessorConfig config;
-  EngineOptions options;
-  std::vector<const RuleConfig*> rules;  // per = "all" rules
-  std::map<std::string, size_t, std::less<>> rule_index;
-  // Open windows: start -> one cell per rule of `rules`.
-  std::map<TimeMs, std::vector<WindowCell>> windows;
-  std::vector<TimeMs> last_fire;      // per rule
-  std::map<int, TimeMs> marks;        // per partition that reported one
-  TimeMs mark = kNever;               // windows ending at or before are dropped
-  std::set<TimeMs> dirty;             // windows changed or dropped
-  bool meta_dirty = false;
-  std::vector<Alert> alerts;
-  int64_t fired = 0;
-
-  static std::string WindowKey(TimeMs start) {
-    std::string k(kAllWindowPrefix);
-    AppendInt(start, &k);
-    return k;
-  }
-
-  void Add(int partition, const AllPartials& p) {
-    for (const AllRulePartial& c : p.cells) {
-      auto it = rule_index.find(c.rule);
-      if (it == rule_index.end() || c.window_start + config.window <= mark) continue;
-      const size_t r = it->second;
-      const RuleConfig& rule = *rules[r];
-      auto& cells = windows[c.window_start];
-      cells.resize(rules.size());
-      WindowCell& cell = cells[r];
-      dirty.insert(c.window_start);
-      const int64_t before = cell.count;
-      cell.count += c.count;
-      if (cell.fired) continue;
-      for (const AlertSample& s : c.samples) {
-        if (static_cast<int>(cell.samples.size()) < options.max_samples) cell.samples.push_back(s);
-      }
-      if (cell.count < rule.min_count) continue;
-      const TimeMs t = c.max_time;
-      if (rule.cooldown > 0 && last_fire[r] != kNever && t > last_fire[r] - rule.cooldown &&
-          t < last_fire[r] + rule.cooldown) {
-        continue;
-      }
-      Alert a;
-      a.id = rule.name + "/*/";
-      AppendRfc3339Ms(c.window_start, &a.id);
-      a.rule = rule.name;
-      a.key = "*";
-      a.window_start = c.window_start;
-      a.window_end = c.window_start + config.window;
-      a.count = std::max(rule.min_count, before + 1);
-      a.threshold = rule.min_count;
-      a.samples = std::move(cell.samples);
-      cell.samples = {};
-      cell.fired = true;
-      last_fire[r] = t;
-      meta_dirty = true;
-      ++fired;
-      alerts.push_back(std::move(a));
-    }
-    if (options.finite_input || !p.has_mark) return;
-    auto& m = marks[partition];
-    if (m == p.mark) return;
-    m = p.mark;
-    meta_dirty = true;
-  }
-
-  // Drops the windows every reporting partition is past. Called when the
-  // state is taken (at commit), not per Add: the partials of several
-  // partitions committed together all count before any of their marks.
-  void AdvanceMark() {
-    if (marks.empty()) return;
-    TimeMs low = std::numeric_limits<int64_t>::max();
-    for (const auto& [part, pm] : marks) low = std::min(low, pm);
-    if (low <= mark) return;
-    mark = low;
-    meta_dirty = true;
-    while (!windows.empty() && windows.begin()->first + config.window <= mark) {
-      dirty.insert(windows.begin()->first);
-      windows.erase(windows.begin());
-    }
-  }
-
-  std::string EncodeMeta() const {
-    std::string v;
-    Writer w(&v);
-    w.U(kStateVersion);
-    w.I(config.window);
-    w.U(rules.size());
-    for (size_t r = 0; r < rules.size(); ++r) {
-      w.S(rules[r]->name);
-      w.I(last_fire[r]);
-    }
-    w.I(mark);
-    w.U(marks.size());
-    for (const auto& [part, m] : marks) {
-      w.U(static_cast<uint64_t>(part));
-      w.I(m);
-    }
-    return v;
-  }
-
-  std::string EncodeWindow(const std::vector<WindowCell>& cells) const {
-    std::string v;
-    Writer w(&v);
-    w.U(kStateVersion);
-    w.U(cells.size());
-    for (size_t r = 0; r < cells.size(); ++r) {
-      w.S(rules[r]->name);
-      EncodeRuleCount(cells[r].count, cells[r].fired, cells[r].samples, w);
-    }
-    return v;
-  }
-
-  Status Restore(const std::map<std::string, std::string>& state) {
-    auto corrupt = CorruptState;
-    auto meta = state.find(std::string(kAllMetaKey));
-    if (meta != state.end()) {
-      Reader r(meta->second);
-      if (r.U() != kStateVersion) return corrupt(kAllMetaKey);
-      if (r.I() != config.window) {
-        return FailedPrecondition("per-all rule state was written with another window size; restore the "
-                                  "old [processor] settings, or delete the state topic and the group's "
-                                  "offsets to reprocess");
-      }
-      uint64_t n = r.Count();
-      for (uint64_t i = 0; i < n && !r.failed(); ++i) {
-        std::string_view name = r.S();
-        TimeMs t = r.I();
-        auto it = rule_index.find(name);
-        if (it != rule_index.end()) last_fire[it->second] = t;
-      }
-      mark = r.I();
-      uint64_t m = r.Count();
-      for (uint64_t i = 0; i < m && !r.failed(); ++i) {
-        auto part = static_cast<int>(r.U());
-        marks[part] = r.I();
-      }
-      if (!r.ok()) return corrupt(kAllMetaKey);
-    }
-    for (auto it = state.lower_bound(std::string(kAllWindowPrefix));
-         it != state.end() && it->first.starts_with(kAllWindowPrefix); ++it) {
-      TimeMs start = 0;
-      std::string_view digits = std::string_view(it->first).substr(kAllWindowPrefix.size());
-      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), start);
-      if (ec != std::errc() || ptr != digits.data() + digits.size()) return corrupt(it->first);
-      Reader r(it->second);
-      if (r.U() != kStateVersion) return corrupt(it->first);
-      std::vector<WindowCell> cells(rules.size());
-      uint64_t n = r.Count();
-      for (uint64_t i = 0; i < n && !r.failed(); ++i) {
-        std::string_view name = r.S();
-        WindowCell cell;
-        DecodeRuleCount(r, &cell.count, &cell.fired, &cell.samples);
-        auto rule = rule_index.find(name);
-        if (rule != rule_index.end()) cells[rule->second] = std::move(cell);
-      }
-      if (!r.ok()) return corrupt(it->first);
-      windows[start] = std::move(cells);
-    }
-    return Status::Ok();
-  }
-};
-
-Result<std::unique_ptr<AllRulesAggregator>> AllRulesAggregator::Create(const ProcessorConfig& config,
-                                                                       const EngineOptions& options) {
-  RETURN_IF_ERROR(ValidateProcessorConfig(config));
-  auto impl = std::make_unique<Impl>();
-  impl->config = config;
-  impl->options = options;
-  for (const RuleConfig& rule : impl->config.rules) {
-    if (rule.per != RulePer::kAll) continue;
-    impl->rule_index.emplace(rule.name, impl->rules.size());
-    impl->rules.push_back(&rule);
-  }
-  impl->last_fire.assign(impl->rules.size(), kNever);
-  return std::unique_ptr<AllRulesAggregator>(new AllRulesAggregator(std::move(impl)));
-}
-
-AllRulesAggregator::AllRulesAggregator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-AllRulesAggregator::~AllRulesAggregator() = default;
-
-void AllRulesAggregator::Add(int partition, const AllPartials& partials) { impl_->Add(partition, partials); }
-
-std::vector<Alert> AllRulesAggregator::TakeAlerts() {
-  std::vector<Alert> out = std::move(impl_->alerts);
-  impl_->alerts.clear();
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>> AllRulesAggregator::TakeStateChanges() {
-  impl_->AdvanceMark();
-  std::vector<std::pair<std::string, std::string>> changes;
-  if (impl_->meta_dirty) {
-    changes.emplace_back(std::string(kAllMetaKey), impl_->EncodeMeta());
-    impl_->meta_dirty = false;
-  }
-  for (TimeMs start : impl_->dirty) {
-    auto it = impl_->windows.find(start);
-    changes.emplace_back(Impl::WindowKey(start), it == impl_->windows.end() ? "" : impl_->EncodeWindow(it->second));
-  }
-  impl_->dirty.clear();
-  return changes;
-}
-
-Status AllRulesAggregator::RestoreState(const std::map<std::string, std::string>& state) {
-  if (!impl_->windows.empty() || impl_->fired > 0) return FailedPrecondition("RestoreState needs a fresh aggregator");
-  Status s = impl_->Restore(state);
-  if (!s.ok()) {
-    impl_->windows.clear();
-    impl_->marks.clear();
-  }
-  return s;
-}
-
-int64_t AllRulesAggregator::alerts() const { return impl_->fired; }
 
 }  // namespace logstream

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "src/process/all_rules_aggregator.h"
+
 namespace logstream {
 namespace {
 
@@ -435,6 +437,27 @@ TEST(WindowEngineTest, RestoreRejectsOtherWindowsAndCorruptState) {
   renamed.rules[0].name = "errors2";
   EXPECT_TRUE(Engine(renamed)->RestoreState(state).ok());
   EXPECT_TRUE(Engine(RichConfig())->RestoreState({}).ok());
+}
+
+TEST(WindowEngineTest, RestoreMatchesRulesByNameInAnyOrder) {
+  auto e = Engine(
+      Config(10000, 0, 0, {Rule("x", {Level::kError}, 3), Rule("y", {Level::kError}, 9)}));
+  e->Feed(Rec("h1", 1, Level::kError, "e1", 100));
+  e->Feed(Rec("h1", 2, Level::kError, "e2", 200));
+  // "x" moves to the second place, "y" goes, "z" is new (counts from the restore on).
+  auto r = Engine(
+      Config(10000, 0, 0, {Rule("z", {Level::kError}, 2), Rule("x", {Level::kError}, 3)}));
+  ASSERT_TRUE(r->RestoreState(e->State()).ok());
+  r->Feed(Rec("h1", 3, Level::kError, "e3", 300));
+  auto out = r->TakeOutputs();
+  EXPECT_THAT(AlertIds(out.alerts),
+              ::testing::ElementsAre("x/h1/2026-11-24T00:00:00.000Z count=3"));
+  ASSERT_EQ(out.alerts.size(), 1u);
+  EXPECT_EQ(out.alerts[0].samples.size(), 3u);
+  EXPECT_EQ(out.alerts[0].samples[0].offset, 100u);
+  r->Feed(Rec("h1", 4, Level::kError, "e4", 400));
+  EXPECT_THAT(AlertIds(r->TakeOutputs().alerts),
+              ::testing::ElementsAre("z/h1/2026-11-24T00:00:00.000Z count=2"));
 }
 
 // per = "all" across partitions: two partial engines (one per source) and

@@ -8,15 +8,11 @@
 
 #include <simdjson.h>
 
+#include "src/base/json_string.h"  // AppendJsonString, for the writers of record JSON
 #include "src/base/status.h"
 #include "src/record/log_record.h"
 
 namespace logstream {
-
-// Appends s as a JSON string literal (quotes included). Valid UTF-8 passes
-// through; control characters are escaped; bytes that are not valid UTF-8
-// become U+FFFD so the output is always valid JSON.
-void AppendJsonString(std::string_view s, std::string* out);
 
 // Appends the record's JSON (no newline).
 void AppendRecordJson(std::string_view source, std::string_view object, uint64_t offset,

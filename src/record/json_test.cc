@@ -55,12 +55,6 @@ TEST(JsonTest, RoundTripsEveryParsedLine) {
   }
 }
 
-TEST(JsonTest, InvalidUtf8BecomesReplacementCharacter) {
-  std::string out;
-  AppendJsonString("a\xff" "b", &out);
-  EXPECT_EQ(out, "\"a\xEF\xBF\xBD" "b\"");
-}
-
 TEST(JsonTest, DecodeErrorsNameTheField) {
   RecordDecoder decoder;
   EXPECT_FALSE(decoder.Decode("not json"));

@@ -1,6 +1,4 @@
-// libcurl's process-wide initialisation, done once before the first handle
-// (curl_global_init is not thread-safe by itself). Internal to src/notify.
-#pragma once
+#include "src/base/curl_global.h"
 
 #include <curl/curl.h>
 
@@ -8,7 +6,7 @@
 
 namespace logstream {
 
-inline void CurlGlobalInit() {
+void CurlGlobalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }

@@ -1,0 +1,225 @@
+#include "src/process/window_state_codec.h"
+
+namespace logstream {
+namespace {
+
+constexpr uint64_t kPartialsVersion = 1;
+// The global entry is stored in values of at most this size ("global",
+// "global/1", "global/2", ...): with many open per = "all" windows it can
+// outgrow a broker's message limit (Kafka: 1 MB by default).
+constexpr size_t kGlobalChunkBytes = 256 << 10;
+
+void EncodeCell(const WindowCell& c, VarintWriter& w) {
+  w.I(c.start);
+  for (int64_t n : c.levels) w.U(static_cast<uint64_t>(n));
+  for (const RuleCell& rc : c.rules) EncodeRuleCount(rc, w);
+}
+
+// The end of the global and the source entries: cooldowns (per rule), windows.
+void EncodeFiresAndCells(const std::vector<TimeMs>& last_fire,
+                         const std::vector<WindowCell>& cells, VarintWriter& w) {
+  for (TimeMs t : last_fire) w.I(t);
+  w.U(cells.size());
+  for (const WindowCell& c : cells) EncodeCell(c, w);
+}
+
+}  // namespace
+
+Status CorruptState(std::string_view key) {
+  return DataLoss("processor state entry '" + std::string(key) +
+                  "' is corrupt; delete the state topic and the group's offsets to reprocess");
+}
+
+std::string GlobalChunkKey(size_t i) {
+  return i == 0 ? std::string(kGlobalKey) : std::string(kGlobalKey) + "/" + std::to_string(i);
+}
+
+std::vector<std::pair<std::string, std::string>> GlobalChunks(const std::string& value) {
+  std::vector<std::pair<std::string, std::string>> chunks;
+  for (size_t pos = 0; pos == 0 || pos < value.size(); pos += kGlobalChunkBytes) {
+    chunks.emplace_back(GlobalChunkKey(chunks.size()), value.substr(pos, kGlobalChunkBytes));
+  }
+  return chunks;
+}
+
+std::string JoinGlobalChunks(const std::map<std::string, std::string>& state, size_t* chunks) {
+  std::string value = state.at(std::string(kGlobalKey));
+  for (*chunks = 1;; ++*chunks) {
+    auto chunk = state.find(GlobalChunkKey(*chunks));
+    if (chunk == state.end()) break;
+    value += chunk->second;
+  }
+  return value;
+}
+
+void EncodeSample(const AlertSample& s, VarintWriter& w) {
+  w.S(s.object);
+  w.U(s.offset);
+  w.I(s.time);
+  w.U(static_cast<uint64_t>(s.level));
+  w.S(s.message);
+}
+
+AlertSample DecodeSample(VarintReader& r) {
+  AlertSample s;
+  s.object = std::string(r.S());
+  s.offset = r.U();
+  s.time = r.I();
+  uint64_t level = r.U();
+  s.level = level < kLevelCount ? static_cast<Level>(level) : Level::kInfo;
+  s.message = std::string(r.S());
+  return s;
+}
+
+void EncodeRuleCount(const RuleCount& rc, VarintWriter& w) {
+  w.U(static_cast<uint64_t>(rc.count));
+  w.U(rc.fired ? 1 : 0);
+  w.U(rc.samples.size());
+  for (const AlertSample& s : rc.samples) EncodeSample(s, w);
+}
+
+void DecodeRuleCount(VarintReader& r, RuleCount* rc) {
+  rc->count = static_cast<int64_t>(r.U());
+  rc->fired = r.U() != 0;
+  uint64_t n = r.Count();
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) rc->samples.push_back(DecodeSample(r));
+}
+
+std::string EncodeGlobalEntry(const StateLayout& layout, TimeMs all_mark,
+                              const std::vector<TimeMs>& all_last_fire,
+                              const std::vector<WindowCell>& all_cells) {
+  std::string v;
+  VarintWriter w(&v);
+  w.U(kStateVersion);
+  w.I(layout.window);
+  w.I(layout.step);
+  w.I(layout.lateness);
+  w.U(layout.rules.size());
+  for (const std::string& name : layout.rules) w.S(name);
+  w.I(all_mark);
+  EncodeFiresAndCells(all_last_fire, all_cells, w);
+  return v;
+}
+
+std::string EncodeSourceEntry(const SourceState& s) {
+  std::string v;
+  VarintWriter w(&v);
+  w.U(kStateVersion);
+  w.S(s.name);
+  w.I(s.max_time);
+  w.I(s.watermark);
+  EncodeFiresAndCells(s.last_fire, s.cells, w);
+  return v;
+}
+
+Status StateDecoder::DecodeGlobal(std::string_view value, TimeMs* all_mark,
+                                  std::vector<TimeMs>* all_last_fire,
+                                  std::vector<WindowCell>* all_cells) {
+  VarintReader r(value);
+  if (r.U() != kStateVersion) return CorruptState(kGlobalKey);
+  TimeMs w = r.I(), st = r.I(), lateness = r.I();
+  if (w != current_.window || st != current_.step || lateness != current_.lateness) {
+    return FailedPrecondition(
+        "processor state was written with window " + FormatDuration(w) + ", step " +
+        FormatDuration(st) + ", lateness " + FormatDuration(lateness) +
+        " but the configuration says window " + FormatDuration(current_.window) + ", step " +
+        FormatDuration(current_.step) + ", lateness " + FormatDuration(current_.lateness) +
+        "; restore the old [processor] settings, or delete the state topic and the group's "
+        "offsets to reprocess");
+  }
+  uint64_t nrules = r.Count();
+  rule_map_.clear();
+  for (uint64_t i = 0; i < nrules && !r.failed(); ++i) {
+    std::string_view name = r.S();
+    int idx = -1;
+    for (size_t j = 0; j < current_.rules.size(); ++j) {
+      if (current_.rules[j] == name) idx = static_cast<int>(j);
+    }
+    rule_map_.push_back(idx);
+  }
+  *all_mark = r.I();
+  DecodeFiresAndCells(r, all_last_fire, all_cells);
+  if (!r.ok()) return CorruptState(kGlobalKey);
+  return Status::Ok();
+}
+
+Status StateDecoder::DecodeSource(std::string_view key, std::string_view value,
+                                  SourceState* s) const {
+  VarintReader r(value);
+  if (r.U() != kStateVersion) return CorruptState(key);
+  s->name = std::string(r.S());
+  s->max_time = r.I();
+  s->watermark = r.I();
+  s->last_fire.assign(current_.rules.size(), kNever);
+  DecodeFiresAndCells(r, &s->last_fire, &s->cells);
+  if (!r.ok()) return CorruptState(key);
+  return Status::Ok();
+}
+
+void StateDecoder::DecodeCell(VarintReader& r, WindowCell* c) const {
+  c->start = r.I();
+  for (int64_t& n : c->levels) n = static_cast<int64_t>(r.U());
+  c->rules.assign(current_.rules.size(), RuleCell{});
+  for (int idx : rule_map_) {
+    RuleCell rc;
+    DecodeRuleCount(r, &rc);
+    if (idx >= 0) c->rules[idx] = std::move(rc);
+  }
+}
+
+void StateDecoder::DecodeFiresAndCells(VarintReader& r, std::vector<TimeMs>* last_fire,
+                                       std::vector<WindowCell>* cells) const {
+  for (int idx : rule_map_) {
+    TimeMs t = r.I();
+    if (idx >= 0) (*last_fire)[idx] = t;
+  }
+  uint64_t n = r.Count();
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+    WindowCell c;
+    DecodeCell(r, &c);
+    cells->push_back(std::move(c));
+  }
+}
+
+std::string EncodeAllPartials(int partition, const AllPartials& partials) {
+  std::string v;
+  VarintWriter w(&v);
+  w.U(kPartialsVersion);
+  w.U(static_cast<uint64_t>(partition));
+  w.U(partials.has_mark ? 1 : 0);
+  w.I(partials.mark);
+  w.U(partials.cells.size());
+  for (const AllRulePartial& c : partials.cells) {
+    w.S(c.rule);
+    w.I(c.window_start);
+    w.U(static_cast<uint64_t>(c.count));
+    w.I(c.max_time);
+    w.U(c.samples.size());
+    for (const AlertSample& s : c.samples) EncodeSample(s, w);
+  }
+  return v;
+}
+
+Result<std::pair<int, AllPartials>> DecodeAllPartials(std::string_view data) {
+  VarintReader r(data);
+  if (r.U() != kPartialsVersion) return Err(DataLoss("per-all partials: unknown version"));
+  const auto partition = static_cast<int>(r.U());
+  AllPartials p;
+  p.has_mark = r.U() != 0;
+  p.mark = r.I();
+  uint64_t n = r.Count();
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+    AllRulePartial c;
+    c.rule = std::string(r.S());
+    c.window_start = r.I();
+    c.count = static_cast<int64_t>(r.U());
+    c.max_time = r.I();
+    uint64_t m = r.Count();
+    for (uint64_t j = 0; j < m && !r.failed(); ++j) c.samples.push_back(DecodeSample(r));
+    p.cells.push_back(std::move(c));
+  }
+  if (!r.ok()) return Err(DataLoss("per-all partials record is corrupt"));
+  return std::pair{partition, std::move(p)};
+}
+
+}  // namespace logstream

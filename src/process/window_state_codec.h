@@ -1,0 +1,134 @@
+// The window state as the engine keeps it, and its codec: the entries of the
+// processor's compacted state topic and the values of the per = "all"
+// partials records (EncodeAllPartials in window_engine.h). Values start with
+// a version and are written with src/base/varint.h.
+//
+// State topic keys: "global" (window settings, rule names and the per = "all"
+// windows; split into "global", "global/1", ... when long), "source/NAME"
+// (one per source), and the AllRulesAggregator's "all/meta" and "all/w/START".
+//
+// Internal to src/process. Value types and pure functions; a StateDecoder is
+// used by one thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "src/base/status.h"
+#include "src/base/time.h"
+#include "src/base/varint.h"
+#include "src/process/window_engine.h"
+#include "src/record/log_record.h"
+
+namespace logstream {
+
+constexpr TimeMs kNever = std::numeric_limits<int64_t>::min();
+constexpr uint64_t kStateVersion = 1;
+constexpr std::string_view kGlobalKey = "global";
+constexpr std::string_view kSourcePrefix = "source/";
+constexpr std::string_view kAllMetaKey = "all/meta";
+constexpr std::string_view kAllWindowPrefix = "all/w/";
+
+// DataLoss naming the corrupt entry.
+Status CorruptState(std::string_view key);
+
+// The global entry's key for its chunk i: "global", "global/1", ...
+std::string GlobalChunkKey(size_t i);
+// The global entry's value as its chunks (key, value): with many open
+// per = "all" windows it can outgrow a broker's message limit.
+std::vector<std::pair<std::string, std::string>> GlobalChunks(const std::string& value);
+// The global entry's value joined from the chunks in `state`, which holds
+// "global"; *chunks gets their number.
+std::string JoinGlobalChunks(const std::map<std::string, std::string>& state, size_t* chunks);
+
+void EncodeSample(const AlertSample& s, VarintWriter& w);
+AlertSample DecodeSample(VarintReader& r);
+
+// A rule's count in one window, as the engines and the aggregator keep it.
+struct RuleCount {
+  int64_t count = 0;
+  bool fired = false;
+  std::vector<AlertSample> samples;  // until fired
+};
+void EncodeRuleCount(const RuleCount& rc, VarintWriter& w);
+void DecodeRuleCount(VarintReader& r, RuleCount* rc);
+
+struct RuleCell : RuleCount {
+  // partial_all_rules: how much of count and samples was handed out, and
+  // the largest event time since then. Not saved: the state is written
+  // after TakeAllPartials, when everything was handed out.
+  int64_t exported = 0;
+  size_t samples_exported = 0;
+  TimeMs max_time = 0;
+};
+
+// Counts of one window: of one source (levels and per = "source" rules), or of
+// all sources (per = "all" rules). Rule cells are indexed by rule.
+struct WindowCell {
+  TimeMs start = 0;
+  std::array<int64_t, kLevelCount> levels{};
+  std::vector<RuleCell> rules;
+};
+
+// What the engine keeps of one log source (a host): its watermark, open
+// windows and rule cooldowns.
+struct SourceState {
+  std::string name;
+  TimeMs max_time = kNever;
+  TimeMs watermark = kNever;
+  std::vector<WindowCell> cells;  // open windows, sorted by start
+  std::vector<TimeMs> last_fire;  // per rule, event time of the last alert
+  TimeMs last_active = kNever;    // processing time of the last tick that saw it fed
+  bool fed_since_tick = false;
+  bool idle = false;
+  bool dirty = false;
+};
+
+// What an engine's state is written with: it restores only into an engine
+// with the same window, step and lateness; rules are matched by name.
+struct StateLayout {
+  TimeMs window = 0;
+  TimeMs step = 0;
+  TimeMs lateness = 0;
+  std::vector<std::string> rules;  // names, in the order of the engine's rule vectors
+};
+
+// The global entry: the layout, then the per = "all" windows and cooldowns.
+std::string EncodeGlobalEntry(const StateLayout& layout, TimeMs all_mark,
+                              const std::vector<TimeMs>& all_last_fire,
+                              const std::vector<WindowCell>& all_cells);
+// A source's entry (the persistent fields of SourceState).
+std::string EncodeSourceEntry(const SourceState& source);
+
+// Decodes the entries into the rule order of the current layout; the rules
+// of the state no longer configured are dropped.
+class StateDecoder {
+ public:
+  explicit StateDecoder(const StateLayout& current) : current_(current) {}
+
+  // The global entry's value (joined): sets *all_mark, the cooldowns of the
+  // rules still configured and appends the windows. FailedPrecondition if it
+  // was written with another window, step or lateness; DataLoss if corrupt.
+  Status DecodeGlobal(std::string_view value, TimeMs* all_mark, std::vector<TimeMs>* all_last_fire,
+                      std::vector<WindowCell>* all_cells);
+  // A source entry, after DecodeGlobal: its name, times, cooldowns and
+  // windows into *source. DataLoss naming `key` if corrupt.
+  Status DecodeSource(std::string_view key, std::string_view value, SourceState* source) const;
+
+ private:
+  void DecodeCell(VarintReader& r, WindowCell* c) const;
+  // Cooldowns into the rules still configured, then windows appended.
+  void DecodeFiresAndCells(VarintReader& r, std::vector<TimeMs>* last_fire,
+                           std::vector<WindowCell>* cells) const;
+
+  const StateLayout& current_;
+  std::vector<int> rule_map_;  // [i]: the current index of the state's rule i, or -1
+};
+
+}  // namespace logstream
