@@ -41,7 +41,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kLingerBytes = 1 << 20;  // read at most this much of a refused request
 constexpr auto kLinger = std::chrono::milliseconds(500);
-constexpr auto kIdleSlice = std::chrono::milliseconds(100);
+constexpr auto kIdleSlice = std::chrono::milliseconds(100);  // checks for waiting connections
+constexpr auto kHeadSlice = std::chrono::milliseconds(50);
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -188,7 +189,8 @@ class ConnStream final : public httplib::Stream {
   void BeginHead() {
     in_head_ = true;
     head_bytes_ = 0;
-    deadline_ = Clock::now() + std::chrono::milliseconds(impl_.options.head_timeout_ms);
+    head_start_ = Clock::now();
+    deadline_ = head_start_ + std::chrono::milliseconds(impl_.options.head_timeout_ms);
     refusal_.reset();
   }
   // The head is complete: its body is due within body_timeout_ms.
@@ -199,6 +201,7 @@ class ConnStream final : public httplib::Stream {
 
   bool dead() const { return dead_; }
   bool close_after() const { return close_after_; }
+  bool timed_out() const { return timed_out_; }
   void set_close_after() { close_after_ = true; }
   bool buffered() const { return pos_ < len_; }
   int fd() const { return fd_; }
@@ -265,13 +268,14 @@ class ConnStream final : public httplib::Stream {
         dead_ = true;
         return -1;
       }
-      if (!WaitFd(fd_, POLLIN, deadline_)) {
+      if (!WaitReadable()) {
         if (in_head_ && head_bytes_ == 0) {
           dead_ = true;  // an idle connection: closed without an answer
         } else if (in_head_) {
-          Fail(408, "Request Timeout",
-               "request head not complete within " + std::to_string(impl_.options.head_timeout_ms) + " ms");
+          timed_out_ = true;
+          Fail(408, "Request Timeout", "request head not complete within " + std::to_string(head_limit_ms_) + " ms");
         } else {
+          timed_out_ = true;
           Fail(408, "Request Timeout",
                "request body not complete within " + std::to_string(impl_.options.body_timeout_ms) + " ms");
         }
@@ -286,6 +290,20 @@ class ConnStream final : public httplib::Stream {
       pos_ = 0;
       len_ = static_cast<size_t>(n);
       return n;
+    }
+  }
+
+  // Waits until the socket is readable; false when the deadline passes. While
+  // connections wait for a worker, a head gets busy_head_timeout_ms only.
+  bool WaitReadable() {
+    if (!in_head_) return WaitFd(fd_, POLLIN, deadline_);
+    while (true) {
+      head_limit_ms_ = impl_.options.head_timeout_ms;
+      if (impl_.waiting.load() > 0) head_limit_ms_ = std::min(head_limit_ms_, impl_.options.busy_head_timeout_ms);
+      const auto deadline = std::min(deadline_, head_start_ + std::chrono::milliseconds(head_limit_ms_));
+      if (Clock::now() >= deadline) return false;
+      if (WaitFd(fd_, POLLIN, std::min(deadline, Clock::now() + kHeadSlice))) return true;
+      if (impl_.stopping.load()) return false;
     }
   }
 
@@ -304,9 +322,12 @@ class ConnStream final : public httplib::Stream {
   size_t pos_ = 0, len_ = 0;
   bool in_head_ = true;
   size_t head_bytes_ = 0;
+  Clock::time_point head_start_;
+  TimeMs head_limit_ms_ = 0;  // the head's time limit (shorter while connections wait)
   Clock::time_point deadline_;
   bool dead_ = false;
   bool close_after_ = false;
+  bool timed_out_ = false;               // answered 408: a client too slow to wait for
   std::optional<HttpResponse> refusal_;  // the answer to the current request, decided from its head
 };
 
@@ -500,7 +521,7 @@ void HttpServerImpl::ServeConnection(int fd) {
     if (!ok || client_closes || conn.dead() || conn.close_after()) break;
   }
   tl_conn = nullptr;
-  if (conn.close_after() && !stopping.load()) {
+  if (conn.close_after() && !conn.timed_out() && !stopping.load()) {
     // Part of the request may be unread: closing now would reset the
     // connection and could lose the answer. Send FIN, read what comes.
     ::shutdown(fd, SHUT_WR);

@@ -9,7 +9,10 @@
 // and headers) must arrive in full within head_timeout_ms of the server
 // starting to read it and be at most max_head_bytes (else 408 / 431 and the
 // connection is closed), so a client trickling its headers holds a worker for
-// head_timeout_ms at most; the body must then arrive within body_timeout_ms.
+// head_timeout_ms at most, and for busy_head_timeout_ms while connections
+// wait for a worker (so that clients trickling their heads on every worker
+// delay the others by about that much); the body must then arrive within
+// body_timeout_ms.
 //
 // Before a body is read its head is checked: Content-Length must be one
 // value of digits only (else 400) and at most max_body_bytes (else 413); a
@@ -65,11 +68,12 @@ struct HttpServerOptions {
   size_t max_queued = 32;                 // connections waiting for a worker; more are answered 503
   size_t max_head_bytes = 16 << 10;       // request line and headers
   size_t max_body_bytes = 1 << 20;
-  TimeMs head_timeout_ms = 5'000;    // for a whole request head
-  TimeMs body_timeout_ms = 10'000;   // for a whole body, from the end of its head
-  TimeMs write_timeout_ms = 10'000;  // for each write of an answer
-  TimeMs keep_alive_ms = 2'000;      // idle wait for a connection's next request (0: one request per connection)
-  size_t keep_alive_max = 100;       // requests per connection
+  TimeMs head_timeout_ms = 5'000;       // for a whole request head
+  TimeMs busy_head_timeout_ms = 1'000;  // the same while connections wait for a worker
+  TimeMs body_timeout_ms = 10'000;      // for a whole body, from the end of its head
+  TimeMs write_timeout_ms = 10'000;     // for each write of an answer
+  TimeMs keep_alive_ms = 2'000;         // idle wait for a connection's next request (0: one request per connection)
+  size_t keep_alive_max = 100;          // requests per connection
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest& request)>;

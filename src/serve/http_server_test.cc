@@ -153,6 +153,38 @@ TEST_F(HttpServerTest, SlowHeadsDoNotDelayOtherRequests) {
   EXPECT_LT(MsSince(t0), 2500);
 }
 
+TEST_F(HttpServerTest, SlowHeadsOnEveryWorkerAreCutWhenOthersWait) {
+  HttpServerOptions o;
+  o.threads = 2;
+  o.head_timeout_ms = 10'000;
+  o.busy_head_timeout_ms = 500;
+  Start(o);
+  std::vector<std::unique_ptr<Client>> slow;
+  for (int i = 0; i < 4; ++i) {  // two on the workers, two queued
+    slow.push_back(std::make_unique<Client>(server_->port()));
+    slow.back()->Send("POST / HTTP/1.1\r\nHost: x\r\n");
+  }
+  std::atomic<bool> done{false};
+  std::thread trickle([&] {
+    while (!done.load()) {
+      for (auto& c : slow) c->Send("X");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto t0 = Clock::now();
+  Client c(server_->port());
+  c.Send(Post("ok"));
+  const std::string answer = c.ReadResponse(5000);
+  const int64_t waited = MsSince(t0);
+  done.store(true);
+  trickle.join();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
+  // Two rounds of slow heads cut after 500 ms at most, not 10 s.
+  EXPECT_LT(waited, 1500);
+  EXPECT_THAT(slow[0]->ReadResponse(1000), StartsWith("HTTP/1.1 408"));
+}
+
 TEST_F(HttpServerTest, SlowBodyTimesOut) {
   HttpServerOptions o;
   o.body_timeout_ms = 300;
