@@ -17,8 +17,8 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 // How cpp-httplib 0.11.4 is used here. Its own connection loop reads with a
@@ -154,7 +154,7 @@ struct HttpServerImpl {
   std::atomic<size_t> waiting{0};  // connections waiting for a worker
 
   mutable std::mutex mu;
-  std::set<int> active;  // connections being served (cut by Stop)
+  std::map<int, ConnStream*> active;  // connections being served, by socket (Stop cuts them)
   HttpServer::Stats stats;
   bool stopped = false;
 };
@@ -192,6 +192,7 @@ class ConnStream final : public httplib::Stream {
     head_start_ = Clock::now();
     deadline_ = head_start_ + std::chrono::milliseconds(impl_.options.head_timeout_ms);
     refusal_.reset();
+    answering_.store(false);
   }
   // The head is complete: its body is due within body_timeout_ms.
   void BeginBody() {
@@ -202,6 +203,9 @@ class ConnStream final : public httplib::Stream {
   bool dead() const { return dead_; }
   bool close_after() const { return close_after_; }
   bool timed_out() const { return timed_out_; }
+  // The request is complete and being answered (Stop lets the answer go out).
+  bool answering() const { return answering_.load(); }
+  void set_answering() { answering_.store(true); }
   void set_close_after() { close_after_ = true; }
   bool buffered() const { return pos_ < len_; }
   int fd() const { return fd_; }
@@ -327,7 +331,8 @@ class ConnStream final : public httplib::Stream {
   Clock::time_point deadline_;
   bool dead_ = false;
   bool close_after_ = false;
-  bool timed_out_ = false;               // answered 408: a client too slow to wait for
+  bool timed_out_ = false;  // answered 408: a client too slow to wait for
+  std::atomic<bool> answering_{false};
   std::optional<HttpResponse> refusal_;  // the answer to the current request, decided from its head
 };
 
@@ -496,16 +501,16 @@ void HttpServerImpl::ServeConnection(int fd) {
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ConnStream conn(fd, *this);
   {
     std::lock_guard lock(mu);
     if (stopping.load()) {
       ::close(fd);
       return;
     }
-    active.insert(fd);
+    active.emplace(fd, &conn);
     ++stats.connections;
   }
-  ConnStream conn(fd, *this);
   tl_conn = &conn;
   const auto setup = [&](httplib::Request& req) {
     conn.BeginBody();
@@ -604,6 +609,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
     }
   });
   const auto route = [p](const httplib::Request& req, httplib::Response& res) {
+    if (tl_conn != nullptr) tl_conn->set_answering();
     HttpResponse r = p->handler(ToHttpRequest(req, /*with_body=*/true));
     res.status = r.status;
     res.set_content(std::move(r.body), r.content_type);
@@ -645,7 +651,11 @@ void HttpServer::Stop() {
   impl_->server->stop();
   {
     std::lock_guard lock(impl_->mu);
-    for (int fd : impl_->active) ::shutdown(fd, SHUT_RDWR);
+    // Requests being answered (their handlers told to return by the owner)
+    // still get their answer out.
+    for (const auto& [fd, conn] : impl_->active) {
+      if (!conn->answering()) ::shutdown(fd, SHUT_RDWR);
+    }
   }
   if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
 }

@@ -100,8 +100,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Stops accepting, cuts the connections being read or written, waits for
-  // the handlers running and closes everything. Idempotent.
+  // Stops accepting, cuts the connections being read or kept alive, waits
+  // for the handlers running and their answers and closes everything.
+  // Idempotent.
   void Stop();
 
   int port() const;

@@ -285,6 +285,28 @@ TEST_F(HttpServerTest, StopCutsSlowConnections) {
   EXPECT_TRUE(slow.Closed());
 }
 
+TEST(HttpServerStopTest, AnswersInProgressGoOut) {
+  std::atomic<bool> entered{false}, release{false};
+  HttpServerOptions o;
+  o.listen = "127.0.0.1:0";
+  auto server = HttpServer::Start(o, [&](const HttpRequest&) {
+    entered.store(true);
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return HttpResponse{503, "stopping\n"};
+  });
+  ASSERT_TRUE(server.has_value());
+  Client c((*server)->port());
+  c.Send(Post("x"));
+  while (!entered.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    release.store(true);
+  });
+  (*server)->Stop();
+  releaser.join();
+  EXPECT_THAT(c.ReadResponse(), StartsWith("HTTP/1.1 503"));
+}
+
 TEST(HttpServerStartTest, BadListenAddress) {
   const auto handler = [](const HttpRequest&) { return HttpResponse{}; };
   HttpServerOptions o;
