@@ -1,207 +1,199 @@
 #include "src/trigger/webhook_source.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <charconv>
-#include <cstring>
+#include <algorithm>
+#include <chrono>
+#include <string_view>
 
 namespace logstream {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+constexpr std::string_view kJsonSpace = " \t\r\n";
+
+// Where the JSON object or array at the start of s ends (after its closing
+// bracket), when its brackets balance; npos otherwise.
+size_t JsonValueEnd(std::string_view s) {
+  size_t i = s.find_first_not_of(kJsonSpace);
+  if (i == std::string_view::npos || (s[i] != '{' && s[i] != '[')) return std::string_view::npos;
+  int depth = 0;
+  bool in_string = false;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
 }
 
-// Waits until fd is readable or the deadline passes.
-bool WaitReadable(int fd, TimeMs deadline) {
-  const TimeMs left = deadline - NowMs();
-  if (left <= 0) return false;
-  pollfd p{fd, POLLIN, 0};
-  return ::poll(&p, 1, static_cast<int>(left)) > 0;
+// Compares without stopping at the first difference, so that the answer's
+// timing does not tell how much of a guessed token is right.
+bool SameSecret(std::string_view given, std::string_view secret) {
+  if (given.size() != secret.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ secret[i]);
+  return diff == 0;
 }
+
+HttpResponse Answer(int status, std::string body) { return HttpResponse{status, std::move(body)}; }
 
 }  // namespace
 
 Result<std::unique_ptr<WebhookSource>> WebhookSource::Open(WebhookOptions options) {
-  const size_t colon = options.listen.rfind(':');
-  int port = -1;
-  if (colon != std::string::npos) {
-    const char* b = options.listen.data() + colon + 1;
-    const char* e = options.listen.data() + options.listen.size();
-    auto [p, ec] = std::from_chars(b, e, port);
-    if (ec != std::errc() || p != e || port < 0 || port > 65535) port = -1;
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  const std::string host = colon == std::string::npos ? "" : options.listen.substr(0, colon);
-  if (port < 0 || inet_pton(AF_INET, host.empty() ? "0.0.0.0" : host.c_str(), &addr.sin_addr) != 1) {
-    return Err(InvalidArgument("--listen " + options.listen + ": give IPv4HOST:PORT, e.g. 127.0.0.1:8090"));
-  }
   std::string prefix = options.prefix;
   while (prefix.ends_with('/')) prefix.pop_back();
   options.prefix = prefix;
   std::unique_ptr<WebhookSource> s(new WebhookSource(std::move(options)));
-  s->listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s->listen_fd_ < 0) return Err(ErrnoError("socket", s->options_.listen, errno));
-  const int one = 1;
-  ::setsockopt(s->listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(s->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return Err(ErrnoError("bind", s->options_.listen, errno));
+  const WebhookOptions& o = s->options_;
+  HttpServerOptions http;
+  http.listen = o.listen;
+  http.threads = std::max<size_t>(1, o.threads);
+  http.max_queued = o.max_queued;
+  http.max_body_bytes = o.max_body_bytes;
+  http.body_timeout_ms = o.read_timeout_ms;
+  http.head_timeout_ms = std::min(o.head_timeout_ms, o.read_timeout_ms);
+  // One request per connection: a request holds its thread until its commit
+  // anyway, and an idle kept-alive connection would hold one for nothing.
+  http.keep_alive_ms = 0;
+  WebhookSource* const self = s.get();
+  auto server = HttpServer::Start(
+      std::move(http), [self](const HttpRequest& r) { return self->Handle(r); },
+      [self](const HttpRequest& head) { return self->CheckHead(head); });
+  if (!server) {
+    if (server.error().code() == StatusCode::kInvalidArgument) {
+      return Err(InvalidArgument("--listen " + o.listen + ": give IPv4HOST:PORT, e.g. 127.0.0.1:8090"));
+    }
+    return Err(server.error());
   }
-  if (::listen(s->listen_fd_, 64) != 0) return Err(ErrnoError("listen", s->options_.listen, errno));
-  socklen_t len = sizeof addr;
-  ::getsockname(s->listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  s->port_ = ntohs(addr.sin_port);
+  s->server_ = std::move(*server);
   return s;
 }
 
 WebhookSource::~WebhookSource() {
-  if (waiting_fd_ >= 0) ::close(waiting_fd_);  // the sender sees no answer and retries
-  if (listen_fd_ >= 0) ::close(listen_fd_);
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;  // the requests still waiting are answered 503: their senders retry
+  }
+  settled_cv_.notify_all();
+  if (server_) server_->Stop();
 }
 
-void WebhookSource::Answer(int fd, int status, std::string_view reason, std::string_view body) {
-  if (status >= 400) ++stats_.rejected;
-  std::string resp = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
-                     "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-  size_t off = 0;
-  while (off < resp.size()) {
-    const ssize_t n = ::send(fd, resp.data() + off, resp.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
+std::optional<HttpResponse> WebhookSource::CheckHead(const HttpRequest& head) const {
+  if (head.method != "POST") return Answer(405, "POST S3 event notification JSON here\n");
+  if (!options_.bearer_token.empty() && !SameSecret(head.Header("Authorization"), "Bearer " + options_.bearer_token)) {
+    return Answer(401, "missing or wrong bearer token\n");
   }
-  ::close(fd);
+  return std::nullopt;
 }
 
-Result<std::vector<ObjectEvent>> WebhookSource::Serve(int fd) {
-  ++stats_.requests;
-  const TimeMs deadline = NowMs() + options_.read_timeout_ms;
-  std::string data;
-  char buf[64 * 1024];
-  size_t header_end = std::string::npos;
-  while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
-    if (data.size() > 64 * 1024) {
-      Answer(fd, 431, "Request Header Fields Too Large", "headers too large\n");
-      return std::vector<ObjectEvent>{};
-    }
-    if (!WaitReadable(fd, deadline)) {
-      ::close(fd);
-      return std::vector<ObjectEvent>{};
-    }
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) {
-      ::close(fd);
-      return std::vector<ObjectEvent>{};
-    }
-    data.append(buf, static_cast<size_t>(n));
+HttpResponse WebhookSource::Handle(const HttpRequest& request) {
+  std::string_view body = request.body;
+  S3EventParser parser;
+  const size_t end = JsonValueEnd(body);
+  if (end != std::string_view::npos && body.find_first_not_of(kJsonSpace, end) != std::string_view::npos) {
+    // Trailing data: name it, unless the document before it is bad too.
+    if (auto first = parser.Parse(body.substr(0, end)); !first) return Answer(400, first.error().message() + "\n");
+    return Answer(400, "S3 event notification: trailing data after the JSON document (" +
+                           std::to_string(body.size() - end) + " bytes from byte " + std::to_string(end) + ")\n");
   }
-  const std::string head = data.substr(0, header_end);
-  const std::string method = head.substr(0, head.find(' '));
-  size_t content_length = 0;
-  bool has_length = false, authorized = options_.bearer_token.empty();
-  size_t pos = head.find("\r\n");
-  while (pos != std::string::npos && pos < head.size()) {
-    const size_t next = head.find("\r\n", pos + 2);
-    const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
-    pos = next;
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    const std::string name = Lower(line.substr(0, colon));
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-    if (name == "content-length") {
-      has_length = std::from_chars(value.data(), value.data() + value.size(), content_length).ec == std::errc();
-    } else if (name == "authorization" && !options_.bearer_token.empty()) {
-      authorized = value == "Bearer " + options_.bearer_token;
-    }
-  }
-  if (method != "POST") {
-    Answer(fd, 405, "Method Not Allowed", "POST S3 event notification JSON here\n");
-    return std::vector<ObjectEvent>{};
-  }
-  if (!authorized) {
-    Answer(fd, 401, "Unauthorized", "missing or wrong bearer token\n");
-    return std::vector<ObjectEvent>{};
-  }
-  if (!has_length) {
-    Answer(fd, 411, "Length Required", "Content-Length required\n");
-    return std::vector<ObjectEvent>{};
-  }
-  if (content_length > options_.max_body_bytes) {
-    Answer(fd, 413, "Content Too Large", "body over " + std::to_string(options_.max_body_bytes) + " bytes\n");
-    return std::vector<ObjectEvent>{};
-  }
-  std::string body = data.substr(header_end + 4);
-  while (body.size() < content_length) {
-    if (!WaitReadable(fd, deadline)) {
-      ::close(fd);
-      return std::vector<ObjectEvent>{};
-    }
-    const ssize_t n = ::recv(fd, buf, std::min(sizeof buf, content_length - body.size()), 0);
-    if (n <= 0) {
-      ::close(fd);
-      return std::vector<ObjectEvent>{};
-    }
-    body.append(buf, static_cast<size_t>(n));
-  }
-  body.resize(content_length);
-  auto parsed = parser_.Parse(body);
-  if (!parsed) {
-    Answer(fd, 400, "Bad Request", parsed.error().message() + "\n");
-    return std::vector<ObjectEvent>{};
-  }
-  stats_.skipped += parsed->skipped;
-  std::vector<ObjectEvent> out;
+  auto parsed = parser.Parse(body);
+  if (!parsed) return Answer(400, parsed.error().message() + "\n");
+  size_t skipped = parsed->skipped;
+  std::vector<ObjectEvent> events;
   for (ObjectEvent& e : parsed->events) {
     if (!options_.bucket.empty() && e.bucket != options_.bucket) {
-      ++stats_.skipped;
+      ++skipped;
       continue;
     }
     if (!options_.prefix.empty()) {
       if (!e.key.starts_with(options_.prefix + "/")) {
-        ++stats_.skipped;
+        ++skipped;
         continue;
       }
       e.key.erase(0, options_.prefix.size() + 1);
     }
-    out.push_back(std::move(e));
+    events.push_back(std::move(e));
   }
-  if (out.empty()) {
-    Answer(fd, 200, "OK", "nothing to ingest\n");
-    return out;
+
+  std::unique_lock lock(mu_);
+  skipped_ += skipped;
+  if (events.empty()) return Answer(200, "nothing to ingest\n");
+  if (closing_) return Answer(503, "shutting down: not committed, send again\n");
+  auto pending = std::make_shared<Pending>();
+  pending->unacked = events.size();
+  events_ += events.size();
+  for (ObjectEvent& e : events) ready_.emplace_back(std::move(e), pending);
+  ready_cv_.notify_all();
+  settled_cv_.wait(lock, [&] { return pending->state != Pending::State::kWaiting || closing_; });
+  switch (pending->state) {
+    case Pending::State::kCommitted:
+      return Answer(200, "committed\n");
+    case Pending::State::kAbandoned:
+      return Answer(503, "not committed: ingest gave up on an object of this request, send again\n");
+    case Pending::State::kWaiting:
+      break;
   }
-  waiting_fd_ = fd;
-  unacked_ = out.size();
-  stats_.events += out.size();
-  return out;
+  return Answer(503, "shutting down: not committed, send again\n");
 }
 
 Result<std::vector<ObjectEvent>> WebhookSource::Poll(TimeMs max_wait) {
-  if (waiting_fd_ >= 0) return std::vector<ObjectEvent>{};  // the previous request is not settled
-  pollfd p{listen_fd_, POLLIN, 0};
-  const int r = ::poll(&p, 1, static_cast<int>(std::max<TimeMs>(0, max_wait)));
-  if (r <= 0) return std::vector<ObjectEvent>{};
-  const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd < 0) return std::vector<ObjectEvent>{};
-  return Serve(fd);
+  std::unique_lock lock(mu_);
+  ready_cv_.wait_for(lock, std::chrono::milliseconds(std::max<TimeMs>(0, max_wait)), [&] { return !ready_.empty(); });
+  std::vector<ObjectEvent> out;
+  out.reserve(ready_.size());
+  for (Entry& entry : ready_) {
+    out.push_back(entry.first);
+    delivered_.push_back(std::move(entry));
+  }
+  ready_.clear();
+  return out;
 }
 
-Status WebhookSource::Ack(const ObjectEvent&) {
-  if (waiting_fd_ < 0 || unacked_ == 0) return Status::Ok();
-  if (--unacked_ == 0) {
-    Answer(waiting_fd_, 200, "OK", "committed\n");
-    waiting_fd_ = -1;
+std::deque<WebhookSource::Entry>::iterator WebhookSource::FindDelivered(const ObjectEvent& event) {
+  return std::find_if(delivered_.begin(), delivered_.end(), [&](const Entry& e) { return e.first == event; });
+}
+
+Status WebhookSource::Ack(const ObjectEvent& event) {
+  std::lock_guard lock(mu_);
+  auto it = FindDelivered(event);
+  if (it == delivered_.end()) return Status::Ok();
+  std::shared_ptr<Pending> pending = std::move(it->second);
+  delivered_.erase(it);
+  if (pending->state == Pending::State::kWaiting && --pending->unacked == 0) {
+    pending->state = Pending::State::kCommitted;
+    settled_cv_.notify_all();
   }
   return Status::Ok();
+}
+
+void WebhookSource::Abandon(const ObjectEvent& event) {
+  std::lock_guard lock(mu_);
+  auto it = FindDelivered(event);
+  if (it == delivered_.end()) return;
+  std::shared_ptr<Pending> pending = std::move(it->second);
+  delivered_.erase(it);
+  if (pending->state != Pending::State::kWaiting) return;
+  pending->state = Pending::State::kAbandoned;
+  // The request's other events wait for nothing now.
+  const auto of_pending = [&](const Entry& e) { return e.second == pending; };
+  std::erase_if(delivered_, of_pending);
+  std::erase_if(ready_, of_pending);
+  settled_cv_.notify_all();
+}
+
+WebhookSource::Stats WebhookSource::stats() const {
+  const HttpServer::Stats http = server_->stats();
+  std::lock_guard lock(mu_);
+  return Stats{http.requests, http.rejected, skipped_, events_};
 }
 
 }  // namespace logstream
