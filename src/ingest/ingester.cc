@@ -96,6 +96,22 @@ Result<Manifest> DecodeManifest(std::string_view json) {
   return m;
 }
 
+// A dead-letter entry: where the line was, why it failed, and its first
+// 64 KiB.
+std::string DeadLetterJson(std::string_view source, std::string_view object, uint64_t offset,
+                           std::string_view reason, std::string_view raw) {
+  std::string v = "{\"source\":";
+  AppendJsonString(source, &v);
+  v += ",\"object\":";
+  AppendJsonString(object, &v);
+  v += ",\"offset\":" + std::to_string(offset) + ",\"reason\":";
+  AppendJsonString(reason, &v);
+  v += ",\"raw\":";
+  AppendJsonString(raw.substr(0, 64 * 1024), &v);
+  v += "}";
+  return v;
+}
+
 bool IsDateComponent(std::string_view c) { return c.size() == 10 && ParseDate(c).has_value(); }
 
 // Counts of the open transaction, added to IngestCounters when it commits.
@@ -310,16 +326,8 @@ class ObjectIngest {
   }
 
   Status WriteDeadLetter(uint64_t offset, std::string_view reason, std::string_view raw) {
-    std::string v = "{\"source\":";
-    AppendJsonString(source_, &v);
-    v += ",\"object\":";
-    AppendJsonString(key_, &v);
-    v += ",\"offset\":" + std::to_string(offset) + ",\"reason\":";
-    AppendJsonString(reason, &v);
-    v += ",\"raw\":";
-    AppendJsonString(raw.substr(0, 64 * 1024), &v);
-    v += "}";
-    RETURN_IF_ERROR(batch_.Append(o_.dead_letter_topic, source_, v));
+    RETURN_IF_ERROR(
+        batch_.Append(o_.dead_letter_topic, source_, DeadLetterJson(source_, key_, offset, reason, raw)));
     ++m_.dead;
     ++totals_.dead_letters;
     return Status::Ok();
@@ -511,17 +519,16 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   // An object that is not there (an event ahead of its object, or a key
   // nobody wrote) leaves no manifest entry: a later event or listing of it
   // ingests it when it exists. Only a dead letter says what happened.
-  auto report_missing = [&](std::string_view reason) -> Result<IngestOutcome> {
-    std::string source = SourceFromKey(event.key, options_.default_source);
-    std::string v = "{\"source\":";
-    AppendJsonString(source, &v);
-    v += ",\"object\":";
-    AppendJsonString(event.key, &v);
-    v += ",\"offset\":0,\"reason\":";
-    AppendJsonString(reason, &v);
-    v += ",\"raw\":\"\"}";
-    RETURN_IF_ERROR(batch.Append(options_.dead_letter_topic, source, v));
+  const std::string source = SourceFromKey(event.key, options_.default_source);
+  // A dead letter about the whole object (offset 0, no raw line).
+  auto object_dead_letter = [&](std::string_view reason) -> Status {
+    RETURN_IF_ERROR(batch.Append(options_.dead_letter_topic, source,
+                                 DeadLetterJson(source, event.key, 0, reason, {})));
     ++batch.totals.dead_letters;
+    return Status::Ok();
+  };
+  auto report_missing = [&](std::string_view reason) -> Result<IngestOutcome> {
+    RETURN_IF_ERROR(object_dead_letter(reason));
     ++batch.totals.failed;
     return IngestOutcome::kFailed;
   };
@@ -553,20 +560,12 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   if (entry && m.etag != info->etag) {
     if (!options_.reingest_changed) {
       if (m.changed_etag == info->etag) return duplicate();
-      std::string source = SourceFromKey(event.key, options_.default_source);
-      std::string v = "{\"source\":";
-      AppendJsonString(source, &v);
-      v += ",\"object\":";
-      AppendJsonString(event.key, &v);
-      v += ",\"offset\":0,\"reason\":";
-      AppendJsonString("object changed after ingest (etag " + m.etag + ", now " + info->etag +
-                           "); not re-ingested (set reingest_changed = true in [ingest] to allow)",
-                       &v);
-      v += ",\"raw\":\"\"}";
-      RETURN_IF_ERROR(batch.Append(options_.dead_letter_topic, source, v));
+      RETURN_IF_ERROR(object_dead_letter("object changed after ingest (etag " + m.etag + ", now " +
+                                         info->etag +
+                                         "); not re-ingested (set reingest_changed = true in [ingest] "
+                                         "to allow)"));
       m.changed_etag = info->etag;
       batch.manifests[manifest_key] = m;
-      ++batch.totals.dead_letters;
       return IngestOutcome::kChanged;
     }
     m = Manifest{};

@@ -122,6 +122,27 @@ Status NotFoundKey(std::string_view key, const std::string& url) {
   return NotFound("object " + std::string(key) + " does not exist in " + url);
 }
 
+// The object's file, opened without following links and without blocking
+// (a FIFO would), and its stat; only regular files are objects.
+Result<std::pair<Fd, struct stat>> OpenObject(std::string_view key, const std::string& path,
+                                              const std::string& url) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (fd.get() < 0) {
+    if (errno == ELOOP) {
+      return Err(FailedPrecondition("object " + std::string(key) +
+                                    " is a symbolic link: never followed (it could point outside the bucket)"));
+    }
+    if (errno == ENOENT || errno == ENOTDIR) return Err(NotFoundKey(key, url));
+    return Err(ErrnoError("open", path, errno));
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Err(ErrnoError("stat", path, errno));
+  if (S_ISDIR(st.st_mode)) return Err(NotFoundKey(key, url));
+  if (!S_ISREG(st.st_mode)) return Err(NotRegular(key));
+  return std::pair<Fd, struct stat>(std::move(fd), st);
+}
+
+
 Status NameTooLong(std::string_view key) {
   return InvalidArgument("object key " + std::string(key) +
                          " has a segment longer than a file name may be on this file system "
@@ -323,19 +344,8 @@ Result<std::unique_ptr<ObjectReader>> DirStore::Get(std::string_view key, uint64
                                                     std::optional<uint64_t> length) {
   RETURN_IF_ERROR(CheckKey(key));
   const std::string path = PathOf(key);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-  if (fd.get() < 0) {
-    if (errno == ELOOP) {
-      return Err(FailedPrecondition("object " + std::string(key) +
-                                    " is a symbolic link: never followed (it could point outside the bucket)"));
-    }
-    if (errno == ENOENT || errno == ENOTDIR) return Err(NotFoundKey(key, Url()));
-    return Err(ErrnoError("open", path, errno));
-  }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return Err(ErrnoError("stat", path, errno));
-  if (S_ISDIR(st.st_mode)) return Err(NotFoundKey(key, Url()));
-  if (!S_ISREG(st.st_mode)) return Err(NotRegular(key));
+  ASSIGN_OR_RETURN(auto opened, OpenObject(key, path, Url()));
+  auto& [fd, st] = opened;
   ASSIGN_OR_RETURN(ByteRange range, ResolveRange(key, static_cast<uint64_t>(st.st_size), offset, length));
   return std::make_unique<FileReader>(std::move(fd), path, range.begin, range.end);
 }
@@ -343,20 +353,8 @@ Result<std::unique_ptr<ObjectReader>> DirStore::Get(std::string_view key, uint64
 Result<ObjectInfo> DirStore::Head(std::string_view key) {
   RETURN_IF_ERROR(CheckKey(key));
   const std::string path = PathOf(key);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-  if (fd.get() < 0) {
-    if (errno == ELOOP) {
-      return Err(FailedPrecondition("object " + std::string(key) +
-                                    " is a symbolic link: never followed (it could point outside the bucket)"));
-    }
-    if (errno == ENOENT || errno == ENOTDIR) return Err(NotFoundKey(key, Url()));
-    return Err(ErrnoError("open", path, errno));
-  }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return Err(ErrnoError("stat", path, errno));
-  if (S_ISDIR(st.st_mode)) return Err(NotFoundKey(key, Url()));
-  if (!S_ISREG(st.st_mode)) return Err(NotRegular(key));
-  return InfoOf(fd.get(), st, path, std::string(key));
+  ASSIGN_OR_RETURN(auto opened, OpenObject(key, path, Url()));
+  return InfoOf(opened.first.get(), opened.second, path, std::string(key));
 }
 
 Status DirStore::Walk(int dir_fd, std::string& rel, ListState& state) {
