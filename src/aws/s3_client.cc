@@ -11,6 +11,7 @@
 #include "src/aws/xml.h"
 #include "src/base/backoff.h"
 #include "src/base/curl_global.h"
+#include "src/base/redact.h"
 
 namespace logstream::aws {
 namespace {
@@ -219,7 +220,7 @@ Result<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
   const size_t sep = endpoint.find("://");
   if (sep == std::string::npos || (endpoint.substr(0, sep) != "http" && endpoint.substr(0, sep) != "https") ||
       endpoint.size() == sep + 3 || endpoint.find('/', sep + 3) != std::string::npos) {
-    return Err(InvalidArgument("S3 endpoint \"" + endpoint +
+    return Err(InvalidArgument("S3 endpoint \"" + RedactUrl(endpoint) +
                                "\" must be http(s)://HOST[:PORT], e.g. http://127.0.0.1:7070"));
   }
   c->scheme_ = endpoint.substr(0, sep);
@@ -348,7 +349,7 @@ Status S3Client::ErrorFor(const S3Request& r, const S3Response& resp) const {
   std::string what = std::to_string(resp.status);
   if (!code.empty()) what += " " + code;
   if (!message.empty()) what += ": " + message;
-  const std::string desc = Describe(r) + " at " + endpoint_;
+  const std::string desc = Describe(r) + " at " + RedactUrl(endpoint_);
   if (resp.status == 403 || AuthCode(code)) {
     return InvalidArgument("S3 refused " + desc + " (" + what + "); the request was signed with " +
                            credentials_->Describe() + " for region " + region_ +
@@ -356,7 +357,7 @@ Status S3Client::ErrorFor(const S3Request& r, const S3Response& resp) const {
   }
   if (resp.status == 404) {
     if (code == "NoSuchBucket" || r.key.empty()) {
-      return NotFound("S3 bucket " + r.bucket + " does not exist at " + endpoint_ + " (" + what +
+      return NotFound("S3 bucket " + r.bucket + " does not exist at " + RedactUrl(endpoint_) + " (" + what +
                       "); create it or check the name");
     }
     return NotFound("S3 object s3://" + r.bucket + "/" + r.key + " not found (" + what + ")");
@@ -400,7 +401,7 @@ Result<S3Response> S3Client::Send(const S3Request& r) {
       }
       last = ErrorFor(r, resp);
     } else {
-      last = Unavailable("S3 " + Describe(r) + " at " + endpoint_ + ": " + *curl_error);
+      last = Unavailable("S3 " + Describe(r) + " at " + RedactUrl(endpoint_) + ": " + *curl_error);
     }
     // A quarter to all of base_backoff_ms * 2^(attempt - 1), up to max_backoff_ms.
     const BackoffPolicy backoff{options_.base_backoff_ms, options_.max_backoff_ms, 0.25};

@@ -8,6 +8,7 @@
 #include "src/aws/json_protocol.h"
 #include "src/base/backoff.h"
 #include "src/base/curl_global.h"
+#include "src/base/redact.h"
 #include "src/base/json_string.h"
 
 namespace logstream::aws {
@@ -17,7 +18,7 @@ Result<std::unique_ptr<SqsClient>> SqsClient::Create(std::string queue_url, SqsO
   const size_t sep = queue_url.find("://");
   const size_t path = sep == std::string::npos ? std::string::npos : queue_url.find('/', sep + 3);
   if (sep == std::string::npos || path == std::string::npos || path + 1 >= queue_url.size()) {
-    return Err(InvalidArgument("SQS queue URL \"" + queue_url +
+    return Err(InvalidArgument("SQS queue URL \"" + RedactUrl(queue_url) +
                                "\" must be http(s)://HOST[:PORT]/ACCOUNT/QUEUE"));
   }
   std::unique_ptr<SqsClient> c(new SqsClient());
@@ -40,7 +41,7 @@ Result<std::string> SqsClient::Call(std::string_view action, const std::string& 
   JsonRequest request{endpoint_, "sqs", region_, "AmazonSQS." + std::string(action), "1.0"};
   Status last;
   bool refreshed = false;
-  const std::string what = "SQS " + std::string(action) + " on " + queue_url_;
+  const std::string what = "SQS " + std::string(action) + " on " + RedactUrl(queue_url_);
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     auto credentials = credentials_->Get();
     if (!credentials) return Err(credentials.error().WithContext(what));
@@ -63,7 +64,7 @@ Result<std::string> SqsClient::Call(std::string_view action, const std::string& 
       return Err(InvalidArgument(what + " refused (" + std::to_string(status) + "): " + body.substr(0, 300) +
                                  "; signed with " + credentials_->Describe() + " for region " + region_));
     } else if (body.find("NonExistentQueue") != std::string::npos || status == 404) {
-      return Err(NotFound("SQS queue " + queue_url_ + " does not exist (" + body.substr(0, 200) + ")"));
+      return Err(NotFound("SQS queue " + RedactUrl(queue_url_) + " does not exist (" + body.substr(0, 200) + ")"));
     } else {
       return Err(InvalidArgument(what + " failed (" + std::to_string(status) + "): " + body.substr(0, 300)));
     }

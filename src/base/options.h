@@ -26,6 +26,7 @@
 
 #include <toml++/toml.h>
 
+#include "src/base/redact.h"
 #include "src/base/status.h"
 #include "src/base/time.h"
 #include "src/base/toml_errors.h"
@@ -350,7 +351,9 @@ class Table {
         }
         continue;
       }
-      std::string text = ToTomlText(o.show(t), o.info.type);
+      Value shown = o.show(t);
+      if (o.info.type == Type::kString) shown.text = RedactUrl(shown.text);
+      std::string text = ToTomlText(shown, o.info.type);
       if (o.info.type == Type::kMap && text == "{}") continue;
       if (o.info.secret && text != "\"\"") text = "\"(secret)\"";
       out += TomlKey(o.info.key);

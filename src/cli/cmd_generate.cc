@@ -93,7 +93,7 @@ int RunGenerate(GenerateArgs& args, const GivenFlags& given) {
   OpenStoreOptions open_options;
   open_options.create_bucket = true;  // as the original generators' bucket setup did
   auto store = OpenStore(store_url, open_options);
-  if (!store) return Fail("cannot open --out " + args.out + ": " + store.error().message());
+  if (!store) return Fail("cannot open --out " + RedactUrl(args.out) + ": " + store.error().message());
   ObjectStore& bucket = **store;
   Publisher publish = [&bucket](std::string_view key, std::string_view data) -> Result<bool> {
     ASSIGN_OR_RETURN(PutResult r, bucket.Put(key, data));

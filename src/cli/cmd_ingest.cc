@@ -12,6 +12,9 @@
 namespace logstream::cli {
 namespace {
 
+// With --exit-when-done, how long errors are retried before ingest fails.
+constexpr TimeMs kGiveUpAfterMs = 60'000;
+
 struct IngestArgs {
   std::string config;
   bool exit_when_done = false;
@@ -23,19 +26,20 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   ApplyS3Endpoint(settings.store);
   const std::string& store_url = settings.store.url;
   auto store = OpenStore(store_url);
-  if (!store) return Fail("cannot open store " + store_url + ": " + store.error().message());
+  if (!store) return Fail("cannot open store " + RedactUrl(store_url) + ": " + store.error().message());
   auto log = OpenLog(settings.broker.url, settings.broker.options);
-  if (!log) return Fail("cannot open broker " + settings.broker.url + ": " + log.error().message());
+  if (!log) return Fail("cannot open broker " + RedactUrl(settings.broker.url) + ": " + log.error().message());
   Ingester ingester(**store, **log, settings.ingest);
   if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
   EventSourceContext context;
   context.store = store->get();
   context.store_url = store_url;
   context.once = a.exit_when_done;
+  context.give_up_after_ms = a.exit_when_done ? kGiveUpAfterMs : 0;
   auto source = OpenEventSource(settings.events, context);
   if (!source) return Fail("cannot watch " + store_url + ": " + source.error().message());
   std::atomic<bool>& stop = InstallStopHandlers();
-  Status s = RunIngest(**source, ingester, stop);
+  Status s = RunIngest(**source, ingester, stop, a.exit_when_done ? kGiveUpAfterMs : 0);
   const IngestCounters& c = ingester.counters();
   std::cout << "ingested " << c.objects << " objects (" << c.duplicates << " already ingested, "
             << c.failed << " unreadable): " << c.lines << " lines, " << c.records

@@ -62,7 +62,7 @@ int RunLambda(const GivenFlags& given) {
   }
   const std::string& broker = settings.broker.url;
   auto log = OpenLog(broker, settings.broker.options);
-  if (!log) return init_failed("BrokerError", "cannot open broker " + broker + ": " + log.error().message());
+  if (!log) return init_failed("BrokerError", "cannot open broker " + RedactUrl(broker) + ": " + log.error().message());
   lambda::S3IngestOptions options;
   options.store_url = Env("LOGSTREAM_STORE");
   lambda::S3IngestHandler handler(**log, options);

@@ -34,7 +34,7 @@ int RunNotify(const NotifyArgs& a, const GivenFlags& given) {
   if (sinks.empty()) return Fail(a.config + " has no [[sinks]]: nothing to deliver to", 2);
   const std::string& broker = settings.broker.url;
   auto log = OpenLog(broker, settings.broker.options);
-  if (!log) return Fail("cannot open broker " + broker + ": " + log.error().message());
+  if (!log) return Fail("cannot open broker " + RedactUrl(broker) + ": " + log.error().message());
   auto notifier = MakeNotifier(log->get(), sinks, settings.processor);
   if (!notifier) return Fail(notifier.error().message(), 2);
   std::atomic<bool> drain{a.exit_when_done};
@@ -54,7 +54,7 @@ int RunNotifyTest(const NotifyArgs& a, const GivenFlags& given) {
   for (const SinkConfig& c : *sinks) {
     if (c.type == SinkType::kKafka && c.url.empty() && !log) {
       auto l = OpenLog(broker, settings.broker.options);
-      if (!l) return Fail("cannot open broker " + broker + ": " + l.error().message());
+      if (!l) return Fail("cannot open broker " + RedactUrl(broker) + ": " + l.error().message());
       log = std::move(*l);
     }
   }

@@ -22,7 +22,7 @@ int RunProcess(const ProcessArgs& a, const GivenFlags& given) {
   const ProcessorConfig& config = settings.processor;
   const std::string& broker = settings.broker.url;
   auto log = OpenLog(broker, settings.broker.options);
-  if (!log) return Fail("cannot open broker " + broker + ": " + log.error().message());
+  if (!log) return Fail("cannot open broker " + RedactUrl(broker) + ": " + log.error().message());
   ProcessorOptions options;
   options.input_partitions = settings.ingest.partitions;
   options.commit_interval_ms = config.commit_interval;

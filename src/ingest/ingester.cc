@@ -620,8 +620,10 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   return IngestOutcome::kIngested;
 }
 
-Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop) {
+Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop,
+                 TimeMs give_up_after_ms) {
   std::deque<ObjectEvent> todo;
+  TimeMs failing_since = 0;  // first failure since the last commit
   // Waits of 100 ms to 10 s, doubling with each failure, plus up to as much
   // again of jitter.
   const BackoffPolicy backoff{.initial = 200, .max = 20000, .min_fraction = 0.5};
@@ -665,6 +667,11 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
       return give_up(failed ? error.WithContext("ingesting " + failed->key) : error.WithContext("committing"));
     }
     if (!flushed.ok() && flushed.code() != StatusCode::kUnavailable) return give_up(flushed);
+    if (failures == 0) failing_since = NowMs();
+    if (give_up_after_ms > 0 && NowMs() - failing_since >= give_up_after_ms) {
+      return give_up(error.WithContext("giving up after " + FormatDuration(NowMs() - failing_since) +
+                                       " of retries"));
+    }
     const TimeMs wait = RandomBackoffDelay(backoff, ++failures);
     std::cerr << "logstream: ingest: " << error.message() << " (retrying in " << wait << " ms)\n";
     std::this_thread::sleep_for(std::chrono::milliseconds(wait));

@@ -131,6 +131,9 @@ class Ingester {
 // committed. Log errors are retried with backoff; when ingest gives up
 // (another error, or *stop while retrying), what is complete is committed and
 // the events not acknowledged are Abandon()ed instead.
-Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop);
+// With give_up_after_ms > 0 (`--exit-when-done`), errors retried that long
+// without a commit in between end it with the error instead.
+Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop,
+                 TimeMs give_up_after_ms = 0);
 
 }  // namespace logstream

@@ -29,6 +29,10 @@ const opt::Table<BrokerSettings>& BrokerTable() {
         },
         [](const B& b) { return opt::Value{b.options.name_space, {}}; },
         {.flag = "--namespace", .env = "LOGSTREAM_NAMESPACE"});
+    t.Int("min_free_bytes", [](B& b) -> uint64_t& { return b.options.min_free_bytes; },
+          "embedded log: commits wait (or, with --exit-when-done, fail) while the disk has less "
+          "free space than this beyond the commit itself",
+          0, INT64_MAX, {.unit = "bytes"});
     return t;
   }();
   return table;

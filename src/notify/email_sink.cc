@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "src/base/curl_global.h"
+#include "src/base/redact.h"
 #include "src/notify/sink.h"
 
 namespace logstream {
@@ -95,7 +96,7 @@ class EmailSink : public Sink {
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(curl);
     if (rc == CURLE_OK) return Delivery::Ok();
-    std::string why = "smtp " + config_.url + ": " + (error[0] ? error : curl_easy_strerror(rc));
+    std::string why = "smtp " + RedactUrl(config_.url) + ": " + (error[0] ? error : curl_easy_strerror(rc));
     if (smtp_code > 0) why += " (last reply " + std::to_string(smtp_code) + ")";
     switch (rc) {
       case CURLE_LOGIN_DENIED:

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include "src/base/curl_global.h"
+#include "src/base/redact.h"
 #include "src/notify/alert_text.h"
 #include "src/notify/email_sink.h"
 #include "src/notify/sink.h"
@@ -54,7 +55,7 @@ class WebhookSink : public Sink {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
-    const std::string where = "webhook " + config_.url;
+    const std::string where = "webhook " + RedactUrl(config_.url);
     if (rc != CURLE_OK) {
       std::string why = where + ": " + (error[0] ? error : curl_easy_strerror(rc));
       if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) return Delivery::Error(why);

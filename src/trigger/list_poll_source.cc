@@ -46,9 +46,21 @@ Result<std::vector<ObjectEvent>> ListPollSource::Poll(TimeMs max_wait) {
     if (NowMs() >= next_list_) {
       next_list_ = NowMs() + options_.interval_ms;
       Status s = ListAll();
-      if (!s.ok()) {
+      if (s.ok()) {
+        failing_since_ = 0;
+      } else {
         if (s.code() != StatusCode::kUnavailable) return Err(std::move(s));
         ++stats_.failed_listings;  // the server is down: try again at the next interval
+        const TimeMs now = NowMs();
+        if (failing_since_ == 0) failing_since_ = now;
+        if (options_.give_up_after_ms > 0 && now - failing_since_ >= options_.give_up_after_ms) {
+          return Err(s.WithContext("giving up after " + FormatDuration(now - failing_since_) +
+                                   " of failed listings"));
+        }
+        if (options_.on_warning) {
+          options_.on_warning(s.message() + " (listing again in " + FormatDuration(options_.interval_ms) +
+                              "; failing for " + FormatDuration(now - failing_since_) + ")");
+        }
       }
     }
   }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -30,6 +31,11 @@ struct ListPollOptions {
   TimeMs interval_ms = 2000;  // between listings
   std::string prefix;         // only keys with this prefix
   size_t max_batch = 1000;    // events per Poll
+  // Listings failing with Unavailable this long in a row make Poll fail
+  // (0: retry for ever). `ingest --exit-when-done` gives up after 90 s.
+  TimeMs give_up_after_ms = 0;
+  // Told of every failed listing, with when the next one is tried.
+  std::function<void(std::string_view)> on_warning;
 };
 
 class ListPollSource : public EventSource {
@@ -59,6 +65,7 @@ class ListPollSource : public EventSource {
   TimeMs next_list_ = 0;
   std::deque<ObjectEvent> pending_;
   std::unordered_map<std::string, std::string> handed_out_;  // key -> etag
+  TimeMs failing_since_ = 0;  // first of the listings failing in a row; 0: none
   Stats stats_;
 };
 

@@ -39,6 +39,8 @@ Result<std::unique_ptr<EventSource>> OpenPoll(const EventSettings& s, const Even
   ListPollOptions poll;
   poll.once = c.once;
   poll.interval_ms = s.poll_interval;
+  poll.give_up_after_ms = c.give_up_after_ms;
+  poll.on_warning = c.report;
   ASSIGN_OR_RETURN(auto source, ListPollSource::Open(c.store, poll));
   return std::unique_ptr<EventSource>(std::move(source));
 }

@@ -34,6 +34,7 @@ struct EventSourceContext {
   ObjectStore* store = nullptr;  // not owned; outlives the source
   std::string store_url;         // as given (s3://bucket/prefix names a prefix)
   bool once = false;             // --exit-when-done: finite sources end, queues end when empty
+  TimeMs give_up_after_ms = 0;   // a store failing this long makes Poll fail (0: never)
   // Notices and warnings for the operator (default: stderr).
   std::function<void(std::string_view)> report;
 };
