@@ -25,6 +25,7 @@ for text, words in (('[processor]\nwindw = "1s"\n', "unknown key 'windw'"),
                     ('[[rules]]\nname = "x"\nlevel = "LOUD"\n', "LOUD"),
                     ('[[rules]]\nname = "x"\npattern = "(unclosed"\n', "bad regex"),
                     ('[ingest]\nformat = "xml"\n', "format"),
+                    ('[processor]\nwindow = "10s"\nslide = "1ms"\n', "slide of at least"),
                     ('[bogus]\nx = 1\n', "unknown key 'bogus'"),
                     ('not toml at all = = =\n', "bad.toml")):
     bad = f"{d}/bad.toml"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace logstream {
 namespace {
@@ -52,6 +53,24 @@ std::string RedactUrl(std::string_view url) {
     params.remove_prefix(amp + 1);
   }
   if (fragment != std::string_view::npos) out += url.substr(fragment);
+  return out;
+}
+
+std::string Printable(std::string_view text, size_t max_bytes) {
+  std::string out;
+  for (char c : text.substr(0, max_bytes)) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '\0') {
+      out += "\\0";
+    } else if (u < 0x20 || u >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > max_bytes) out += "...";
   return out;
 }
 

@@ -15,4 +15,9 @@ namespace logstream {
 // Text without "://" is returned unchanged.
 std::string RedactUrl(std::string_view url);
 
+// Untrusted text (an object key, a line) made safe for a terminal or a log:
+// control characters and bytes >= 0x7f as \xNN ("\0" for NUL), cut to
+// max_bytes with "..." after.
+std::string Printable(std::string_view text, size_t max_bytes = 200);
+
 }  // namespace logstream

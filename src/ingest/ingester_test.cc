@@ -187,6 +187,15 @@ TEST_F(IngesterTest, DeadLettersOfOneObjectAreCappedWithASummary) {
   EXPECT_EQ(ingester_->counters().lines.load(), 5000u + 2 + 3000 + 2) << "every line counted";
 }
 
+// Issue 17.10: a UTF-8 byte order mark is not part of the first line.
+TEST_F(IngesterTest, AByteOrderMarkDoesNotDeadLetterTheFirstLine) {
+  ASSERT_TRUE(store_.Put("h1/2026-11-24/h1-000001.log", std::string("\xEF\xBB\xBF") + kTwoLines));
+  EXPECT_EQ(Ingest("h1/2026-11-24/h1-000001.log"), IngestOutcome::kIngested);
+  EXPECT_TRUE(Topic("dead-letter").empty());
+  ASSERT_EQ(Records().size(), 2u);
+  EXPECT_EQ(Records()[0].message, "first");
+}
+
 TEST_F(IngesterTest, BadLinesGoToDeadLetterWithOffsetAndReason) {
   std::string obj = std::string(kTwoLines) +
                     "2026-11-24T00:00:00.020Z [main] NOTICE a.B - unknown level\n"

@@ -1,5 +1,7 @@
 #include "src/store/dir_store.h"
 
+#include "src/base/redact.h"
+
 #include <cstdio>
 
 #include <dirent.h>
@@ -446,17 +448,7 @@ void DirStore::ReportSkip(const std::string& rel, std::string_view why) {
   std::lock_guard lock(mu_);
   ++skipped_;
   if (reported_skips_.size() >= kMaxReportedSkips || !reported_skips_.insert(rel).second) return;
-  std::string shown;  // the name is untrusted: no control characters reach the terminal
-  for (char c : rel.substr(0, 300)) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      shown += buf;
-    } else {
-      shown += c;
-    }
-  }
+  const std::string shown = Printable(rel, 300);  // untrusted: no control characters
   std::fprintf(stderr, "logstream: bucket %s: skipped %s: %s (skips so far: %llu)\n", root_.c_str(),
                shown.c_str(), std::string(why).c_str(), static_cast<unsigned long long>(skipped_));
 }

@@ -1,5 +1,9 @@
 #include "src/store/object_store.h"
 
+#include "src/base/redact.h"
+
+#include <cstdio>
+
 #include <simdjson.h>
 
 #include "src/store/dir_store.h"
@@ -11,9 +15,7 @@ namespace {
 constexpr size_t kMaxKeyBytes = 1024;
 
 Status BadKey(std::string_view key, std::string_view rule) {
-  std::string shown;
-  for (char c : key.substr(0, 200)) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
-  if (key.size() > 200) shown += "...";
+  const std::string shown = Printable(key);
   return InvalidArgument("bad object key \"" + shown + "\": " + std::string(rule));
 }
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -87,16 +88,21 @@ TEST(ValidateKeyTest, ErrorNamesTheKeyAndTheRule) {
       {"a/b/", "empty segment"},
       {std::string("a\0b", 3), "NUL"},
       {std::string(1025, 'k'), "1024 bytes"},
+      {"a\xff.log", "valid UTF-8"},
+      {"a\xfe.log", "valid UTF-8"},
   };
   for (const Case& c : cases) {
     const Status s = ValidateKey(c.key);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << ::testing::PrintToString(c.key);
     EXPECT_THAT(s.message(), ::testing::HasSubstr(c.rule));
-    if (c.key.size() < 100 && c.key.find('\0') == std::string::npos) {
+    const bool printable = std::all_of(c.key.begin(), c.key.end(), [](char ch) { return ch >= 0x20; });
+    if (c.key.size() < 100 && printable) {
       EXPECT_THAT(s.message(), ::testing::HasSubstr("\"" + c.key + "\""));
     }
   }
   EXPECT_THAT(ValidateKey(std::string("a\0b", 3)).message(), ::testing::HasSubstr("a\\0b"));
+  // Untrusted bytes are shown escaped, never raw on a terminal.
+  EXPECT_THAT(ValidateKey("a\xff.log").message(), ::testing::HasSubstr("a\\xff.log"));
 }
 
 TEST(OpenStoreTest, OpensDirectoryBucketsByUrlOrPath) {

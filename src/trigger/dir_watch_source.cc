@@ -1,5 +1,9 @@
 #include "src/trigger/dir_watch_source.h"
 
+#include "src/base/redact.h"
+
+#include <cstdio>
+
 #include <dirent.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -110,19 +114,30 @@ Status DirWatchSource::WatchTree(const std::string& rel_dir) {
 Status DirWatchSource::List(const std::string& prefix) {
   ++stats_.listings;
   std::string after;
+  uint64_t hidden = 0;
+  std::string first_hidden;
   while (true) {
     ASSIGN_OR_RETURN(ListResult page, store_->List(prefix, after));
     for (ObjectInfo& info : page.objects) {
       after = info.key;
       if (!IsWatchedKey(info.key)) {
         ++stats_.ignored_names;
+        if (hidden++ == 0) first_hidden = info.key;
         continue;
       }
       std::string key = info.key;
       pending_.insert_or_assign(std::move(key), std::move(info));
     }
-    if (!page.truncated || page.objects.empty()) return Status::Ok();
+    if (!page.truncated || page.objects.empty()) break;
   }
+  if (hidden > 0) {
+    // Hidden names are uploaders' and editors' temporaries: never ingested, but said.
+    std::fprintf(stderr,
+                 "logstream: bucket %s: skipped %llu hidden object(s) (a name or directory starting "
+                 "with '.', e.g. %s)\n",
+                 root_.c_str(), static_cast<unsigned long long>(hidden), Printable(first_hidden).c_str());
+  }
+  return Status::Ok();
 }
 
 Status DirWatchSource::DrainInotify() {
