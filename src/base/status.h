@@ -7,6 +7,7 @@
 #pragma once
 
 #include <expected>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,6 +73,14 @@ template <typename T>
 using Result = std::expected<T, Status>;
 
 inline std::unexpected<Status> Err(Status s) { return std::unexpected<Status>(std::move(s)); }
+
+// A Result<unique_ptr<Derived>> as a Result<unique_ptr<Base>> (factories that
+// return an interface).
+template <typename Base, typename Derived>
+Result<std::unique_ptr<Base>> Upcast(Result<std::unique_ptr<Derived>> r) {
+  if (!r) return Err(std::move(r.error()));
+  return std::unique_ptr<Base>(std::move(*r));
+}
 
 }  // namespace logstream
 

@@ -113,14 +113,15 @@ int RunGenerate(GenerateArgs& args, const GivenFlags& given) {
 
 }  // namespace
 
+constexpr std::string_view kGenerateHelp = R"(
+Write CS441 LogFileGenerator-style log files of simulated hosts into a bucket, as objects
+[PREFIX/]HOST/YYYY-MM-DD/HOST-NNNNNN.log[.gz|.zst], rolled by lines, bytes or seconds and at
+UTC midnight. With --start the run is simulated and reproducible: same seed and options,
+byte-identical objects (re-publishing them is a no-op). Ctrl-C publishes what was written.
+)";
+
 void RegisterGenerate(CLI::App& app, Context& ctx) {
-  auto args = std::make_shared<GenerateArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "generate",
-      "Write CS441 LogFileGenerator-style log files of simulated hosts into a bucket, as objects\n"
-      "[PREFIX/]HOST/YYYY-MM-DD/HOST-NNNNNN.log[.gz|.zst], rolled by lines, bytes or seconds and at\n"
-      "UTC midnight. With --start the run is simulated and reproducible: same seed and options,\n"
-      "byte-identical objects (re-publishing them is a no-op). Ctrl-C publishes what was written.");
+  auto [cmd, args] = AddCommand<GenerateArgs>(app, "generate", kGenerateHelp);
   AddFlags(cmd, GeneratorTable(), &ctx.given, GeneratorOptions{}, "Generator");
   AddFlags(cmd, GeneratorLevelsTable(), &ctx.given, GeneratorOptions{}, "Generator");
   cmd->add_option("--out", args->out,

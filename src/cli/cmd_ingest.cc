@@ -45,20 +45,20 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
             << c.failed << " unreadable): " << c.lines << " lines, " << c.records
             << " records, " << c.dead_letters << " dead letters\n";
   if (std::string summary = EventSourceSummary(**source); !summary.empty()) std::cout << summary << "\n";
-  if (!s.ok()) return Fail(s.message());
-  return 0;
+  return ExitCode(s);
 }
 
 }  // namespace
 
+constexpr std::string_view kIngestHelp = R"(
+Ingest every object of a bucket into topic `logs`, exactly once: each line becomes a
+record (multi-line stack traces stay in their record); lines that do not parse and
+objects that cannot be read go to topic `dead-letter` with a reason. Lists the bucket
+at start (objects that landed while it was down are picked up), then watches it.
+)";
+
 void RegisterIngest(CLI::App& app, Context& ctx) {
-  auto args = std::make_shared<IngestArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "ingest",
-      "Ingest every object of a bucket into topic `logs`, exactly once: each line becomes a\n"
-      "record (multi-line stack traces stay in their record); lines that do not parse and\n"
-      "objects that cannot be read go to topic `dead-letter` with a reason. Lists the bucket\n"
-      "at start (objects that landed while it was down are picked up), then watches it.");
+  auto [cmd, args] = AddCommand<IngestArgs>(app, "ingest", kIngestHelp);
   AddFlags(cmd, StoreTable(), &ctx.given, StoreSettings{}, "Store");
   AddBrokerFlag(cmd, ctx);
   AddConfigFlag(cmd, &args->config);

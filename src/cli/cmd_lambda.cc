@@ -68,8 +68,7 @@ int RunLambda(const GivenFlags& given) {
   lambda::S3IngestHandler handler(**log, options);
   Status s = lambda::RunLoop(
       client, [&](const lambda::Invocation& inv) { return handler.Handle(inv.payload); }, stop);
-  if (!s.ok()) return Fail(s.message());
-  return 0;
+  return ExitCode(s);
 }
 
 }  // namespace

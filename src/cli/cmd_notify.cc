@@ -40,8 +40,7 @@ int RunNotify(const NotifyArgs& a, const GivenFlags& given) {
   std::atomic<bool> drain{a.exit_when_done};
   Status s = (*notifier)->Run(&InstallStopHandlers(), &drain);
   PrintNotifierSummary(**notifier);
-  if (!s.ok()) return Fail(s.message());
-  return 0;
+  return ExitCode(s);
 }
 
 int RunNotifyTest(const NotifyArgs& a, const GivenFlags& given) {
@@ -98,15 +97,16 @@ void PrintNotifierSummary(const Notifier& n) {
                static_cast<long long>(c.parked.load()));
 }
 
+constexpr std::string_view kNotifyHelp = R"(
+Deliver the alerts of topic `alerts` to the [[sinks]] of --config (stdout, file,
+email over SMTP, webhook, kafka topic), each rule to its `sinks` (all by default).
+At least once per sink, de-duplicated by alert id: a restart never re-sends what a
+sink confirmed. Failing sinks are retried with backoff without holding up the
+others; alerts that keep failing are parked in topic `alerts-undelivered`.
+)";
+
 void RegisterNotify(CLI::App& app, Context& ctx) {
-  auto args = std::make_shared<NotifyArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "notify",
-      "Deliver the alerts of topic `alerts` to the [[sinks]] of --config (stdout, file,\n"
-      "email over SMTP, webhook, kafka topic), each rule to its `sinks` (all by default).\n"
-      "At least once per sink, de-duplicated by alert id: a restart never re-sends what a\n"
-      "sink confirmed. Failing sinks are retried with backoff without holding up the\n"
-      "others; alerts that keep failing are parked in topic `alerts-undelivered`.");
+  auto [cmd, args] = AddCommand<NotifyArgs>(app, "notify", kNotifyHelp);
   AddBrokerFlag(cmd, ctx);
   AddConfigFlag(cmd, &args->config);
   AddExitWhenDoneFlag(cmd, &args->exit_when_done);

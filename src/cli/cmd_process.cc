@@ -42,21 +42,21 @@ int RunProcess(const ProcessArgs& a, const GivenFlags& given) {
   std::cout << "processed " << c.records << " records: " << c.windows_closed
             << " windows closed, " << c.alerts << " alerts, " << c.late << " late, "
             << c.bad_records << " undecodable\n";
-  if (!s.ok()) return Fail(s.message());
-  return 0;
+  return ExitCode(s);
 }
 
 }  // namespace
 
+constexpr std::string_view kProcessHelp = R"(
+Count log levels and rule matches of topic `logs` in event-time windows (per-source
+watermarks); write each final window once to topic `aggregates`, alerts to `alerts`
+as soon as a rule's count is reached, late records to `late`. Exactly once across
+crashes: outputs, window state and input offsets are committed together. Processors
+on one broker form a consumer group and split the partitions (see --instance).
+)";
+
 void RegisterProcess(CLI::App& app, Context& ctx) {
-  auto args = std::make_shared<ProcessArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "process",
-      "Count log levels and rule matches of topic `logs` in event-time windows (per-source\n"
-      "watermarks); write each final window once to topic `aggregates`, alerts to `alerts`\n"
-      "as soon as a rule's count is reached, late records to `late`. Exactly once across\n"
-      "crashes: outputs, window state and input offsets are committed together. Processors\n"
-      "on one broker form a consumer group and split the partitions (see --instance).");
+  auto [cmd, args] = AddCommand<ProcessArgs>(app, "process", kProcessHelp);
   AddBrokerFlag(cmd, ctx);
   AddConfigFlag(cmd, &args->config);
   cmd->add_option("--instance", args->instance,

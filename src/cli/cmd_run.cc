@@ -262,22 +262,22 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
                static_cast<unsigned long long>(ic.records.load()),
                static_cast<unsigned long long>(ic.dead_letters.load()), data.c_str());
   if (notifier) PrintNotifierSummary(*notifier);
-  if (Status s = failure.Get(); !s.ok()) return Fail(s.message());
-  return 0;
+  return ExitCode(failure.Get());
 }
 
 }  // namespace
 
+constexpr std::string_view kRunHelp = R"(
+Run the whole pipeline in one process: generator hosts -> DIR/bucket -> inotify ->
+ingest -> embedded log DIR/broker -> processor -> DIR/aggregates.jsonl,
+DIR/alerts.jsonl and one line per alert on stdout. Defaults need no configuration:
+3 hosts in real time with an error burst every minute, window 10s, the error-burst
+rule (>= 20 ERROR lines per host in a window). Ctrl-C stops cleanly; a restart
+resumes without loss or duplicates.
+)";
+
 void RegisterRun(CLI::App& app, Context& ctx) {
-  auto args = std::make_shared<RunArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "run",
-      "Run the whole pipeline in one process: generator hosts -> DIR/bucket -> inotify ->\n"
-      "ingest -> embedded log DIR/broker -> processor -> DIR/aggregates.jsonl,\n"
-      "DIR/alerts.jsonl and one line per alert on stdout. Defaults need no configuration:\n"
-      "3 hosts in real time with an error burst every minute, window 10s, the error-burst\n"
-      "rule (>= 20 ERROR lines per host in a window). Ctrl-C stops cleanly; a restart\n"
-      "resumes without loss or duplicates.");
+  auto [cmd, args] = AddCommand<RunArgs>(app, "run", kRunHelp);
   AddBrokerFlag(cmd, ctx, "DATA/broker");
   cmd->add_option("--data", args->data, "Directory for bucket/, broker/ and the .jsonl sinks")
       ->capture_default_str();

@@ -52,5 +52,21 @@ void PrintNotifierSummary(const Notifier& notifier);
 
 // Prints "logstream: <what>" to stderr and returns the exit code for it.
 int Fail(const std::string& what, int code = 1);
+// A command's exit code for its final status: 0, or Fail(message).
+int ExitCode(const Status& status);
+
+// A subcommand and its arguments, which its callbacks keep alive.
+template <typename Args>
+struct Command {
+  CLI::App* cmd;
+  std::shared_ptr<Args> args;
+};
+// `help` may start and end with a newline (a raw string literal's lines).
+template <typename Args>
+Command<Args> AddCommand(CLI::App& app, const std::string& name, std::string_view help) {
+  if (help.starts_with('\n')) help.remove_prefix(1);
+  if (help.ends_with('\n')) help.remove_suffix(1);
+  return {app.add_subcommand(name, std::string(help)), std::make_shared<Args>()};
+}
 
 }  // namespace logstream::cli

@@ -17,6 +17,8 @@ int Fail(const std::string& what, int code) {
   return code;
 }
 
+int ExitCode(const Status& status) { return status.ok() ? 0 : Fail(status.message()); }
+
 void AddBrokerFlag(CLI::App* cmd, Context& ctx, const std::string& shown_default) {
   BrokerSettings defaults;
   if (!shown_default.empty()) defaults.url = shown_default;

@@ -56,15 +56,13 @@ Result<std::unique_ptr<ObjectStore>> OpenFile(std::string_view url, const OpenSt
     return Err(InvalidArgument("store URL " + std::string(url) +
                                ": a file:// URL needs an absolute path, e.g. file:///tmp/bucket"));
   }
-  ASSIGN_OR_RETURN(auto store, DirStore::Open(path));
-  return std::unique_ptr<ObjectStore>(std::move(store));
+  return Upcast<ObjectStore>(DirStore::Open(path));
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenS3(std::string_view url, const OpenStoreOptions& options) {
   S3StoreOptions s3;
   s3.create_bucket = options.create_bucket;
-  ASSIGN_OR_RETURN(auto store, S3Store::Open(url, std::move(s3)));
-  return std::unique_ptr<ObjectStore>(std::move(store));
+  return Upcast<ObjectStore>(S3Store::Open(url, std::move(s3)));
 }
 
 // Every store by scheme; adding a store adds one line here.
@@ -97,8 +95,7 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url, const OpenS
   }
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    ASSIGN_OR_RETURN(auto store, DirStore::Open(url));
-    return std::unique_ptr<ObjectStore>(std::move(store));
+    return Upcast<ObjectStore>(DirStore::Open(url));
   }
   return Err(InvalidArgument("store URL " + std::string(url) + ": scheme " +
                              std::string(url.substr(0, scheme_end)) +

@@ -31,8 +31,7 @@ std::string PrefixOf(std::string_view url) {
 Result<std::unique_ptr<EventSource>> OpenWatch(const EventSettings&, const EventSourceContext& c) {
   DirWatchOptions watch;
   watch.once = c.once;
-  ASSIGN_OR_RETURN(auto source, DirWatchSource::Open(c.store, watch));
-  return std::unique_ptr<EventSource>(std::move(source));
+  return Upcast<EventSource>(DirWatchSource::Open(c.store, watch));
 }
 
 Result<std::unique_ptr<EventSource>> OpenPoll(const EventSettings& s, const EventSourceContext& c) {
@@ -41,8 +40,7 @@ Result<std::unique_ptr<EventSource>> OpenPoll(const EventSettings& s, const Even
   poll.interval_ms = s.poll_interval;
   poll.give_up_after_ms = c.give_up_after_ms;
   poll.on_warning = c.report;
-  ASSIGN_OR_RETURN(auto source, ListPollSource::Open(c.store, poll));
-  return std::unique_ptr<EventSource>(std::move(source));
+  return Upcast<EventSource>(ListPollSource::Open(c.store, poll));
 }
 
 Result<std::unique_ptr<EventSource>> OpenWebhook(const EventSettings& s, const EventSourceContext& c) {
@@ -69,8 +67,7 @@ Result<std::unique_ptr<EventSource>> OpenSqs(const EventSettings& s, const Event
     report("set aside SQS message (" + std::string(reason) + "): " + std::string(body.substr(0, 300)));
   };
   sqs.on_warning = [report](std::string_view message) { report(message); };
-  ASSIGN_OR_RETURN(auto source, SqsSource::Open(std::move(sqs)));
-  return std::unique_ptr<EventSource>(std::move(source));
+  return Upcast<EventSource>(SqsSource::Open(std::move(sqs)));
 }
 
 // Every kind; adding a source adds one line here.
