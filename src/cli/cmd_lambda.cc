@@ -1,13 +1,7 @@
 // `logstream lambda`: the AWS Lambda custom runtime. Configuration comes from
 // the function's environment (the deployment's `bootstrap` passes no
-// arguments):
-//   LOGSTREAM_LAMBDA_ACTION  ingest (default) or ssm
-//   ssm: LOGSTREAM_LAMBDA_CONFIG (default $LAMBDA_TASK_ROOT/application.json),
-//        LOGSTREAM_SSM_INSTANCE_IDS, LOGSTREAM_SSM_SCRIPT, AWS_ENDPOINT_URL_SSM
-//   LOGSTREAM_BROKER         broker URL: kafka://HOST:PORT or a directory
-//   LOGSTREAM_STORE          store URL for every record (default s3://BUCKET
-//                            of each record; endpoint AWS_ENDPOINT_URL_S3)
-//   LOGSTREAM_NAMESPACE      Kafka name prefix (like --namespace)
+// arguments): the [lambda] settings (src/lambda/lambda_settings.h) and the
+// broker's (LOGSTREAM_BROKER, LOGSTREAM_NAMESPACE).
 #include <cstdlib>
 #include <iostream>
 
@@ -38,25 +32,25 @@ int RunLambda(const GivenFlags& given) {
     if (!s.ok()) std::cerr << "logstream: " << s.message() << "\n";
     return Fail(message);
   };
-  const std::string action = Env("LOGSTREAM_LAMBDA_ACTION", "ingest");
+  // The function's environment: the Lambda and broker settings.
+  Settings settings;
+  if (Status s = ResolveFile("", given, &settings); !s.ok()) return init_failed("InvalidConfig", s.message());
+  const lambda::LambdaSettings& lambda = settings.lambda;
   std::atomic<bool>& stop = InstallStopHandlers();
-  if (action == "ssm") {
+  if (lambda.action == "ssm") {
     lambda::SsmOptions options;
-    const std::string config = Env("LOGSTREAM_LAMBDA_CONFIG", Env("LAMBDA_TASK_ROOT", ".") + "/application.json");
-    if (Status s = lambda::LoadSsmOptions(config, &options); !s.ok()) return init_failed("InvalidConfig", s.message());
+    const std::string config =
+        !lambda.config.empty() ? lambda.config : Env("LAMBDA_TASK_ROOT", ".") + "/application.json";
+    if (Status s = lambda::LoadSsmOptions(config, {lambda.ssm_instance_ids, lambda.ssm_script}, &options);
+        !s.ok()) {
+      return init_failed("InvalidConfig", s.message());
+    }
     lambda::SsmHandler handler(options);
     Status s = lambda::RunLoop(
         client, [&](const lambda::Invocation& inv) { return handler.Handle(inv.payload); }, stop);
     if (!s.ok()) return Fail(s.message());
     return 0;
   }
-  if (action != "ingest") {
-    return init_failed("InvalidConfig", "LOGSTREAM_LAMBDA_ACTION=" + action + ": give ingest or ssm");
-  }
-  // LOGSTREAM_BROKER and LOGSTREAM_NAMESPACE are the broker settings' own
-  // environment variables.
-  Settings settings;
-  if (Status s = ResolveFile("", given, &settings); !s.ok()) return init_failed("InvalidConfig", s.message());
   if (!IsSet(settings.provenance, "broker")) {
     return init_failed("InvalidConfig", "LOGSTREAM_BROKER is not set: give the broker, e.g. kafka://HOST:9092");
   }
@@ -64,7 +58,7 @@ int RunLambda(const GivenFlags& given) {
   auto log = OpenLog(broker, settings.broker.options);
   if (!log) return init_failed("BrokerError", "cannot open broker " + RedactUrl(broker) + ": " + log.error().message());
   lambda::S3IngestOptions options;
-  options.store_url = Env("LOGSTREAM_STORE");
+  options.store_url = lambda.store;
   lambda::S3IngestHandler handler(**log, options);
   Status s = lambda::RunLoop(
       client, [&](const lambda::Invocation& inv) { return handler.Handle(inv.payload); }, stop);

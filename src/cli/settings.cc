@@ -8,8 +8,8 @@ namespace logstream::cli {
 namespace {
 
 // The top-level tables, each owned by the module that declares it.
-constexpr std::string_view kTables[] = {"store",     "events", "ingest", "processor", "rules",
-                                        "sinks",     "kafka",  "generator"};
+constexpr std::string_view kTables[] = {"store", "events",    "ingest", "processor", "rules",
+                                        "sinks", "kafka",     "generator", "lambda"};
 
 bool IsTable(std::string_view key) {
   for (std::string_view t : kTables) {
@@ -54,6 +54,7 @@ Status Resolve(const ConfigFile& file, const GivenFlags& given, Settings* s) {
                    [](std::string_view key) { return key == "levels"; }));
   add(cli::Resolve(GeneratorLevelsTable(), file, given, &s->generator, prov));
   ApplyBurstImplied(*prov, &s->generator);
+  add(cli::Resolve(lambda::LambdaTable(), file, given, &s->lambda, prov));
   if (!file.empty()) {
     ReadProcessorConfig(file.root, file.path, &s->processor, &problems, prov);
     ReadSinkConfigs(file.root, file.path, &s->sinks, &problems);
@@ -78,6 +79,7 @@ std::vector<opt::TableInfo> AllTables() {
   }
   tables.push_back(GeneratorTable().Describe());
   tables.push_back(GeneratorLevelsTable().Describe());
+  tables.push_back(lambda::LambdaTable().Describe());
   return tables;
 }
 
@@ -96,6 +98,7 @@ std::string ShowSettings(const Settings& s) {
   }
   table("generator", GeneratorTable().Show(s.generator, &s.provenance));
   table("generator.levels", GeneratorLevelsTable().Show(s.generator, &s.provenance));
+  table("lambda", lambda::LambdaTable().Show(s.lambda, &s.provenance));
   return out;
 }
 

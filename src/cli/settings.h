@@ -11,6 +11,7 @@
 #include "src/cli/flags.h"
 #include "src/generate/generator.h"
 #include "src/ingest/ingester.h"
+#include "src/lambda/lambda_settings.h"
 #include "src/log/broker_settings.h"
 #include "src/notify/sink_config.h"
 #include "src/process/config.h"
@@ -27,6 +28,7 @@ struct Settings {
   ProcessorConfig processor;
   std::vector<SinkConfig> sinks;
   GeneratorOptions generator;
+  lambda::LambdaSettings lambda;
   opt::Provenance provenance;  // where each value came from
 };
 

@@ -40,7 +40,7 @@ std::string SsmCommand(const SsmOptions& options, std::string_view bucket, std::
          ShellQuote(key);
 }
 
-Status LoadSsmOptions(std::string_view path, SsmOptions* options) {
+Status LoadSsmOptions(std::string_view path, const SsmOverrides& overrides, SsmOptions* options) {
   std::ifstream in{std::string(path)};
   if (in) {
     std::stringstream text;
@@ -71,14 +71,8 @@ Status LoadSsmOptions(std::string_view path, SsmOptions* options) {
     std::string_view script;
     if (root["shellscript"].get_string().get(script) == simdjson::SUCCESS) options->script = script;
   }
-  if (std::string ids = Env("LOGSTREAM_SSM_INSTANCE_IDS"); !ids.empty()) {
-    options->instance_ids.clear();
-    std::stringstream ss(ids);
-    for (std::string id; std::getline(ss, id, ',');) {
-      if (!id.empty()) options->instance_ids.push_back(id);
-    }
-  }
-  if (std::string s = Env("LOGSTREAM_SSM_SCRIPT"); !s.empty()) options->script = s;
+  if (!overrides.instance_ids.empty()) options->instance_ids = overrides.instance_ids;
+  if (!overrides.script.empty()) options->script = overrides.script;
   if (options->endpoint.empty()) options->endpoint = Env("AWS_ENDPOINT_URL_SSM");
   if (options->endpoint.empty()) options->endpoint = Env("AWS_ENDPOINT_URL");
   if (options->region.empty()) options->region = Env("AWS_REGION");

@@ -34,10 +34,15 @@ struct SsmOptions {
 
 // Reads application.json ({"aws-instance-id": "i-..." or [...],
 // "shellscript": "NAME"}) into *options when `path` exists, then applies the
-// environment: LOGSTREAM_SSM_INSTANCE_IDS (comma-separated),
-// LOGSTREAM_SSM_SCRIPT, AWS_ENDPOINT_URL_SSM (else AWS_ENDPOINT_URL),
+// environment: AWS_ENDPOINT_URL_SSM (else AWS_ENDPOINT_URL),
 // AWS_REGION. InvalidArgument when instance ids or the script are missing.
-Status LoadSsmOptions(std::string_view path, SsmOptions* options);
+// `overrides` (LOGSTREAM_SSM_INSTANCE_IDS, LOGSTREAM_SSM_SCRIPT: the Lambda
+// settings) win over the file.
+struct SsmOverrides {
+  std::vector<std::string> instance_ids;
+  std::string script;
+};
+Status LoadSsmOptions(std::string_view path, const SsmOverrides& overrides, SsmOptions* options);
 
 // POSIX sh single-quoting: 'text' with each ' written as '\''.
 std::string ShellQuote(std::string_view word);
