@@ -196,7 +196,8 @@ samples = []  # (seconds, {role: kB or None}, broker kB)
 kills = []    # (seconds, victim, note)
 restart = None  # the broker's restart while it runs: (Popen, started at)
 # The first kill lands inside even a short run.
-next_kill = rng.uniform(min(KILL_GAP[0], duration / 3), max(min(KILL_GAP[1], 0.7 * duration), duration / 3))
+first_kill = (min(KILL_GAP[0], duration / 3), min(KILL_GAP[1], 0.7 * duration))
+next_kill = rng.uniform(first_kill[0], max(first_kill))
 next_sample = 0.0
 failed_restarts = []
 while elapsed() < duration:
