@@ -74,16 +74,21 @@ def check_records_match_lines(records, lines):
         raise SystemExit(f"{len(missing)} lines missing (e.g. {sorted(missing)[:3]}), "
                          f"{len(extra)} unexpected records (e.g. {sorted(extra)[:3]})")
     for k, line in lines.items():
-        r = seen[k]
-        head, _, message = line.partition(" - ")
-        stamp, thread_rest = head.split(" [", 1)
-        thread, rest = thread_rest.split("] ", 1)
-        level, logger = rest.split()
-        if (r["message"], r["thread"], r["level"], r["logger"]) != (message, thread, level, logger):
-            raise SystemExit(f"record {k} differs from its line:\n{line}\n{r}")
-        if "T" in stamp and r["time"] != stamp:
-            raise SystemExit(f"record {k} time {r['time']} != {stamp}")
+        check_record_matches_line(seen[k], line)
     return len(seen)
+
+
+def check_record_matches_line(r, line):
+    """The record's message, thread, level, logger (and time, for iso lines) are the line's."""
+    head, _, message = line.partition(" - ")
+    stamp, thread_rest = head.split(" [", 1)
+    thread, rest = thread_rest.split("] ", 1)
+    level, logger = rest.split()
+    k = (r["object"], r["offset"])
+    if (r["message"], r["thread"], r["level"], r["logger"]) != (message, thread, level, logger):
+        raise SystemExit(f"record {k} differs from its line:\n{line}\n{r}")
+    if "T" in stamp and r["time"] != stamp:
+        raise SystemExit(f"record {k} time {r['time']} != {stamp}")
 
 
 def service_env(name):

@@ -21,7 +21,7 @@ class WebhookReceiver:
     `fail_first` requests, sleeps `delay` seconds before answering, rejects
     (401) a missing or wrong signature or bearer token."""
 
-    def __init__(self, fail_first=0, delay=0.0, token=None):
+    def __init__(self, fail_first=0, delay=0.0, token=None, secret=SECRET):
         self.fail_first = fail_first
         self.delay = delay
         self.token = token
@@ -37,7 +37,7 @@ class WebhookReceiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 sig = self.headers.get("X-Logstream-Signature", "")
-                want = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                want = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
                 status = 200
                 if not hmac.compare_digest(sig, want):
                     outer.bad.append(f"signature {sig!r} != {want!r}")

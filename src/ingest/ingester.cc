@@ -1,5 +1,6 @@
 #include "src/ingest/ingester.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <iostream>
@@ -379,6 +380,20 @@ std::string SourceFromKey(std::string_view key, std::string_view fallback) {
   return std::string(fallback);
 }
 
+void OrderEachSourceByKey(std::vector<ObjectEvent>* events) {
+  std::map<std::string, std::vector<size_t>> slots;  // source -> its events' positions
+  for (size_t i = 0; i < events->size(); ++i) slots[SourceFromKey((*events)[i].key, "")].push_back(i);
+  for (const auto& [source, at] : slots) {
+    if (at.size() < 2) continue;
+    std::vector<ObjectEvent> mine;
+    mine.reserve(at.size());
+    for (size_t i : at) mine.push_back(std::move((*events)[i]));
+    std::stable_sort(mine.begin(), mine.end(),
+                     [](const ObjectEvent& a, const ObjectEvent& b) { return a.key < b.key; });
+    for (size_t k = 0; k < at.size(); ++k) (*events)[at[k]] = std::move(mine[k]);
+  }
+}
+
 const opt::Table<IngestOptions>& IngestTable() {
   using O = IngestOptions;
   static const opt::Table<O> table = [] {
@@ -689,6 +704,7 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
         if (Status s = flush(); !s.ok()) RETURN_IF_ERROR(retry(s, nullptr));
         continue;
       }
+      OrderEachSourceByKey(&*events);  // the EventSource contract, whatever the sender's order
       todo.assign(events->begin(), events->end());
     }
     ObjectEvent e = std::move(todo.front());

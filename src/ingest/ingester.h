@@ -59,6 +59,14 @@ const opt::Table<IngestOptions>& IngestTable();
 // component that is a YYYY-MM-DD date; `fallback` when there is none.
 std::string SourceFromKey(std::string_view key, std::string_view fallback);
 
+// Puts the events of each source (SourceFromKey) in key order, in the
+// positions that source's events had (other sources' events stay where they
+// are). One S3 event notification (a webhook request, a Lambda invocation)
+// or one SQS receive may list a host's objects in any order; ingested as
+// listed, an object ingested after a later one of its host has its records
+// late.
+void OrderEachSourceByKey(std::vector<ObjectEvent>* events);
+
 struct IngestCounters {
   std::atomic<uint64_t> objects{0};     // objects fully ingested
   std::atomic<uint64_t> duplicates{0};  // events for objects already ingested
