@@ -41,6 +41,8 @@ std::expected<std::string, InvocationError> S3IngestHandler::Handle(std::string_
   }
   size_t counts[4] = {0, 0, 0, 0};
   std::string results;
+  // One host's objects in key order, whatever order the notification lists them in.
+  OrderEachSourceByKey(&message->events);
   for (const ObjectEvent& event : message->events) {
     auto ingester = IngesterFor(event.bucket);
     if (!ingester) {
