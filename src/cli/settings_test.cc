@@ -164,6 +164,32 @@ TEST(SettingsTest, SecretsAreNotShown) {
   EXPECT_EQ(shown.find("hunter2"), std::string::npos) << shown;
 }
 
+// A renamed key or flag keeps its old name as an alias that warns once.
+TEST(SettingsTest, AFormerNameStillWorksAndWarns) {
+  struct S {
+    int64_t batch = 1;
+  };
+  opt::Table<S> table("t", "a test table");
+  table.Int("batch_size", &S::batch, "records per batch", 1, INT64_MAX,
+            {.flag = "--batch-size", .alias = "batch"});
+  auto file = LoadConfigFile(WriteToml("[t]\nbatch = 7\n"));
+  ASSERT_TRUE(file.has_value());
+  S s;
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(Resolve(table, *file, {}, &s).ok());
+  ASSERT_TRUE(Resolve(table, *file, {}, &s).ok());
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(s.batch, 7);
+  EXPECT_NE(err.find("batch is now called batch_size"), std::string::npos) << err;
+  EXPECT_EQ(err.find("batch is now"), err.rfind("batch is now")) << "once: " << err;
+  CLI::App app;
+  GivenFlags given;
+  AddFlags(&app, table, &given);
+  app.parse(std::vector<std::string>{"3", "--batch"});
+  ASSERT_TRUE(Resolve(table, ConfigFile{}, given, &s).ok());
+  EXPECT_EQ(s.batch, 3);
+}
+
 TEST(SettingsTest, ReferenceNamesEveryTableAndFlag) {
   const std::string ref = opt::Reference(AllTables());
   for (const char* s : {"`[processor]`", "`[[rules]]`", "`[[sinks]]`", "`[ingest]`", "`[generator]`",
