@@ -111,11 +111,12 @@ def parse_records(raw):
     """Kafka rows (value, partition, offset) -> typed records; rows whose JSON
     or time does not parse are dropped."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
+    from pyspark.sql.types import LongType, MapType, StringType, StructField, StructType
     schema = StructType([StructField(n, t) for n, t in [
         ("source", StringType()), ("object", StringType()), ("offset", LongType()),
         ("time", StringType()), ("level", StringType()), ("thread", StringType()),
-        ("logger", StringType()), ("message", StringType())]])
+        ("logger", StringType()), ("message", StringType()),
+        ("fields", MapType(StringType(), StringType()))]])
     r = raw.select(F.from_json(F.col("value").cast("string"), schema).alias("r"),
                    F.col("partition").alias("k_partition"), F.col("offset").alias("k_offset"))
     r = r.select("r.*", "k_partition", "k_offset")
