@@ -94,6 +94,11 @@ Status ParseTextTime(std::string_view text, const TimeFormat* format, TimeMs ref
 }  // namespace format_internal
 
 Status LineParser::Parse(std::string_view line, LogLine* out, bool* starts_record) {
+  if (checks_own_line_) {  // the built-in parser checks size and UTF-8 itself
+    Status s = ParseLine(line, out, starts_record);
+    if (!s.ok() && !prefix_.empty()) return InvalidArgument(prefix_ + s.message());
+    return s;
+  }
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   *starts_record = false;
   if (line.size() > config_.max_line_bytes) {
@@ -120,6 +125,7 @@ namespace {
 class BuiltinParser final : public LineParser {
  public:
   explicit BuiltinParser(const FormatConfig& config) : LineParser(config) {
+    checks_own_line_ = true;
     options_.format = config.kind == FormatKind::kIso       ? LineFormat::kIso
                       : config.kind == FormatKind::kClassic ? LineFormat::kClassic
                                                             : LineFormat::kAuto;
@@ -133,9 +139,15 @@ class BuiltinParser final : public LineParser {
 
  protected:
   Status ParseLine(std::string_view line, LogLine* out, bool* starts_record) override {
-    *starts_record = StartsRecord(line);
     auto r = logstream::ParseLine(line, options_);
-    if (!r) return r.error();
+    if (!r) {
+      // Without '\r', and too long or invalid UTF-8 lines are dead letters.
+      std::string_view l = line;
+      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+      *starts_record = StartsRecord(l) || l.size() > options_.max_line_bytes;
+      return r.error();
+    }
+    *starts_record = true;
     *out = *r;
     return Status::Ok();
   }

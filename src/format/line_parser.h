@@ -52,6 +52,7 @@ class LineParser {
   FormatConfig config_;
   ObjectContext context_;
   std::string prefix_;  // "format 'NAME' (KIND): "
+  bool checks_own_line_ = false;  // ParseLine strips '\r' and checks size and UTF-8
 
   friend Result<std::unique_ptr<LineParser>> MakeLineParser(const FormatConfig& config);
 };

@@ -238,7 +238,35 @@ struct PatternLayout::Scan {
       case Slot::kDate: {
         TimeError error;
         TimeParts parts;
-        const char* q = e.date.Parse(p, end, &parts, &error);
+        const char* q;
+        const bool first = !date_seen;
+        // Lines of one second share their time's text: read it once.
+        Match::TimeCache& c = out->cache;
+        const size_t left = static_cast<size_t>(end - p);
+        if (first && c.element == i && c.begin == p - begin && c.looked > 0 &&
+            (c.ended ? left == c.looked : left >= c.looked) &&
+            std::memcmp(p, c.text, c.looked) == 0) {
+          parts = c.parts;
+          q = p + c.consumed;
+          out->time_cached = true;
+        } else {
+          q = e.date.Parse(p, end, &parts, &error);
+          if (first) out->time_cached = false;
+          if (first && q != nullptr) {
+            ++c.generation;
+            c.element = i;
+            c.begin = p - begin;
+            c.consumed = static_cast<size_t>(q - p);
+            c.looked = std::min(left, std::min(sizeof(c.text), c.consumed + 8));
+            c.ended = c.looked == left;
+            if (c.consumed + 8 > sizeof(c.text) && !c.ended) {
+              c.looked = 0;  // too long to cache
+            } else {
+              std::memcpy(c.text, p, c.looked);
+              c.parts = parts;
+            }
+          }
+        }
         if (q == nullptr) {
           if (fail_at == nullptr || error.at >= fail_at) {
             fail_at = error.at;
@@ -249,7 +277,6 @@ struct PatternLayout::Scan {
           return false;
         }
         // The first %d gives the time.
-        const bool first = !date_seen;
         if (first) out->time = parts, date_seen = true, time_read = true;
         if (Run(i + 1, q)) return true;
         if (first) date_seen = false;
@@ -278,6 +305,19 @@ struct PatternLayout::Scan {
     if (next->slot == Slot::kLiteral) {
       const std::string_view lit = next->text;
       std::string_view rest(p, end - p);
+      if (e.slot == Slot::kClass || e.slot == Slot::kFile || e.slot == Slot::kMethod ||
+          e.slot == Slot::kLine || e.slot == Slot::kRelative) {
+        // Short values of a few characters, often tried after every ':' of a
+        // thread before them: the value ends before the first character its
+        // conversion forbids (padding aside), so look for the text only up to
+        // there.
+        const char* q = p;
+        while (q < end && InRun(e.slot, *q)) ++q;
+        if (e.min_width > 0 && e.left_align) {
+          while (q < end && *q == ' ') ++q;
+        }
+        rest = rest.substr(0, std::min(rest.size(), static_cast<size_t>(q - p) + lit.size()));
+      }
       size_t from = 0;
       bool tried = false;
       while (true) {
@@ -292,12 +332,11 @@ struct PatternLayout::Scan {
           out->values[i] = v;
           if (Run(i + 2, p + at + lit.size())) return true;
           if (steps > kMaxSteps) return false;
-        } else if (e.slot != Slot::kThread && e.slot != Slot::kMessage && e.slot != Slot::kMdc &&
-                   !(e.min_width > 0 && e.left_align)) {
-          // Later occurrences only make the value longer: it cannot fit.
-          if (v.find(' ') != std::string_view::npos || e.slot == Slot::kLine ||
-              e.slot == Slot::kRelative)
-            break;
+        } else if (!v.empty() && e.slot != Slot::kThread && e.slot != Slot::kMessage &&
+                   e.slot != Slot::kMdc) {
+          // It holds a character its conversion forbids: later occurrences
+          // only make it longer (padding aside), so none can fit.
+          break;
         }
         from = at + 1;
       }
@@ -338,6 +377,7 @@ std::string Shown(std::string_view s) {
 bool PatternLayout::MatchLine(std::string_view line, Match* out, std::string* error,
                               bool* time_read) const {
   out->values.assign(elements_.size(), std::string_view());
+  out->time_cached = false;
   Scan scan{*this, line.data(), line.data() + line.size(),
             out,   0,           false,
             false, nullptr,     0,

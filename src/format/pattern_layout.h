@@ -60,6 +60,20 @@ class PatternLayout {
   struct Match {
     std::vector<std::string_view> values;
     TimeParts time;
+    // The time is cache's (the same text as a line before): whoever resolved
+    // cache.generation's time may reuse the result.
+    bool time_cached = false;
+    // The text of the last time read and what it gave (the bytes the
+    // reading looked at: a few past its end).
+    struct TimeCache {
+      size_t element = SIZE_MAX;
+      ptrdiff_t begin = -1;  // its column
+      size_t consumed = 0, looked = 0;
+      bool ended = false;  // the line ended within `looked`
+      uint64_t generation = 0;  // one more each time it is read afresh
+      char text[64];
+      TimeParts parts;
+    } cache;
   };
 
   // InvalidArgument naming the column of the pattern that is wrong.

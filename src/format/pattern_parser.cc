@@ -62,6 +62,11 @@ class PatternParser final : public LineParser {
     }
   }
 
+ void StartObject(const ObjectContext& context) override {
+    LineParser::StartObject(context);
+    last_time_ok_ = false;  // another reference year, another date
+  }
+
  protected:
   Status ParseLine(std::string_view line, LogLine* out, bool* starts_record) override {
     // A line whose time reads has the shape of a record: if the rest does
@@ -69,8 +74,16 @@ class PatternParser final : public LineParser {
     if (!layout_.MatchLine(line, &match_, &error_, starts_record)) return InvalidArgument(error_);
     *starts_record = true;
     const auto& v = match_.values;
-    if (Status s = ResolveTime(match_.time, context_.reference, zone_, &out->time); !s.ok()) {
-      return InvalidArgument("column 1: " + layout_.elements()[date_].text + ": " + s.message());
+    if (match_.time_cached && last_time_ok_ && last_generation_ == match_.cache.generation) {
+      out->time = last_time_;
+    } else {
+      last_time_ok_ = false;
+      if (Status s = ResolveTime(match_.time, context_.reference, zone_, &out->time); !s.ok()) {
+        return InvalidArgument("column 1: " + layout_.elements()[date_].text + ": " + s.message());
+      }
+      last_time_ = out->time;
+      last_generation_ = match_.cache.generation;
+      last_time_ok_ = true;
     }
     if (level_ >= 0) {
       auto level = levels_.Find(v[level_]);
@@ -99,6 +112,9 @@ class PatternParser final : public LineParser {
   int date_ = -1, level_ = -1, thread_ = -1, logger_ = -1, message_ = -1;
   std::vector<std::pair<int, std::string>> fields_of_;
   PatternLayout::Match match_;
+  TimeMs last_time_ = 0;
+  uint64_t last_generation_ = 0;
+  bool last_time_ok_ = false;  // last_time_ resolves match_.cache (this object)
   FieldBuffer fields_;
   std::string error_;
 };

@@ -253,7 +253,7 @@ class ObjectIngest {
       has_pending_ = true;
       if (st.ok()) {
         pending_error_.clear();
-        Keep(parsed);
+        Keep(parsed, line.text);
       } else {
         pending_error_ = st.message();
         pending_raw_.assign(line.text);
@@ -279,9 +279,12 @@ class ObjectIngest {
     // A continuation line: part of the message (and of the raw text).
     std::string_view text = line.text;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (pending_error_.empty()) {
+    if (pending_error_.empty() && !message_.in_raw) {
       record_.message.push_back('\n');
       record_.message.append(text);
+    } else if (pending_error_.empty()) {  // the message ends the line: it runs on
+      pending_raw_.push_back('\n');
+      pending_raw_.append(text);
     } else {
       pending_raw_.push_back('\n');
       pending_raw_.append(line.text);
@@ -320,14 +323,40 @@ class ObjectIngest {
   }
 
  private:
-  // Copies a parsed record: the parser's views end with its next line.
-  void Keep(const LogLine& l) {
+  // Where a kept value is: in pending_raw_ (a copy of the line) at
+  // [at, at + size), or in a string of record_.
+  struct Kept {
+    bool in_raw = false;
+    size_t at = 0, size = 0;
+  };
+
+  // Keeps a parsed record: the parser's views end with its next line. The
+  // line is copied once; values that are not in it (unescaped JSON
+  // strings, ...) are copied apart.
+  void Keep(const LogLine& l, std::string_view text) {
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    pending_raw_.assign(text);
+    auto keep = [&](std::string_view v, std::string* copy, Kept* k) {
+      k->size = v.size();
+      k->in_raw = v.empty() || (v.data() >= text.data() && v.data() + v.size() <= text.data() + text.size());
+      if (k->in_raw) {
+        k->at = v.empty() ? 0 : static_cast<size_t>(v.data() - text.data());
+      } else {
+        copy->assign(v);
+      }
+    };
     record_.time = l.time;
     record_.level = l.level;
-    record_.thread.assign(l.thread);
-    record_.logger.assign(l.logger);
-    record_.message.assign(l.message);
-    record_.source.assign(l.source);
+    keep(l.thread, &record_.thread, &thread_);
+    keep(l.logger, &record_.logger, &logger_);
+    keep(l.source, &record_.source, &source_kept_);
+    keep(l.message, &record_.message, &message_);
+    // Continuation lines are appended to the message: in place when it ends
+    // the line, else to its copy.
+    if (message_.in_raw && message_.at + message_.size != text.size()) {
+      record_.message.assign(l.message);
+      message_.in_raw = false;
+    }
     record_.fields.resize(l.fields.size());
     for (size_t i = 0; i < l.fields.size(); ++i) {
       const FieldView f = l.fields[i];
@@ -336,19 +365,32 @@ class ObjectIngest {
     }
   }
 
+  std::string_view View(const Kept& k, const std::string& copy) const {
+    return k.in_raw ? std::string_view(pending_raw_).substr(k.at, k.size) : std::string_view(copy);
+  }
+
   Status FlushPending() {
     if (!has_pending_) return Status::Ok();
     has_pending_ = false;
     if (!pending_error_.empty()) return DeadLetter(pending_offset_, pending_error_, pending_raw_);
     // The message runs to the end of the record: it carries the
     // continuation lines.
-    LogLine line{record_.time, record_.level, record_.thread, record_.logger, record_.message, record_.fields, {}};
+    std::string_view message = message_.in_raw ? std::string_view(pending_raw_).substr(message_.at)
+                                               : std::string_view(record_.message);
+    LogLine line{record_.time,
+                 record_.level,
+                 View(thread_, record_.thread),
+                 View(logger_, record_.logger),
+                 message,
+                 record_.fields,
+                 {}};
     json_.clear();
     std::string_view source = source_;
-    if (record_.source.empty()) {
+    const std::string_view line_source = View(source_kept_, record_.source);
+    if (line_source.empty()) {
       AppendRecordJsonWithPrefix(json_prefix_, pending_offset_, line, &json_);
     } else {  // the line named its host (syslog) and the key does not
-      source = record_.source;
+      source = line_source;
       AppendRecordJsonWithPrefix(RecordJsonPrefix(source, key_), pending_offset_, line, &json_);
     }
     RETURN_IF_ERROR(batch_.Append(o_.logs_topic, source, json_));
@@ -397,6 +439,7 @@ class ObjectIngest {
   std::string json_prefix_;  // the JSON all records of this object start with
   bool builtin_;             // the built-in format: the reasons it always gave
   LogRecord record_;         // the pending record, when it parsed
+  Kept thread_, logger_, source_kept_, message_;  // its values
   std::string pending_error_;  // why it did not, else empty
   std::string pending_raw_;    // its lines, when it did not
   uint64_t pending_offset_ = 0;
