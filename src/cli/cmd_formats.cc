@@ -163,23 +163,21 @@ int TestFormats(const FormatsTestArgs& a, const GivenFlags& given) {
 }  // namespace
 
 void RegisterFormats(CLI::App& app, Context& ctx) {
-  CLI::App* formats =
-      app.add_subcommand("formats", "Line formats ([[formats]] in the configuration)");
+  CLI::App* formats = app.add_subcommand("formats", "Line formats ([[formats]] in the configuration)");
   formats->require_subcommand(1);
-  auto args = std::make_shared<FormatsTestArgs>();
-  CLI::App* test = formats->add_subcommand(
-      "test",
-      "Parse local files as ingest would: each by the first [[formats]] entry whose match glob\n"
-      "matches its path (or a trailing part of it), or by --format. Prints per file the records,\n"
-      "dead letters by reason and levels, the first records as JSON and every failing line with\n"
-      "its reason; exits 1 when a line fails.");
+  auto [test, args] = AddCommand<FormatsTestArgs>(*formats, "test", R"(
+Parse local files as ingest would: each by the first [[formats]] entry whose match glob
+matches its path (or a trailing part of it), or by --format. Prints per file the records,
+dead letters by reason and levels, the first records as JSON and every failing line with
+its reason; exits 1 when a line fails.
+)");
   test->add_option("--config", args->config, "The configuration file with the [[formats]]")
       ->required()
       ->check(CLI::ExistingFile);
   test->add_option("--format", args->format, "Parse every file with this format (its name)");
   test->add_option("--show", args->show, "Records printed as JSON per file (default 3)");
   test->add_option("FILE", args->files, "The files")->required()->check(CLI::ExistingFile);
-  test->callback([args, &ctx] { ctx.exit_code = TestFormats(*args, ctx.given); });
+  test->callback([args = args, &ctx] { ctx.exit_code = TestFormats(*args, ctx.given); });
 }
 
 }  // namespace logstream::cli
