@@ -230,7 +230,20 @@ void ReadFormats(const toml::table& doc, std::string_view file, std::vector<Form
 
 std::string FormatsToToml(const std::vector<FormatConfig>& formats) {
   std::string out;
-  for (const FormatConfig& f : formats) out += "\n[[formats]]\n" + FormatsTable().Show(f);
+  for (const FormatConfig& f : formats) {
+    out += "\n[[formats]]\n";
+    // Keys left empty are left out: the output reads back (a key of another
+    // kind is an error).
+    const std::string shown = FormatsTable().Show(f);
+    size_t pos = 0;
+    while (pos < shown.size()) {
+      size_t nl = shown.find('\n', pos);
+      if (nl == std::string::npos) nl = shown.size();
+      std::string_view line(shown.data() + pos, nl - pos);
+      if (!line.ends_with(" = \"\"") && !line.ends_with(" = {}")) out.append(line).push_back('\n');
+      pos = nl + 1;
+    }
+  }
   return out;
 }
 
