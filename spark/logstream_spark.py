@@ -99,9 +99,11 @@ def load_config(path):
         if cooldown:
             print(f"logstream_spark: rule '{t['name']}': cooldown is not supported by the Spark "
                   "job; evaluated without it", file=sys.stderr)
+        if "equals" in t and "field" not in t:
+            raise ValueError(f"{path}: rule '{t['name']}': 'equals' needs 'field'")
         rules.append({"name": t["name"], "levels": sorted(set(levels), key=LEVELS.index),
                       "pattern": t.get("pattern", ""), "min_count": int(t.get("min_count", 20)),
-                      "per": per})
+                      "per": per, "field": t.get("field", ""), "equals": t.get("equals")})
     return {"window": window, "slide": slide, "lateness": lateness, "rules": rules}
 
 
@@ -111,11 +113,12 @@ def parse_records(raw):
     """Kafka rows (value, partition, offset) -> typed records; rows whose JSON
     or time does not parse are dropped."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
+    from pyspark.sql.types import LongType, MapType, StringType, StructField, StructType
     schema = StructType([StructField(n, t) for n, t in [
         ("source", StringType()), ("object", StringType()), ("offset", LongType()),
         ("time", StringType()), ("level", StringType()), ("thread", StringType()),
-        ("logger", StringType()), ("message", StringType())]])
+        ("logger", StringType()), ("message", StringType()),
+        ("fields", MapType(StringType(), StringType()))]])
     r = raw.select(F.from_json(F.col("value").cast("string"), schema).alias("r"),
                    F.col("partition").alias("k_partition"), F.col("offset").alias("k_offset"))
     r = r.select("r.*", "k_partition", "k_offset")
@@ -139,8 +142,14 @@ def window_counts(records, config, streaming):
         match = F.lit(True)
         if rule["levels"]:
             match = match & F.col("level").isin(rule["levels"])
+        tested = F.col("message")
+        if rule.get("field"):  # the record must have the field; the pattern tests it
+            tested = F.col("fields").getItem(rule["field"])
+            match = match & tested.isNotNull()
+            if rule.get("equals") is not None:
+                match = match & (tested == F.lit(rule["equals"]))
         if rule["pattern"]:
-            match = match & F.col("message").rlike(rule["pattern"])
+            match = match & tested.rlike(rule["pattern"])
         aggs.append(F.sum(F.when(match, 1).otherwise(0)).alias(f"m{i}"))
         aggs.append(F.min(F.when(match, sample)).alias(f"s{i}"))
     return records.groupBy(win.alias("w"), "source", "level").agg(*aggs)

@@ -42,6 +42,7 @@ void RegisterRun(CLI::App& app, Context& ctx);
 void RegisterNotify(CLI::App& app, Context& ctx);
 void RegisterLambda(CLI::App& app, Context& ctx);
 void RegisterConfig(CLI::App& app, Context& ctx);
+void RegisterFormats(CLI::App& app, Context& ctx);
 
 // The notifier of `sinks`, each rule of `rules` to its sinks; retries and
 // parking reported on stderr (cmd_notify.cc, shared with `run`).

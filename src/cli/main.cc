@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   RegisterNotify(app, ctx);
   RegisterLambda(app, ctx);
   RegisterConfig(app, ctx);
+  RegisterFormats(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }

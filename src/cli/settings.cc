@@ -8,8 +8,8 @@ namespace logstream::cli {
 namespace {
 
 // The top-level tables, each owned by the module that declares it.
-constexpr std::string_view kTables[] = {"store", "events",    "ingest", "processor", "rules",
-                                        "sinks", "kafka",     "generator", "lambda"};
+constexpr std::string_view kTables[] = {"store", "events", "ingest",    "formats", "processor",
+                                        "rules", "sinks",  "kafka",     "generator", "lambda"};
 
 bool IsTable(std::string_view key) {
   for (std::string_view t : kTables) {
@@ -56,6 +56,7 @@ Status Resolve(const ConfigFile& file, const GivenFlags& given, Settings* s) {
   ApplyBurstImplied(*prov, &s->generator);
   add(cli::Resolve(lambda::LambdaTable(), file, given, &s->lambda, prov));
   if (!file.empty()) {
+    ReadFormats(file.root, file.path, &s->ingest.formats, &problems);
     ReadProcessorConfig(file.root, file.path, &s->processor, &problems, prov);
     ReadSinkConfigs(file.root, file.path, &s->sinks, &problems);
   }
@@ -70,7 +71,8 @@ Status ResolveFile(const std::string& path, const GivenFlags& given, Settings* s
 std::vector<opt::TableInfo> AllTables() {
   std::vector<opt::TableInfo> tables = {
       BrokerTable().Describe(),   KafkaTable().Describe(),     StoreTable().Describe(),
-      EventsTable().Describe(),   IngestTable().Describe(),    ProcessorTable().Describe(),
+      EventsTable().Describe(),   IngestTable().Describe(),    FormatsTable().Describe(),
+      ProcessorTable().Describe(),
       RulesTable().Describe(),    CommonSinkTable().Describe()};
   for (const SinkKind& k : SinkKinds()) {
     opt::TableInfo info = k.table().Describe();
@@ -92,6 +94,7 @@ std::string ShowSettings(const Settings& s) {
   table("store", StoreTable().Show(s.store, &s.provenance));
   table("events", EventsTable().Show(s.events, &s.provenance));
   table("ingest", IngestTable().Show(s.ingest, &s.provenance));
+  out += FormatsToToml(s.ingest.formats);
   out += "\n" + ProcessorConfigToToml(s.processor, &s.provenance);
   for (const SinkConfig& c : s.sinks) {
     out += "\n[[sinks]]\nname = \"" + c.name + "\"\ntype = \"" + std::string(SinkTypeName(c.type)) + "\"\n";

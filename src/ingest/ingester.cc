@@ -13,6 +13,7 @@
 
 #include "src/base/backoff.h"
 #include "src/base/toml_errors.h"
+#include "src/format/line_parser.h"
 #include "src/ingest/line_reader.h"
 #include "src/record/json.h"
 #include "src/record/parser.h"
@@ -200,18 +201,26 @@ namespace {
 // ingester's open transaction.
 class ObjectIngest {
  public:
-  ObjectIngest(Ingester::Batch& batch, std::string key, std::string manifest_key, Manifest m)
+  // `parser` reads this object's lines (StartObject is called here);
+  // `mtime` is the object's last-modified time (0: unknown).
+  ObjectIngest(Ingester::Batch& batch, LineParser& parser, std::string key, std::string manifest_key, Manifest m,
+               TimeMs mtime)
       : batch_(batch),
         o_(batch.o),
         totals_(batch.totals),
+        parser_(parser),
         key_(std::move(key)),
         manifest_key_(std::move(manifest_key)),
         m_(std::move(m)),
         source_(SourceFromKey(key_, o_.default_source)),
-        json_prefix_(RecordJsonPrefix(source_, key_)) {
-    parse_.format = o_.format;
-    parse_.max_line_bytes = o_.max_line_bytes;
-    parse_.classic_date = ClassicDateFromKey(key_);
+        json_prefix_(RecordJsonPrefix(source_, key_)),
+        builtin_(parser.config().name.empty()) {
+    ObjectContext context;
+    context.key = key_;
+    context.key_date = ClassicDateFromKey(key_);
+    context.reference = context.key_date >= 0 ? context.key_date : (mtime > 0 ? mtime : -1);
+    context.source_from_key = !SourceFromKey(key_, "").empty();
+    parser_.StartObject(context);
   }
 
   // Feeds one line.
@@ -228,26 +237,38 @@ class ObjectIngest {
                                          std::to_string(o_.max_line_bytes) + " (head kept)",
                         line.text);
     }
-    bool starts = !o_.multiline || StartsRecord(line.text);
-    if (starts) {
+    LogLine parsed;
+    bool starts = false;
+    Status st = parser_.Parse(line.text, &parsed, &starts);
+    const bool multiline = parser_.multiline();
+    if (st.ok() || starts || !multiline) {
+      // A record starts (or fails to: a dead letter once its continuation
+      // lines, if any, are joined to it).
       past_bound_ = false;
       RETURN_IF_ERROR(FlushPending());
       RETURN_IF_ERROR(MaybeCommit(line.offset));
       pending_offset_ = line.offset;
-      pending_.assign(line.text);
       pending_lines_ = 1;
+      pending_bytes_ = line.text.size();
       has_pending_ = true;
+      if (st.ok()) {
+        pending_error_.clear();
+        Keep(parsed, line.text);
+      } else {
+        pending_error_ = st.message();
+        pending_raw_.assign(line.text);
+      }
+      if (!multiline) return FlushPending();
       return Status::Ok();
     }
     if (!has_pending_) {
-      RETURN_IF_ERROR(DeadLetter(line.offset,
-                                 past_bound_ ? kPastBound : "continuation line with no record above it",
-                                 line.text));
+      std::string_view reason = past_bound_ ? kPastBound : builtin_ ? kNoRecordAbove : std::string_view(st.message());
+      RETURN_IF_ERROR(DeadLetter(line.offset, reason, line.text));
       // Nothing is pending: a chunk may end after this line.
       return MaybeCommit(line.offset + line.length + 1);
     }
     if (pending_lines_ >= o_.multiline_max_lines ||
-        pending_.size() + 1 + line.text.size() > o_.multiline_max_bytes) {
+        pending_bytes_ + 1 + line.text.size() > o_.multiline_max_bytes) {
       // The record ends at its bound; the lines that follow until the next
       // record are dead letters (and chunks may end between them).
       RETURN_IF_ERROR(FlushPending());
@@ -255,8 +276,20 @@ class ObjectIngest {
       RETURN_IF_ERROR(DeadLetter(line.offset, kPastBound, line.text));
       return MaybeCommit(line.offset + line.length + 1);
     }
-    pending_.push_back('\n');
-    pending_.append(line.text);
+    // A continuation line: part of the message (and of the raw text).
+    std::string_view text = line.text;
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (pending_error_.empty() && !message_.in_raw) {
+      record_.message.push_back('\n');
+      record_.message.append(text);
+    } else if (pending_error_.empty()) {  // the message ends the line: it runs on
+      pending_raw_.push_back('\n');
+      pending_raw_.append(text);
+    } else {
+      pending_raw_.push_back('\n');
+      pending_raw_.append(line.text);
+    }
+    pending_bytes_ += 1 + line.text.size();
     ++pending_lines_;
     return Status::Ok();
   }
@@ -290,25 +323,77 @@ class ObjectIngest {
   }
 
  private:
+  // Where a kept value is: in pending_raw_ (a copy of the line) at
+  // [at, at + size), or in a string of record_.
+  struct Kept {
+    bool in_raw = false;
+    size_t at = 0, size = 0;
+  };
+
+  // Keeps a parsed record: the parser's views end with its next line. The
+  // line is copied once; values that are not in it (unescaped JSON
+  // strings, ...) are copied apart.
+  void Keep(const LogLine& l, std::string_view text) {
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    pending_raw_.assign(text);
+    auto keep = [&](std::string_view v, std::string* copy, Kept* k) {
+      k->size = v.size();
+      k->in_raw = v.empty() || (v.data() >= text.data() && v.data() + v.size() <= text.data() + text.size());
+      if (k->in_raw) {
+        k->at = v.empty() ? 0 : static_cast<size_t>(v.data() - text.data());
+      } else {
+        copy->assign(v);
+      }
+    };
+    record_.time = l.time;
+    record_.level = l.level;
+    keep(l.thread, &record_.thread, &thread_);
+    keep(l.logger, &record_.logger, &logger_);
+    keep(l.source, &record_.source, &source_kept_);
+    keep(l.message, &record_.message, &message_);
+    // Continuation lines are appended to the message: in place when it ends
+    // the line, else to its copy.
+    if (message_.in_raw && message_.at + message_.size != text.size()) {
+      record_.message.assign(l.message);
+      message_.in_raw = false;
+    }
+    record_.fields.resize(l.fields.size());
+    for (size_t i = 0; i < l.fields.size(); ++i) {
+      const FieldView f = l.fields[i];
+      record_.fields[i].first.assign(f.key);
+      record_.fields[i].second.assign(f.value);
+    }
+  }
+
+  std::string_view View(const Kept& k, const std::string& copy) const {
+    return k.in_raw ? std::string_view(pending_raw_).substr(k.at, k.size) : std::string_view(copy);
+  }
+
   Status FlushPending() {
     if (!has_pending_) return Status::Ok();
     has_pending_ = false;
-    // Parse the first line; the message runs to the end of the record so it
-    // carries the continuation lines.
-    size_t first_end = pending_.find('\n');
-    std::string_view first = std::string_view(pending_).substr(0, first_end);
-    auto parsed = ParseLine(first, parse_);
-    if (!parsed) {
-      return DeadLetter(pending_offset_, parsed.error().message(), pending_);
-    }
-    LogLine line = *parsed;
-    if (first_end != std::string::npos) {
-      const char* msg_begin = line.message.data();
-      line.message = std::string_view(msg_begin, pending_.data() + pending_.size() - msg_begin);
-    }
+    if (!pending_error_.empty()) return DeadLetter(pending_offset_, pending_error_, pending_raw_);
+    // The message runs to the end of the record: it carries the
+    // continuation lines.
+    std::string_view message = message_.in_raw ? std::string_view(pending_raw_).substr(message_.at)
+                                               : std::string_view(record_.message);
+    LogLine line{record_.time,
+                 record_.level,
+                 View(thread_, record_.thread),
+                 View(logger_, record_.logger),
+                 message,
+                 record_.fields,
+                 {}};
     json_.clear();
-    AppendRecordJsonWithPrefix(json_prefix_, pending_offset_, line, &json_);
-    RETURN_IF_ERROR(batch_.Append(o_.logs_topic, source_, json_));
+    std::string_view source = source_;
+    const std::string_view line_source = View(source_kept_, record_.source);
+    if (line_source.empty()) {
+      AppendRecordJsonWithPrefix(json_prefix_, pending_offset_, line, &json_);
+    } else {  // the line named its host (syslog) and the key does not
+      source = line_source;
+      AppendRecordJsonWithPrefix(RecordJsonPrefix(source, key_), pending_offset_, line, &json_);
+    }
+    RETURN_IF_ERROR(batch_.Append(o_.logs_topic, source, json_));
     ++m_.records;
     ++totals_.records;
     return Status::Ok();
@@ -346,19 +431,25 @@ class ObjectIngest {
   Ingester::Batch& batch_;
   const IngestOptions& o_;
   Totals& totals_;
+  LineParser& parser_;
   std::string key_;
   std::string manifest_key_;
   Manifest m_;
   std::string source_;
   std::string json_prefix_;  // the JSON all records of this object start with
-  ParseOptions parse_;
-  std::string pending_;
+  bool builtin_;             // the built-in format: the reasons it always gave
+  LogRecord record_;         // the pending record, when it parsed
+  Kept thread_, logger_, source_kept_, message_;  // its values
+  std::string pending_error_;  // why it did not, else empty
+  std::string pending_raw_;    // its lines, when it did not
   uint64_t pending_offset_ = 0;
   size_t pending_lines_ = 0;
+  size_t pending_bytes_ = 0;
   bool has_pending_ = false;
   bool past_bound_ = false;  // since the last record reached the multi-line bound
   std::string json_;
 
+  static constexpr std::string_view kNoRecordAbove = "continuation line with no record above it";
   static constexpr std::string_view kPastBound =
       "continuation line beyond the multi-line bound ([ingest] multiline_max_lines, "
       "multiline_max_bytes)";
@@ -448,11 +539,26 @@ Ingester::Ingester(ObjectStore& store, Log& log, IngestOptions options)
   if (options_.chunk_records == 0) options_.chunk_records = preferred.records;
   if (options_.chunk_bytes == 0) options_.chunk_bytes = preferred.bytes;
   batch_ = std::make_unique<Batch>(log_, options_, counters_, &committed_);
+  FormatConfig fallback;
+  fallback.kind = options_.format == LineFormat::kIso       ? FormatKind::kIso
+                  : options_.format == LineFormat::kClassic ? FormatKind::kClassic
+                                                            : FormatKind::kAuto;
+  fallback.multiline = options_.multiline ? Multiline::kAuto : Multiline::kOff;
+  fallback.max_line_bytes = options_.max_line_bytes;
+  std::vector<FormatConfig> formats = options_.formats;
+  for (FormatConfig& f : formats) f.max_line_bytes = options_.max_line_bytes;
+  auto set = FormatSet::Make(formats, fallback);
+  if (set) {
+    formats_ = std::make_unique<FormatSet>(std::move(*set));
+  } else {
+    formats_error_ = set.error();
+  }
 }
 
 Ingester::~Ingester() = default;
 
 Status Ingester::Init() {
+  if (!formats_) return formats_error_;
   TopicOptions logs;
   logs.partitions = options_.partitions;
   RETURN_IF_ERROR(log_.EnsureTopic(options_.logs_topic, logs));
@@ -526,7 +632,7 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
     }
   }
   auto report_failure = [&](const std::string& reason) -> Result<IngestOutcome> {
-    ObjectIngest one(batch, event.key, manifest_key, m);
+    ObjectIngest one(batch, formats_->For(event.key), event.key, manifest_key, m, 0);
     RETURN_IF_ERROR(one.Finish(m.offset, reason));
     ++batch.totals.failed;
     return IngestOutcome::kFailed;
@@ -613,7 +719,7 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
     if (!s.ok()) return report_failure("cannot resume object: " + s.message());
   }
 
-  ObjectIngest one(batch, event.key, manifest_key, m);
+  ObjectIngest one(batch, formats_->For(event.key), event.key, manifest_key, m, info->mtime);
   uint64_t end_offset = resume;
   std::string failure;
   while (true) {

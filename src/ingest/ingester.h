@@ -21,12 +21,15 @@
 
 #include "src/base/options.h"
 #include "src/base/status.h"
+#include "src/format/format_config.h"
 #include "src/log/log.h"
 #include "src/record/log_record.h"
 #include "src/store/object_store.h"
 #include "src/trigger/event_source.h"
 
 namespace logstream {
+
+class FormatSet;
 
 struct IngestOptions {
   std::string logs_topic = "logs";
@@ -50,6 +53,9 @@ struct IngestOptions {
   size_t chunk_bytes = 0;
   TimeMs commit_interval_ms = 200;        // RunIngest: ... or when a transaction is this old
   bool reingest_changed = false;          // same key, new etag: ingest again
+  // [[formats]]: objects whose key matches one are parsed by it (the first
+  // that matches); the others by `format` above.
+  std::vector<FormatConfig> formats;
 };
 
 // The declarations of the [ingest] table.
@@ -127,6 +133,8 @@ class Ingester {
   Log& log_;
   IngestOptions options_;
   IngestCounters counters_;
+  std::unique_ptr<FormatSet> formats_;  // null when a format did not compile:
+  Status formats_error_;                // Init says why
   std::unique_ptr<Batch> batch_;
   std::vector<ObjectEvent> committed_;
   std::vector<ObjectEvent> aborted_;

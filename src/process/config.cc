@@ -43,6 +43,9 @@ RuleConfig ReadRule(const toml::table& t, size_t index, std::string_view file, o
   } else if (rule.name.empty() || rule.name.find('/') != std::string::npos) {
     problems->Add(TomlError(file, *t.get("name"), "rule name must be non-empty and contain no '/'"));
   }
+  if (t.contains("equals") && !t.contains("field")) {
+    problems->Add(TomlError(file, *t.get("equals"), "rule '" + rule.name + "': 'equals' needs 'field'"));
+  }
   if (t.contains("level") && t.contains("levels")) {
     problems->Add(TomlError(file, *t.get("levels"),
                             "rule '" + rule.name + "': give either 'level' or 'levels', not both"));
@@ -115,6 +118,16 @@ const opt::Table<RuleConfig>& RulesTable() {
           return Status::Ok();
         },
         [](const R& r) { return opt::Value{r.pattern, {}}; });
+    t.String("field", &R::field,
+             "a record field (docs/formats.md) the rule tests: the record must have it, equal to "
+             "`equals` when given, and `pattern` then applies to the field instead of the message");
+    t.Custom(
+        "equals", opt::Type::kString, "with field: the value the field must have",
+        [](R& r, const opt::Value& v) -> Status {
+          r.equals = v.text;
+          return Status::Ok();
+        },
+        [](const R& r) { return opt::Value{r.equals.value_or(""), {}}; });
     t.Int("min_count", &R::min_count, "fires when the window's count reaches this", 1);
     t.Enum("per", &R::per, "count per source (host), or every source together",
            std::vector<std::pair<std::string, RulePer>>{{"source", RulePer::kSource},
@@ -156,6 +169,7 @@ Status ValidateProcessorConfig(const ProcessorConfig& c) {
     if (r.min_count < 1) return InvalidArgument("rule '" + r.name + "': min_count must be at least 1");
     if (r.cooldown < 0) return InvalidArgument("rule '" + r.name + "': cooldown must not be negative");
     if (Status s = CheckRegex(r.pattern); !s.ok()) return s.WithContext("rule '" + r.name + "'");
+    if (r.equals && r.field.empty()) return InvalidArgument("rule '" + r.name + "': 'equals' needs 'field'");
   }
   return Status::Ok();
 }
@@ -233,6 +247,14 @@ std::string ProcessorConfigToToml(const ProcessorConfig& c, const opt::Provenanc
     }
     out << "pattern = ";
     AppendTomlString(r.pattern, out);
+    if (!r.field.empty()) {
+      out << "\nfield = ";
+      AppendTomlString(r.field, out);
+    }
+    if (r.equals) {
+      out << "\nequals = ";
+      AppendTomlString(*r.equals, out);
+    }
     out << "\nmin_count = " << r.min_count << "\n";
     out << "per = \"" << RulePerName(r.per) << "\"\n";
     out << "cooldown = \"" << FormatDuration(r.cooldown) << "\"\n";

@@ -7,6 +7,7 @@
 // Plain values; thread-compatible.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +28,9 @@ std::string_view RulePerName(RulePer per);
 struct RuleConfig {
   std::string name = "error-burst";
   std::vector<Level> levels = {Level::kError};  // empty: any level
-  std::string pattern;                          // RE2 regex on the message; empty: none
+  std::string pattern;                          // RE2 regex on the message (or the field); empty: none
+  std::string field;                            // a record field the rule tests; empty: none
+  std::optional<std::string> equals;            // the field's value must be this
   int64_t min_count = 20;                       // fires when the count reaches this
   RulePer per = RulePer::kSource;               // key = source, or "*" for all
   TimeMs cooldown = 0;                          // event time between alerts of one key

@@ -97,6 +97,10 @@ per = "all"
 sinks = ["x"]
 [[rules]]
 name = "any"
+[[rules]]
+name = "component"
+field = "component"
+equals = ""
 )",
                                 "r.toml");
   ASSERT_TRUE(c) << c.error().ToString();
@@ -105,6 +109,28 @@ name = "any"
   ASSERT_TRUE(back) << back.error().ToString() << "\n" << toml;
   EXPECT_EQ(*back, *c) << toml;
   EXPECT_NE(toml.find("window = \"1m\""), std::string::npos) << toml;
+}
+
+TEST(ProcessorConfigTest, FieldRules) {
+  auto c = ParseProcessorConfig(R"(
+[[rules]]
+name = "dn"
+field = "component"
+equals = "dfs.DataNode"
+[[rules]]
+name = "slow"
+field = "took_ms"
+pattern = '^[0-9]{4,}$'
+)",
+                                "r.toml");
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->rules[0].field, "component");
+  EXPECT_EQ(c->rules[0].equals, "dfs.DataNode");
+  EXPECT_EQ(c->rules[1].field, "took_ms");
+  EXPECT_FALSE(c->rules[1].equals);
+  auto bad = ParseProcessorConfig("[[rules]]\nname = \"x\"\nequals = \"y\"\n", "r.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "r.toml:3:10: rule 'x': 'equals' needs 'field'");
 }
 
 TEST(ProcessorConfigTest, UnknownKeysNameKeyFileAndLine) {

@@ -289,7 +289,13 @@ struct WindowEngine::Impl {
     for (uint32_t r = 0; r < rules.size(); ++r) {
       const CompiledRule& rule = rules[r];
       if (!(rule.level_mask & level_bit)) continue;
-      if (rule.re && !RE2::PartialMatch(re2::StringPiece(v.message.data(), v.message.size()), *rule.re)) {
+      std::string_view text = v.message;  // what the pattern tests
+      if (!rule.config.field.empty()) {
+        const std::optional<std::string_view> value = v.fields.Find(rule.config.field);
+        if (!value || (rule.config.equals && *value != *rule.config.equals)) continue;
+        text = *value;
+      }
+      if (rule.re && !RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *rule.re)) {
         continue;
       }
       matched.push_back(r);

@@ -125,6 +125,32 @@ TEST(WindowEngineTest, LateRecordsAreCountedAndReturned) {
   EXPECT_TRUE(out.aggregates.empty());
 }
 
+TEST(WindowEngineTest, FieldRules) {
+  RuleConfig equals = Rule("dn", {}, 2);
+  equals.field = "component";
+  equals.equals = "dfs.DataNode";
+  RuleConfig pattern = Rule("slow", {Level::kWarn}, 1, RulePer::kSource, "^[0-9]{4,}$");
+  pattern.field = "took_ms";
+  RuleConfig present = Rule("has-pid", {}, 3);
+  present.field = "pid";
+  auto e = Engine(Config(10000, 0, 0, {equals, pattern, present}));
+  auto rec = [](double sec, Level level, Fields fields, std::string message = "m") {
+    LogRecord r = Rec("h1", sec, level, std::move(message));
+    r.fields = std::move(fields);
+    return r;
+  };
+  e->Feed(rec(1, Level::kInfo, {{"component", "dfs.DataNode"}, {"pid", "1"}}));
+  e->Feed(rec(2, Level::kInfo, {{"component", "dfs.DataNode$PacketResponder"}, {"pid", "1"}}));
+  e->Feed(rec(3, Level::kWarn, {{"took_ms", "999"}}, "12345"));  // the pattern tests the field
+  EXPECT_TRUE(e->TakeOutputs().alerts.empty());
+  e->Feed(rec(4, Level::kWarn, {{"took_ms", "12000"}}));
+  e->Feed(rec(5, Level::kInfo, {{"component", "dfs.DataNode"}, {"pid", "2"}}));
+  EXPECT_THAT(AlertIds(e->TakeOutputs().alerts),
+              ::testing::ElementsAre("slow/h1/2026-11-24T00:00:00.000Z count=1",
+                                     "dn/h1/2026-11-24T00:00:00.000Z count=2",
+                                     "has-pid/h1/2026-11-24T00:00:00.000Z count=3"));
+}
+
 TEST(WindowEngineTest, RuleFiresEarlyOncePerWindow) {
   auto e = Engine(Config(10000, 0, 0, {Rule("burst", {Level::kError}, 3)}));
   e->Feed(Rec("h1", 1, Level::kError, "e1", 100));

@@ -31,6 +31,24 @@ void AppendRecordJsonWithPrefix(std::string_view prefix, uint64_t offset, const 
   AppendJsonString(line.logger, out);
   out->append(",\"message\":");
   AppendJsonString(line.message, out);
+  if (!line.fields.empty()) AppendFieldsJson(line.fields, out);
+  out->push_back('}');
+}
+
+void AppendFieldsJson(const FieldsView& fields, std::string* out) {
+  out->append(",\"fields\":{");
+  bool first = true;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const FieldView f = fields[i];
+    bool seen = false;  // names are unique: the first of a name wins
+    for (size_t j = 0; j < i && !seen; ++j) seen = fields[j].key == f.key;
+    if (seen) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(f.key, out);
+    out->push_back(':');
+    AppendJsonString(f.value, out);
+  }
   out->push_back('}');
 }
 
@@ -40,7 +58,7 @@ void AppendRecordJson(std::string_view source, std::string_view object, uint64_t
 }
 
 void AppendRecordJson(const LogRecord& r, std::string* out) {
-  LogLine line{r.time, r.level, r.thread, r.logger, r.message};
+  LogLine line{r.time, r.level, r.thread, r.logger, r.message, r.fields, {}};
   AppendRecordJson(r.source, r.object, r.offset, line, out);
 }
 
@@ -137,17 +155,40 @@ bool RecordDecoder::ParseInOrder(simdjson::ondemand::object& obj, LogRecordView*
   if (obj.find_field("thread").get(v) || !StringOf(v, first_backslash_, &r->thread)) return false;
   if (obj.find_field("logger").get(v) || !StringOf(v, first_backslash_, &r->logger)) return false;
   if (obj.find_field("message").get(v) || !StringOf(v, first_backslash_, &r->message)) return false;
-  // Ignored fields may follow: walk them to the end of the object (a search
-  // for a key that is rarely there), as iterating every field did.
-  simdjson::error_code e;
-  while ((e = obj.find_field("").error()) == simdjson::SUCCESS) {
+  // "fields" follows when there are any, and ignored fields may follow:
+  // one search for "fields" walks to the end of the object.
+  fields_.clear();
+  r->fields = {};
+  simdjson::error_code e = obj.find_field("fields").get(v);
+  if (e == simdjson::SUCCESS) {
+    if (!ParseFields(v)) return false;
+    r->fields = std::span<const FieldView>(fields_);
+    while ((e = obj.find_field("").error()) == simdjson::SUCCESS) {
+    }
   }
   return e == simdjson::NO_SUCH_FIELD;
+}
+
+bool RecordDecoder::ParseFields(simdjson::ondemand::value& v) {
+  simdjson::ondemand::object fields;
+  if (v.get_object().get(fields)) return false;
+  for (auto field : fields) {
+    FieldView f;
+    simdjson::ondemand::value fv;
+    if (field.unescaped_key().get(f.key) || field.value().get(fv) ||
+        !StringOf(fv, first_backslash_, &f.value)) {
+      return false;
+    }
+    fields_.push_back(f);
+  }
+  return true;
 }
 
 // Any field order, unknown fields ignored; the error names the field.
 Status RecordDecoder::ParseAnyOrder(simdjson::ondemand::object& obj, LogRecordView* r) {
   bool seen[8] = {};
+  fields_.clear();
+  r->fields = {};
   for (auto field : obj) {
     std::string_view k;
     if (field.unescaped_key().get(k)) return BadRecord("bad key");
@@ -186,6 +227,10 @@ Status RecordDecoder::ParseAnyOrder(simdjson::ondemand::object& obj, LogRecordVi
     } else if (k == "message") {
       if (!StringOf(v, first_backslash_, &r->message)) return BadRecord("message is not a string");
       seen[7] = true;
+    } else if (k == "fields") {
+      fields_.clear();
+      if (!ParseFields(v)) return BadRecord("fields is not an object of strings");
+      r->fields = std::span<const FieldView>(fields_);
     }
   }
   static constexpr const char* kNames[] = {"source", "object", "offset", "time",

@@ -1,10 +1,12 @@
 // JSON codec for LogRecord: one JSON object per record, fields in this order:
 //   {"source","object","offset","time","level","thread","logger","message"}
+// and "fields" (an object of strings) last, only when the record has some.
 // time is RFC 3339 UTC with milliseconds. Schema: docs/record.md.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -25,6 +27,8 @@ std::string RecordJsonPrefix(std::string_view source, std::string_view object);
 void AppendRecordJsonWithPrefix(std::string_view prefix, uint64_t offset, const LogLine& line,
                                 std::string* out);
 std::string RecordToJson(const LogRecord& record);
+// Appends `,"fields":{...}` (the first value of each name).
+void AppendFieldsJson(const FieldsView& fields, std::string* out);
 
 // Decodes record JSON. Reuse one decoder per thread (it keeps its buffers).
 class RecordDecoder {
@@ -48,9 +52,11 @@ class RecordDecoder {
   bool ParseInOrder(simdjson::ondemand::object& obj, LogRecordView* out);
   Status ParseAnyOrder(simdjson::ondemand::object& obj, LogRecordView* out);
   bool ParseTime(std::string_view s, TimeMs* out);
+  bool ParseFields(simdjson::ondemand::value& v);  // into fields_
 
   simdjson::ondemand::parser parser_;
   std::string buffer_;
+  std::vector<FieldView> fields_;  // of the record last decoded
   const char* first_backslash_ = nullptr;  // in the document being parsed (or its end)
   char day_text_[10] = {};  // the date of the last time parsed, and its ms
   TimeMs day_ms_ = -1;

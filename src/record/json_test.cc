@@ -37,6 +37,31 @@ TEST(JsonTest, RoundTrips) {
   EXPECT_EQ(*back, r);
 }
 
+TEST(JsonTest, FieldsOnlyWhenThereAreAny) {
+  LogRecord r = Sample();
+  r.message = "m";
+  EXPECT_EQ(RecordToJson(r).find("fields"), std::string::npos);
+  r.fields = {{"pid", "42"}, {"component", "a \"b\""}, {"pid", "43"}};
+  const std::string json = RecordToJson(r);
+  EXPECT_TRUE(json.ends_with(R"("message":"m","fields":{"pid":"42","component":"a \"b\""}})")) << json;
+  RecordDecoder decoder;
+  auto back = decoder.Decode(json);
+  ASSERT_TRUE(back) << back.error().ToString();
+  EXPECT_EQ(back->fields, (Fields{{"pid", "42"}, {"component", "a \"b\""}}));
+  // Any order, and unknown keys after them.
+  auto view = decoder.DecodeView(
+      R"({"fields":{"x":"1"},"message":"m","logger":"l","thread":"t","level":"INFO",)"
+      R"("time":"2026-11-24T22:47:30.123Z","offset":1,"object":"o","source":"s","z":0})");
+  ASSERT_TRUE(view) << view.error().ToString();
+  EXPECT_EQ(view->fields.Find("x"), "1");
+  EXPECT_FALSE(decoder.DecodeView(R"({"source":"s","object":"o","offset":1,"time":"2026-11-24T22:47:30.123Z",)"
+                                  R"("level":"INFO","thread":"t","logger":"l","message":"m","fields":{"x":1}})"));
+  // A record without fields after one with them has none.
+  auto plain = decoder.Decode(RecordToJson(Sample()));
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->fields.empty());
+}
+
 TEST(JsonTest, RoundTripsEveryParsedLine) {
   RecordDecoder decoder;
   for (Level l : kAllLevels) {

@@ -1,0 +1,355 @@
+#include "src/format/line_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace logstream {
+namespace {
+
+TimeMs Iso(const char* s) { return *ParseRfc3339(s); }
+
+struct Parsed {
+  bool ok = false;
+  bool starts = false;
+  std::string error;
+  LogRecord r;  // time, level, thread, logger, message, fields; source = the line's
+};
+
+class Kind {
+ public:
+  explicit Kind(FormatConfig c, ObjectContext ctx = {}) {
+    if (c.name.empty()) c.name = "t";
+    auto p = MakeLineParser(c);
+    EXPECT_TRUE(p) << (p ? "" : p.error().message());
+    if (p) parser_ = std::move(*p);
+    if (ctx.reference < 0) ctx.reference = Iso("2017-12-31T00:00:00Z");
+    parser_->StartObject(ctx);
+  }
+  Parsed Parse(std::string_view line) {
+    Parsed out;
+    LogLine l;
+    Status s = parser_->Parse(line, &l, &out.starts);
+    out.ok = s.ok();
+    out.error = s.message();
+    if (out.ok) {
+      out.r.time = l.time, out.r.level = l.level, out.r.thread = l.thread, out.r.logger = l.logger;
+      out.r.message = l.message, out.r.fields = l.fields.ToFields(), out.r.source = l.source;
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<LineParser> parser_;
+};
+
+FormatConfig Config(FormatKind kind) {
+  FormatConfig c;
+  c.name = "t";
+  c.kind = kind;
+  return c;
+}
+
+TEST(PatternKindTest, LevelsTimeAndFields) {
+  FormatConfig c = Config(FormatKind::kPattern);
+  c.pattern = "%d{yyMMdd HHmmss} %X{pid} %p %c: %m%n";
+  c.levels = {{"FAILURE", "ERROR"}};
+  Kind k(c);
+  auto p =
+      k.Parse("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block\r");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.r.time, Iso("2008-11-09T20:36:15Z"));
+  EXPECT_EQ(p.r.level, Level::kInfo);
+  EXPECT_EQ(p.r.logger, "dfs.DataNode$PacketResponder");
+  EXPECT_EQ(p.r.message, "PacketResponder 1 for block");
+  EXPECT_EQ(p.r.fields, (Fields{{"pid", "148"}}));
+  EXPECT_EQ(k.Parse("081109 203615 148 failure a.B: x").r.level, Level::kError);
+  auto bad = k.Parse("081109 203615 148 LOUD a.B: x");
+  EXPECT_FALSE(bad.ok);
+  EXPECT_TRUE(bad.starts);  // the line has the shape: a dead letter, not a continuation
+  EXPECT_EQ(bad.error,
+            "format 't' (pattern): column 19: unknown level 'LOUD' (not in the standard level map; "
+            "add it to "
+            "the format's levels)");
+  auto shape = k.Parse("081109 203615 148 INFO dfs.DataNode no colon");
+  EXPECT_FALSE(shape.ok);
+  EXPECT_TRUE(shape.starts);  // its time reads: a dead letter
+  auto cont = k.Parse("\tat org.Foo.bar(Foo.java:10)");
+  EXPECT_FALSE(cont.ok);
+  EXPECT_FALSE(cont.starts);
+  EXPECT_TRUE(cont.error.starts_with(
+      "format 't' (pattern): column 1: %d{yyMMdd HHmmss}: expected a two-digit year"))
+      << cont.error;
+}
+
+TEST(PatternKindTest, TimeZoneOfTheFormatOrOfTheDate) {
+  FormatConfig c = Config(FormatKind::kPattern);
+  c.pattern = "%d{yyyy-MM-dd HH:mm:ss} %m";
+  c.timezone = "America/New_York";
+  EXPECT_EQ(Kind(c).Parse("2020-01-15 12:00:00 x").r.time, Iso("2020-01-15T17:00:00Z"));
+  c.pattern = "%d{yyyy-MM-dd HH:mm:ss}{+01:00} %m";
+  EXPECT_EQ(Kind(c).Parse("2020-01-15 12:00:00 x").r.time, Iso("2020-01-15T11:00:00Z"));
+}
+
+TEST(RegexKindTest, NamedGroups) {
+  FormatConfig c = Config(FormatKind::kRegex);
+  c.regex = R"(^\[(?P<time>\d\d\.\d\d \d\d:\d\d:\d\d)\] (?P<logger>.*?) - (?P<message>.*)$)";
+  c.time_format = "%m.%d %H:%M:%S";
+  Kind k(c);
+  auto p = k.Parse("[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.r.time, Iso("2017-10-30T16:49:06Z"));
+  EXPECT_EQ(p.r.logger, "chrome.exe");
+  EXPECT_EQ(p.r.level, Level::kInfo);  // default_level
+  EXPECT_EQ(p.r.message, "proxy.cse.cuhk.edu.hk:5070 open through proxy");
+  auto no = k.Parse("garbage");
+  EXPECT_FALSE(no.ok);
+  EXPECT_FALSE(no.starts);
+  EXPECT_EQ(no.error, "format 't' (regex): the line does not match the regex");
+
+  c.regex = R"(^(?P<time>\S+ \S+) (?P<pid>\d+) (?P<level>\w+) (?P<host>\S+)? ?(?P<message>.*)$)";
+  c.time_format = "";
+  Kind fields(c);
+  auto f = fields.Parse("2017-05-16 00:00:00.008 25746 WARNING m");
+  ASSERT_TRUE(f.ok) << f.error;
+  EXPECT_EQ(f.r.time, Iso("2017-05-16T00:00:00.008Z"));
+  EXPECT_EQ(f.r.level, Level::kWarn);
+  EXPECT_EQ(f.r.fields, (Fields{{"pid", "25746"}, {"host", "m"}}));
+  auto t = fields.Parse("2017-05-16 99:00:00 1 INFO m");
+  EXPECT_FALSE(t.ok);
+  EXPECT_TRUE(t.starts);
+  EXPECT_NE(t.error.find("column 1: group time"), std::string::npos) << t.error;
+  c.regex = "(?P<message>.*)";
+  EXPECT_FALSE(MakeLineParser(c));  // no time group
+  c.regex = "(?P<time>";
+  EXPECT_FALSE(MakeLineParser(c));
+}
+
+TEST(JsonKindTest, EcsLines) {
+  Kind k(Config(FormatKind::kJson));
+  auto p = k.Parse(
+      R"({"@timestamp":"2019-08-06T12:09:12.375Z","log.level":"error","message":"Tomcat started on port(s): 8080",)"
+      R"("ecs.version":"1.0.0","service":{"name":"spring-petclinic"},"process.thread.name":"restartedMain",)"
+      R"("log":{"logger":"org.springframework.boot.web.embedded.tomcat.TomcatWebServer"},"n":12,"ok":true,)"
+      R"("tags":["a","b"],"nothing":null})");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.r.time, Iso("2019-08-06T12:09:12.375Z"));
+  EXPECT_EQ(p.r.level, Level::kError);
+  EXPECT_EQ(p.r.message, "Tomcat started on port(s): 8080");
+  EXPECT_EQ(p.r.thread, "restartedMain");
+  EXPECT_EQ(p.r.logger, "org.springframework.boot.web.embedded.tomcat.TomcatWebServer");
+  EXPECT_EQ(p.r.fields, (Fields{{"ecs.version", "1.0.0"},
+                                {"service.name", "spring-petclinic"},
+                                {"n", "12"},
+                                {"ok", "true"},
+                                {"tags", R"(["a","b"])"}}));
+}
+
+TEST(JsonKindTest, DefaultsConfiguredKeysAndEpochs) {
+  Kind k(Config(FormatKind::kJson));
+  auto p = k.Parse(
+      R"({"msg":"a \"q\" \u00e9","ts":1700000000.5,"level":30,"time":"2020-01-01T00:00:00+01:00"})");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.r.time, Iso("2019-12-31T23:00:00Z"));  // "time" comes before "ts"
+  EXPECT_EQ(p.r.level, Level::kInfo);                // pino's 30
+  EXPECT_EQ(p.r.message, "a \"q\" \xc3\xa9");
+  EXPECT_EQ(p.r.fields, (Fields{{"ts", "1700000000.5"}}));
+  EXPECT_EQ(k.Parse(R"({"ts":1700000000123,"message":"m"})").r.time, 1700000000123);
+  EXPECT_EQ(k.Parse(R"({"timestamp":"2015-10-18 18:01:47,978"})").r.time,
+            Iso("2015-10-18T18:01:47.978Z"));
+  auto no_time = k.Parse(R"({"message":"m"})");
+  EXPECT_FALSE(no_time.ok);
+  EXPECT_EQ(no_time.error,
+            "format 't' (json): no time: none of the keys time, timestamp, @timestamp, ts");
+  auto not_json = k.Parse("plain text");
+  EXPECT_FALSE(not_json.ok);
+  EXPECT_FALSE(not_json.starts);
+  EXPECT_FALSE(k.Parse(R"({"time":"2020-01-01T00:00:00Z","level":"LOUD"})").ok);
+  FormatConfig c = Config(FormatKind::kJson);
+  c.time_field = "when";
+  c.time_format = "%d/%m/%Y %H:%M";
+  c.message_field = "text";
+  c.level_field = "sev.name";
+  Kind custom(c);
+  auto q = custom.Parse(
+      R"({"when":"02/01/2020 10:30","text":"hello","sev":{"name":"WARNING"},"message":"other"})");
+  ASSERT_TRUE(q.ok) << q.error;
+  EXPECT_EQ(q.r.time, Iso("2020-01-02T10:30:00Z"));
+  EXPECT_EQ(q.r.message, "hello");
+  EXPECT_EQ(q.r.level, Level::kWarn);
+  EXPECT_EQ(q.r.fields, (Fields{{"message", "other"}}));
+}
+
+TEST(LogfmtKindTest, PairsAndQuotes) {
+  Kind k(Config(FormatKind::kLogfmt));
+  auto p = k.Parse(
+      R"(time=2023-01-02T03:04:05.678Z level=warn msg="disk \"sda\" almost full" path=/var used=97 dry)");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.r.time, Iso("2023-01-02T03:04:05.678Z"));
+  EXPECT_EQ(p.r.level, Level::kWarn);
+  EXPECT_EQ(p.r.message, "disk \"sda\" almost full");
+  EXPECT_EQ(p.r.fields, (Fields{{"path", "/var"}, {"used", "97"}, {"dry", ""}}));
+  EXPECT_EQ(k.Parse("ts=1700000000 msg=x").r.time, 1700000000000);
+  auto open = k.Parse(R"(time=2023-01-02T03:04:05Z msg="unterminated)");
+  EXPECT_FALSE(open.ok);
+  EXPECT_NE(open.error.find("column 31: quoted value of 'msg' not closed"), std::string::npos)
+      << open.error;
+  EXPECT_FALSE(k.Parse("just words").ok);
+}
+
+TEST(SyslogKindTest, Rfc5424Examples) {
+  Kind k(Config(FormatKind::kSyslog));
+  // RFC 5424 section 6.5, examples 1 to 4.
+  auto a = k.Parse(
+      "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \xEF\xBB\xBF'su root' "
+      "failed "
+      "for lonvick on /dev/pts/8");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_EQ(a.r.time, Iso("2003-10-11T22:14:15.003Z"));
+  EXPECT_EQ(a.r.level, Level::kFatal);  // severity 2, crit
+  EXPECT_EQ(a.r.source, "mymachine.example.com");
+  EXPECT_EQ(a.r.logger, "su");
+  EXPECT_EQ(a.r.message, "'su root' failed for lonvick on /dev/pts/8");
+  EXPECT_EQ(a.r.fields, (Fields{{"msgid", "ID47"}}));
+  auto b = k.Parse(
+      "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the "
+      "do-nuts.");
+  ASSERT_TRUE(b.ok) << b.error;
+  EXPECT_EQ(b.r.time, Iso("2003-08-24T12:14:15Z"));
+  EXPECT_EQ(b.r.level, Level::kInfo);  // severity 5, notice
+  EXPECT_EQ(b.r.source, "192.0.2.1");
+  EXPECT_EQ(b.r.logger, "myproc");
+  EXPECT_EQ(b.r.message, "%% It's time to make the do-nuts.");
+  EXPECT_EQ(b.r.fields, (Fields{{"pid", "8710"}}));
+  auto c = k.Parse(
+      "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 "
+      "iut=\"3\" eventSource=\"Application\" eventID=\"1011\"] \xEF\xBB\xBF"
+      "An application event log "
+      "entry...");
+  ASSERT_TRUE(c.ok) << c.error;
+  EXPECT_EQ(c.r.logger, "evntslog");
+  EXPECT_EQ(c.r.message, "An application event log entry...");
+  EXPECT_EQ(c.r.fields, (Fields{{"msgid", "ID47"},
+                                {"exampleSDID@32473.iut", "3"},
+                                {"exampleSDID@32473.eventSource", "Application"},
+                                {"exampleSDID@32473.eventID", "1011"}}));
+  auto d = k.Parse(
+      "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 "
+      "iut=\"3\" eventSource=\"Application\" eventID=\"1011\"][examplePriority@32473 "
+      "class=\"high\"]");
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_EQ(d.r.message, "");
+  EXPECT_EQ(d.r.fields.back(),
+            (std::pair<std::string, std::string>{"examplePriority@32473.class", "high"}));
+  auto esc = k.Parse(R"(<13>1 2003-10-11T22:14:15Z h a - - [x@1 v="a\"b\]c"] m)");
+  ASSERT_TRUE(esc.ok) << esc.error;
+  EXPECT_EQ(esc.r.fields, (Fields{{"x@1.v", "a\"b]c"}}));
+  EXPECT_FALSE(k.Parse("<13>1 - h a - - - no time").ok);
+  EXPECT_FALSE(k.Parse("<13>1 2003-10-11T22:14:15Z h a - - [x@1 v=\"open").ok);
+  EXPECT_FALSE(k.Parse("<999>1 2003-10-11T22:14:15Z h a - - - m").ok);
+}
+
+TEST(SyslogKindTest, Rfc3164Examples) {
+  Kind k(Config(FormatKind::kSyslog),
+         ObjectContext{.key = "k", .reference = Iso("2005-12-31T00:00:00Z")});
+  // RFC 3164 section 5.4.
+  auto a = k.Parse("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_EQ(a.r.time, Iso("2005-10-11T22:14:15Z"));
+  EXPECT_EQ(a.r.level, Level::kFatal);
+  EXPECT_EQ(a.r.source, "mymachine");
+  EXPECT_EQ(a.r.logger, "su");
+  EXPECT_EQ(a.r.message, "'su root' failed for lonvick on /dev/pts/8");
+  auto b = k.Parse("<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!");
+  ASSERT_TRUE(b.ok) << b.error;
+  EXPECT_EQ(b.r.time, Iso("2005-02-05T17:32:18Z"));
+  EXPECT_EQ(b.r.level, Level::kInfo);
+  EXPECT_EQ(b.r.source, "10.0.0.99");
+  EXPECT_EQ(b.r.logger, "");
+  EXPECT_EQ(b.r.message, "Use the BFG!");
+  auto c = k.Parse(
+      "<165>Aug 24 05:34:00 CST 1987 mymachine myproc[10]: %% It's time to make the do-nuts.  %%  "
+      "Ingredients: Mix=OK, Jel=OK, Dyn=OK, Oven=OK");
+  ASSERT_TRUE(c.ok) << c.error;
+  EXPECT_EQ(c.r.source, "CST");
+  EXPECT_EQ(c.r.logger, "1987 mymachine myproc");
+  EXPECT_EQ(c.r.fields, (Fields{{"pid", "10"}}));
+  auto d = k.Parse(
+      "<0>1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All "
+      "Folks!");
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_EQ(d.r.time, Iso("1990-10-22T10:52:01Z"));
+  EXPECT_EQ(d.r.level, Level::kFatal);
+  EXPECT_EQ(d.r.message, "That's All Folks!");
+  EXPECT_EQ(d.r.fields, (Fields{{"pid", "0"}}));
+}
+
+TEST(SyslogKindTest, LinuxLinesAndTheKeysHost) {
+  Kind k(
+      Config(FormatKind::kSyslog),
+      ObjectContext{.key = "k", .reference = Iso("2017-12-31T00:00:00Z"), .source_from_key = true});
+  auto a = k.Parse(
+      "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 ");
+  ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_EQ(a.r.time, Iso("2017-06-14T15:16:01Z"));
+  EXPECT_EQ(a.r.source, "");  // the key names the host
+  EXPECT_EQ(a.r.logger, "sshd(pam_unix)");
+  EXPECT_EQ(a.r.fields, (Fields{{"host", "combo"}, {"pid", "19939"}}));
+  EXPECT_EQ(a.r.message, "authentication failure; logname= uid=0 ");
+  EXPECT_EQ(k.Parse("Jun  9 06:06:20 combo syslogd 1.4.1: restart.").r.logger, "syslogd 1.4.1");
+  auto root = k.Parse("Jul 10 03:55:18 combo -- root[2421]: ROOT LOGIN ON tty2");
+  EXPECT_EQ(root.r.logger, "-- root");
+  EXPECT_EQ(root.r.message, "ROOT LOGIN ON tty2");
+  auto bad = k.Parse("Jux 14 15:16:01 combo x: y");
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(
+      bad.error,
+      "format 't' (syslog): column 1: expected a time Mmm dd hh:mm:ss: a month name (Jan..Dec)");
+}
+
+TEST(BuiltinKindTest, IsoAndClassic) {
+  FormatConfig c = Config(FormatKind::kClassic);
+  Kind k(c, ObjectContext{.key = "k",
+                          .reference = Iso("2026-11-24T00:00:00Z"),
+                          .key_date = Iso("2026-11-24T00:00:00Z")});
+  auto p = k.Parse("22:47:30.123 [main] WARN  a.B - text");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.r.time, Iso("2026-11-24T22:47:30.123Z"));
+  auto iso = k.Parse("2026-11-24T22:47:30.123Z [main] WARN a.B - text");
+  EXPECT_FALSE(iso.ok);
+  EXPECT_TRUE(iso.error.starts_with("format 't' (classic): ")) << iso.error;
+}
+
+TEST(FormatSetTest, FirstMatchingGlobElseAuto) {
+  FormatConfig a = Config(FormatKind::kJson);
+  a.name = "a";
+  a.match = "apps/**/*.json";
+  FormatConfig b = Config(FormatKind::kSyslog);
+  b.name = "b";
+  b.match = "*/syslog/*";
+  FormatConfig fallback;
+  fallback.kind = FormatKind::kAuto;
+  auto set = FormatSet::Make({a, b}, fallback);
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->For("apps/x/y/z.json").config().name, "a");
+  EXPECT_EQ(set->For("apps/z.json").config().name, "a");
+  EXPECT_EQ(set->For("h1/syslog/1.log").config().name, "b");
+  EXPECT_EQ(set->For("h1/x/syslog/1.log").config().kind, FormatKind::kAuto);
+}
+
+TEST(GlobTest, Matches) {
+  EXPECT_TRUE(GlobMatch("hadoop/**", "hadoop/2017-12-31/hadoop-000001.log"));
+  EXPECT_FALSE(GlobMatch("hadoop/*", "hadoop/2017-12-31/hadoop-000001.log"));
+  EXPECT_TRUE(GlobMatch("hadoop/*/*.log", "hadoop/2017-12-31/hadoop-000001.log"));
+  EXPECT_TRUE(GlobMatch("**/*.log", "a.log"));
+  EXPECT_TRUE(GlobMatch("**/*.log", "x/y/a.log"));
+  EXPECT_TRUE(GlobMatch("a/**/b", "a/b"));
+  EXPECT_TRUE(GlobMatch("a/**/b", "a/x/y/b"));
+  EXPECT_FALSE(GlobMatch("a/**/b", "a/xb"));
+  EXPECT_TRUE(GlobMatch("h?st-[0-9]/*", "host-7/f"));
+  EXPECT_FALSE(GlobMatch("h?st-[!0-9]/*", "host-7/f"));
+  EXPECT_TRUE(GlobMatch("**", "anything/at/all"));
+  EXPECT_TRUE(GlobMatch("", ""));
+  EXPECT_FALSE(GlobMatch("Hadoop/**", "hadoop/x"));
+}
+
+}  // namespace
+}  // namespace logstream

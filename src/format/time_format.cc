@@ -1,0 +1,489 @@
+#include "src/format/time_format.h"
+
+namespace logstream {
+
+using Op = TimeFormat::Op;
+
+class TimeFormatBuilder {
+ public:
+  explicit TimeFormatBuilder(std::string_view layout) { f_.layout_ = std::string(layout); }
+  void Add(Op op, uint8_t width = 0) {
+    f_.steps_.push_back({op, 0, width});
+    if (op == Op::kYear4 || op == Op::kYear2 || op == Op::kEpochSeconds || op == Op::kEpochMillis) {
+      f_.has_year_ = true;
+    }
+    if (op == Op::kMonth || op == Op::kMonthName || op == Op::kDay || op == Op::kYday ||
+        op == Op::kEpochSeconds || op == Op::kEpochMillis) {
+      f_.has_date_ = true;
+    }
+  }
+  void Literal(char c) {
+    if (c == ' ') {
+      if (f_.steps_.empty() || f_.steps_.back().op != Op::kSpaces)
+        f_.steps_.push_back({Op::kSpaces, ' ', 0});
+      return;
+    }
+    f_.steps_.push_back({Op::kLiteral, c, 0});
+  }
+  Result<TimeFormat> Done() {
+    if (f_.steps_.empty()) return Err(InvalidArgument("empty time layout"));
+    bool any = false;
+    for (const auto& s : f_.steps_) any |= s.op != Op::kLiteral && s.op != Op::kSpaces;
+    if (!any) return Err(InvalidArgument("time layout '" + f_.layout_ + "' has no time field"));
+    return std::move(f_);
+  }
+
+ private:
+  TimeFormat f_;
+};
+
+namespace {
+
+constexpr const char* kMonths[] = {"january",   "february", "march",    "april",
+                                   "may",       "june",     "july",     "august",
+                                   "september", "october",  "november", "december"};
+constexpr const char* kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                 "thursday", "friday", "saturday"};
+
+inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
+inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
+
+// Up to `width` digits (at least one) at p: the position after them, or nullptr.
+inline const char* Num(const char* p, const char* end, int width, int64_t* v) {
+  const char* start = p;
+  int64_t x = 0;
+  while (p < end && p - start < width && IsDigit(*p)) x = x * 10 + (*p++ - '0');
+  if (p == start) return nullptr;
+  *v = x;
+  return p;
+}
+
+// A name of `names` (its first three letters, or all of it), any case.
+const char* Name(const char* p, const char* end, const char* const* names, int count, int* index) {
+  if (end - p < 3) return nullptr;
+  for (int i = 0; i < count; ++i) {
+    const char* n = names[i];
+    if (Lower(p[0]) != n[0] || Lower(p[1]) != n[1] || Lower(p[2]) != n[2]) continue;
+    const char* q = p + 3;
+    const char* m = n + 3;
+    while (*m != '\0' && q < end && Lower(*q) == *m) ++q, ++m;
+    *index = i;
+    return *m == '\0' ? q : p + 3;
+  }
+  return nullptr;
+}
+
+// "Z", "+hh:mm", "+hhmm" or "+hh" (or '-'): the position after it, or nullptr.
+const char* Offset(const char* p, const char* end, int32_t* seconds) {
+  if (p < end && (*p == 'Z' || *p == 'z')) {
+    *seconds = 0;
+    return p + 1;
+  }
+  if (p >= end || (*p != '+' && *p != '-')) return nullptr;
+  const int sign = *p == '-' ? -1 : 1;
+  if (end - p < 3 || !IsDigit(p[1]) || !IsDigit(p[2])) return nullptr;
+  const int hh = (p[1] - '0') * 10 + (p[2] - '0');
+  const char* q = p + 3;
+  int mm = 0;
+  if (q < end && *q == ':') {
+    if (end - q < 3 || !IsDigit(q[1]) || !IsDigit(q[2])) return nullptr;
+    mm = (q[1] - '0') * 10 + (q[2] - '0');
+    q += 3;
+  } else if (end - q >= 2 && IsDigit(q[0]) && IsDigit(q[1])) {
+    mm = (q[0] - '0') * 10 + (q[1] - '0');
+    q += 2;
+  }
+  if (hh > 23 || mm > 59) return nullptr;
+  *seconds = sign * (hh * 3600 + mm * 60);
+  return q;
+}
+
+}  // namespace
+
+Result<TimeFormat> TimeFormat::FromStrftime(std::string_view layout) {
+  TimeFormatBuilder b(layout);
+  for (size_t i = 0; i < layout.size(); ++i) {
+    const char c = layout[i];
+    if (c != '%') {
+      b.Literal(c);
+      continue;
+    }
+    if (++i >= layout.size()) return Err(InvalidArgument("time_format ends with a lone '%'"));
+    switch (layout[i]) {
+      case 'Y':
+        b.Add(Op::kYear4, 4);
+        break;
+      case 'y':
+        b.Add(Op::kYear2, 2);
+        break;
+      case 'm':
+        if (i + 1 < layout.size() && layout[i + 1] == 's') {
+          b.Add(Op::kEpochMillis, 19);
+          ++i;
+        } else {
+          b.Add(Op::kMonth, 2);
+        }
+        break;
+      case 'd':
+      case 'e':
+        b.Add(Op::kDay, 2);
+        break;
+      case 'H':
+        b.Add(Op::kHour, 2);
+        break;
+      case 'I':
+        b.Add(Op::kHour12, 2);
+        break;
+      case 'M':
+        b.Add(Op::kMinute, 2);
+        break;
+      case 'S':
+        b.Add(Op::kSecond, 2);
+        break;
+      case 'f':
+        b.Add(Op::kFraction, 0);
+        break;
+      case 'L':
+        b.Add(Op::kMillis, 3);
+        break;
+      case 'b':
+      case 'B':
+      case 'h':
+        b.Add(Op::kMonthName);
+        break;
+      case 'a':
+      case 'A':
+        b.Add(Op::kWeekday);
+        break;
+      case 'j':
+        b.Add(Op::kYday, 3);
+        break;
+      case 'z':
+        b.Add(Op::kOffset);
+        break;
+      case 'p':
+        b.Add(Op::kAmPm);
+        break;
+      case 's':
+        b.Add(Op::kEpochSeconds, 12);
+        break;
+      case 'T':
+        b.Add(Op::kHour, 2), b.Literal(':'), b.Add(Op::kMinute, 2), b.Literal(':'),
+            b.Add(Op::kSecond, 2);
+        break;
+      case 'F':
+        b.Add(Op::kYear4, 4), b.Literal('-'), b.Add(Op::kMonth, 2), b.Literal('-'),
+            b.Add(Op::kDay, 2);
+        break;
+      case '%':
+        b.Literal('%');
+        break;
+      default:
+        return Err(InvalidArgument(
+            "time_format '" + std::string(layout) + "': unknown directive '%" +
+            std::string(1, layout[i]) + "' at column " + std::to_string(i) +
+            " (want %Y %y %m %d %e %H %M %S %f %L %b %a %j %z %p %I %s %ms %T %F %%)"));
+    }
+  }
+  return b.Done();
+}
+
+Result<TimeFormat> TimeFormat::FromJava(std::string_view layout) {
+  std::string_view l = layout;
+  if (l.empty() || l == "ISO8601" || l == "DEFAULT")
+    l = "yyyy-MM-dd HH:mm:ss,SSS";
+  else if (l == "ABSOLUTE")
+    l = "HH:mm:ss,SSS";
+  else if (l == "DATE")
+    l = "dd MMM yyyy HH:mm:ss,SSS";
+  else if (l == "ISO8601_BASIC")
+    l = "yyyyMMdd'T'HHmmss,SSS";
+  else if (l == "COMPACT")
+    l = "yyyyMMddHHmmssSSS";
+  TimeFormatBuilder b(layout);
+  for (size_t i = 0; i < l.size();) {
+    const char c = l[i];
+    if (c == '\'') {  // quoted text; '' is a quote
+      size_t j = i + 1;
+      if (j < l.size() && l[j] == '\'') {
+        b.Literal('\'');
+        i = j + 1;
+        continue;
+      }
+      while (j < l.size() && l[j] != '\'') b.Literal(l[j++]);
+      if (j >= l.size())
+        return Err(InvalidArgument("date layout '" + std::string(layout) + "': unclosed quote"));
+      i = j + 1;
+      continue;
+    }
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+      b.Literal(c);
+      ++i;
+      continue;
+    }
+    size_t n = 1;
+    while (i + n < l.size() && l[i + n] == c) ++n;
+    const uint8_t w = static_cast<uint8_t>(n < 2 ? 2 : n);
+    switch (c) {
+      case 'y':
+      case 'u':
+        b.Add(n == 2 ? Op::kYear2 : Op::kYear4, n == 2 ? 2 : 4);
+        break;
+      case 'M':
+      case 'L':
+        b.Add(n >= 3 ? Op::kMonthName : Op::kMonth, 2);
+        break;
+      case 'd':
+        b.Add(Op::kDay, 2);
+        break;
+      case 'D':
+        b.Add(Op::kYday, 3);
+        break;
+      case 'H':
+      case 'k':
+        b.Add(Op::kHour, 2);
+        break;
+      case 'h':
+      case 'K':
+        b.Add(Op::kHour12, 2);
+        break;
+      case 'm':
+        b.Add(Op::kMinute, 2);
+        break;
+      case 's':
+        b.Add(Op::kSecond, 2);
+        break;
+      case 'S':
+        b.Add(n <= 3 ? Op::kMillis : Op::kFractionN, n <= 3 ? 3 : static_cast<uint8_t>(n));
+        break;
+      case 'E':
+        b.Add(Op::kWeekday);
+        break;
+      case 'a':
+        b.Add(Op::kAmPm);
+        break;
+      case 'Z':
+      case 'X':
+      case 'x':
+        b.Add(Op::kOffset);
+        break;
+      default:
+        return Err(InvalidArgument("date layout '" + std::string(layout) + "': unknown letter '" +
+                                   std::string(1, c) + "' at column " + std::to_string(i) +
+                                   " (want y M d H h m s S E a Z X, or 'quoted text')"));
+    }
+    (void)w;
+    i += n;
+  }
+  return b.Done();
+}
+
+const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t,
+                              TimeError* error) const {
+  *t = TimeParts{};
+  int64_t v = 0;
+  for (const Step& s : steps_) {
+    const char* q = nullptr;
+    switch (s.op) {
+      case Op::kLiteral:
+        if (p < end && *p == s.literal) q = p + 1;
+        if (q == nullptr) error->expected = "", error->literal = s.literal;
+        break;
+      case Op::kSpaces:
+        q = p;
+        while (q < end && *q == ' ') ++q;
+        if (q == p) q = nullptr, error->expected = "a space";
+        break;
+      case Op::kYear4:
+        if ((q = Num(p, end, 4, &v)))
+          t->year = v;
+        else
+          error->expected = "a year (digits)";
+        break;
+      case Op::kYear2:
+        if ((q = Num(p, end, 2, &v)))
+          t->year = 2000 + v;
+        else
+          error->expected = "a two-digit year";
+        break;
+      case Op::kMonth:
+        if ((q = Num(p, end, 2, &v)) && v >= 1 && v <= 12)
+          t->month = static_cast<int>(v);
+        else
+          q = nullptr, error->expected = "a month 01-12";
+        break;
+      case Op::kMonthName: {
+        int i = 0;
+        if ((q = Name(p, end, kMonths, 12, &i)))
+          t->month = i + 1;
+        else
+          error->expected = "a month name (Jan..Dec)";
+        break;
+      }
+      case Op::kDay: {
+        const char* d = p;
+        if (d < end && *d == ' ') ++d;
+        if ((q = Num(d, end, 2, &v)) && v >= 1 && v <= 31)
+          t->day = static_cast<int>(v);
+        else
+          q = nullptr, error->expected = "a day of the month 01-31";
+        break;
+      }
+      case Op::kYday:
+        if ((q = Num(p, end, 3, &v)) && v >= 1 && v <= 366)
+          t->yday = static_cast<int>(v);
+        else
+          q = nullptr, error->expected = "a day of the year 001-366";
+        break;
+      case Op::kHour:
+        if ((q = Num(p, end, 2, &v)) && v <= 23)
+          t->hour = static_cast<int>(v);
+        else
+          q = nullptr, error->expected = "an hour 00-23";
+        break;
+      case Op::kHour12:
+        if ((q = Num(p, end, 2, &v)) && v >= 1 && v <= 12)
+          t->hour = static_cast<int>(v);
+        else
+          q = nullptr, error->expected = "an hour 01-12";
+        break;
+      case Op::kMinute:
+        if ((q = Num(p, end, 2, &v)) && v <= 59)
+          t->minute = static_cast<int>(v);
+        else
+          q = nullptr, error->expected = "minutes 00-59";
+        break;
+      case Op::kSecond:
+        if ((q = Num(p, end, 2, &v)) && v <= 60)
+          t->second = static_cast<int>(v == 60 ? 59 : v);
+        else
+          q = nullptr, error->expected = "seconds 00-59";
+        break;
+      case Op::kMillis:
+        if ((q = Num(p, end, 3, &v)))
+          t->millis = static_cast<int>(v);
+        else
+          error->expected = "milliseconds (digits)";
+        break;
+      case Op::kFraction:
+      case Op::kFractionN: {
+        const int max = s.op == Op::kFraction ? 1 << 30 : s.width;
+        int n = 0, ms = 0;
+        q = p;
+        while (q < end && n < max && IsDigit(*q)) {
+          if (n < 3) ms = ms * 10 + (*q - '0');
+          ++n, ++q;
+        }
+        if (n == 0) {
+          q = nullptr, error->expected = "a fraction of a second (digits)";
+          break;
+        }
+        for (int i = n; i < 3; ++i) ms *= 10;
+        t->millis = ms;
+        break;
+      }
+      case Op::kWeekday: {
+        int i = 0;
+        q = Name(p, end, kDays, 7, &i);
+        if (q == nullptr) error->expected = "a day name (Mon..Sun)";
+        break;
+      }
+      case Op::kOffset:
+        if ((q = Offset(p, end, &t->offset_seconds)))
+          t->has_offset = true;
+        else
+          error->expected = "a UTC offset (Z, +hh:mm or +hhmm)";
+        break;
+      case Op::kAmPm:
+        if (end - p >= 2 && (Lower(p[1]) == 'm') && (Lower(p[0]) == 'a' || Lower(p[0]) == 'p')) {
+          t->ampm = Lower(p[0]) == 'p';
+          q = p + 2;
+        } else {
+          error->expected = "AM or PM";
+        }
+        break;
+      case Op::kEpochSeconds: {
+        if ((q = Num(p, end, 12, &v))) {
+          t->epoch = true;
+          t->epoch_ms = v * 1000;
+          if (q < end && *q == '.' && q + 1 < end && IsDigit(q[1])) {  // a fraction may follow
+            ++q;
+            int n = 0, ms = 0;
+            while (q < end && IsDigit(*q)) {
+              if (n < 3) ms = ms * 10 + (*q - '0');
+              ++n, ++q;
+            }
+            for (int i = n; i < 3; ++i) ms *= 10;
+            t->epoch_ms += ms;
+          }
+        } else {
+          error->expected = "epoch seconds (digits)";
+        }
+        break;
+      }
+      case Op::kEpochMillis:
+        if ((q = Num(p, end, 15, &v)))
+          t->epoch = true, t->epoch_ms = v;
+        else
+          error->expected = "epoch milliseconds (digits)";
+        break;
+    }
+    if (q == nullptr) {
+      if (s.op != Op::kLiteral) error->literal = 0;
+      error->at = p;
+      return nullptr;
+    }
+    p = q;
+  }
+  return p;
+}
+
+Status ResolveTime(const TimeParts& t, TimeMs reference, Zone& zone, TimeMs* out) {
+  if (t.epoch) {
+    *out = t.epoch_ms;
+    return Status::Ok();
+  }
+  const bool no_date = t.month == 0 && t.day == 0 && t.yday == 0;
+  int64_t year = t.year;
+  int month = t.month, day = t.day;
+  if (year < 0 || no_date) {
+    if (reference < 0) {
+      return InvalidArgument(
+          std::string("the time has no ") + (no_date ? "date" : "year") +
+          " and the object key has no YYYY-MM-DD date (nor a last-modified time)");
+    }
+    const CivilDate ref = CivilFromDays(FloorDiv(reference, 86400000));
+    if (year < 0) year = ref.year;
+    if (no_date) month = static_cast<int>(ref.month), day = static_cast<int>(ref.day);
+  }
+  if (month == 0) month = 1;
+  if (day == 0 && t.yday == 0) day = 1;
+  int hour = t.hour;
+  if (t.ampm >= 0) hour = hour % 12 + (t.ampm == 1 ? 12 : 0);
+  const int64_t tod = (hour * 3600 + t.minute * 60 + t.second);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int64_t days;
+    if (t.yday > 0) {
+      const bool leap = DaysInMonth(year, 2) == 29;
+      if (t.yday > (leap ? 366 : 365))
+        return InvalidArgument("day of the year beyond the year's end");
+      days = DaysFromCivil(year, 1, 1) + t.yday - 1;
+    } else {
+      if (static_cast<unsigned>(day) > DaysInMonth(year, static_cast<unsigned>(month))) {
+        return InvalidArgument("impossible date " + std::to_string(year) + "-" +
+                               std::to_string(month) + "-" + std::to_string(day));
+      }
+      days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    }
+    const int64_t local = days * 86400 + tod;
+    const int64_t utc = t.has_offset ? local - t.offset_seconds : zone.ToUtc(local);
+    *out = utc * 1000 + t.millis;
+    // A year taken from the reference must not put the record more than a
+    // day after it (December lines in an object dated January).
+    if (t.year >= 0 || no_date || *out <= reference + 86400000) break;
+    --year;
+  }
+  return Status::Ok();
+}
+
+}  // namespace logstream

@@ -1,0 +1,106 @@
+// TimeFormat: a compiled time layout that reads the time at the start of
+// some text, allocation-free. Two spellings compile to it:
+//  - strftime letters (the regex kind's `time_format`): %Y %y %m %d %e %H %M
+//    %S %b %B %a %A %j %z %p %I %T %F %%, plus %f = a decimal fraction of a
+//    second of any length (".5" is 500 ms), %L = milliseconds as an integer
+//    of 1 to 3 digits, %s = epoch seconds, %ms = epoch milliseconds;
+//  - Java date letters (PatternLayout's %d{...}): yyyy yy MM MMM MMMM dd d
+//    HH H hh h mm ss SSS (S.. = milliseconds, more than 3 = a fraction) EEE
+//    EEEE a Z X XX XXX, 'quoted text', and the names ISO8601, ABSOLUTE, DATE,
+//    DEFAULT, ISO8601_BASIC, COMPACT.
+// Numeric fields accept fewer digits than their width when a non-digit
+// follows (real logs print 22:16:0); days accept a leading space; a space in
+// the layout matches one or more spaces. Immutable; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/base/status.h"
+#include "src/base/time.h"
+#include "src/format/zone.h"
+
+namespace logstream {
+
+// The parts of a time as read from a line; what the layout lacks stays unset.
+struct TimeParts {
+  int64_t year = -1;  // -1: none in the layout
+  int month = 0;      // 1..12; 0: none
+  int day = 0;        // 1..31; 0: none
+  int yday = 0;       // 1..366 (%j); 0: none
+  int hour = 0, minute = 0, second = 0, millis = 0;
+  int ampm = -1;               // 0 AM, 1 PM; -1: 24-hour clock
+  bool has_offset = false;     // the text gave its UTC offset
+  int32_t offset_seconds = 0;  // east of UTC
+  bool epoch = false;          // %s / %ms: epoch_ms is the time
+  TimeMs epoch_ms = 0;
+};
+
+// Why a time did not parse: where, and what was expected there (a static
+// string, so that failing costs nothing while a scanner backtracks).
+struct TimeError {
+  const char* at = nullptr;
+  const char* expected = "";
+  char literal = 0;  // when a literal character was expected: it
+};
+
+class TimeFormat {
+ public:
+  TimeFormat() = default;
+  static Result<TimeFormat> FromStrftime(std::string_view layout);
+  static Result<TimeFormat> FromJava(std::string_view layout);
+
+  // Reads a time at [p, end): the position after it, or nullptr with *error.
+  const char* Parse(const char* p, const char* end, TimeParts* out, TimeError* error) const;
+
+  const std::string& layout() const { return layout_; }
+  bool has_year() const { return has_year_; }
+  bool has_date() const { return has_date_; }
+
+  enum class Op : uint8_t {
+    kLiteral,
+    kSpaces,
+    kYear4,
+    kYear2,
+    kMonth,
+    kMonthName,
+    kDay,
+    kHour,
+    kHour12,
+    kMinute,
+    kSecond,
+    kFraction,
+    kMillis,
+    kFractionN,
+    kWeekday,
+    kYday,
+    kOffset,
+    kAmPm,
+    kEpochSeconds,
+    kEpochMillis
+  };
+  struct Step {
+    Op op;
+    char literal = 0;
+    uint8_t width = 0;
+  };
+
+ private:
+  std::string layout_;
+  std::vector<Step> steps_;
+  bool has_year_ = false;
+  bool has_date_ = false;
+  friend class TimeFormatBuilder;
+};
+
+// The UTC milliseconds of `parts`: local times in `zone` unless the text had
+// an offset. Times without a year take the year of `reference` (the object
+// key's date, else its last-modified time), a year earlier when that would
+// put the record more than a day after `reference`; times without a date
+// take reference's date. InvalidArgument for impossible dates or when a
+// year or date is needed and reference is negative.
+Status ResolveTime(const TimeParts& parts, TimeMs reference, Zone& zone, TimeMs* out);
+
+}  // namespace logstream
