@@ -225,7 +225,7 @@ class ObjectIngest {
                                  past_bound_ ? kPastBound : "continuation line with no record above it",
                                  line.text));
       // Nothing is pending: a chunk may end after this line.
-      return MaybeCommit(line.offset + line.length + 1);
+      return MaybeCommit(line.end);
     }
     if (pending_lines_ >= o_.multiline_max_lines ||
         pending_.size() + 1 + line.text.size() > o_.multiline_max_bytes) {
@@ -234,7 +234,7 @@ class ObjectIngest {
       RETURN_IF_ERROR(FlushPending());
       past_bound_ = true;
       RETURN_IF_ERROR(DeadLetter(line.offset, kPastBound, line.text));
-      return MaybeCommit(line.offset + line.length + 1);
+      return MaybeCommit(line.end);
     }
     pending_.push_back('\n');
     pending_.append(line.text);
@@ -607,7 +607,7 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
       break;
     }
     if (!*line) break;
-    end_offset = (*line)->offset + (*line)->length + 1;
+    end_offset = (*line)->end;
     RETURN_IF_ERROR(one.OnLine(**line));
   }
   RETURN_IF_ERROR(one.Finish(end_offset, failure));
