@@ -6,7 +6,7 @@
 // compressed here first (then maybe truncated), the line limit, the read
 // sizes, a resume offset (Skip) and a read error after some bytes.
 // Invariants: for plain objects and intact compressed ones, the lines (text,
-// offset, length, too_long) are exactly a plain '\n' split of the bytes;
+// offset, length, end, too_long) are exactly a plain '\n' split of the bytes;
 // corrupt input ends in an error, never a crash; decompression stays bounded.
 #include <algorithm>
 #include <cstdint>
@@ -53,6 +53,7 @@ struct Expected {
   std::string text;
   bool too_long;
   uint64_t length;
+  uint64_t end;  // where the next line starts
 };
 std::vector<Expected> Split(std::string_view data, size_t from, size_t max_line_bytes) {
   std::vector<Expected> out;
@@ -61,7 +62,8 @@ std::vector<Expected> Split(std::string_view data, size_t from, size_t max_line_
     size_t nl = data.find('\n', pos);
     size_t len = (nl == std::string_view::npos ? data.size() : nl) - pos;
     std::string_view text = data.substr(pos, len);
-    Expected e{pos, {}, len > max_line_bytes, len};
+    const size_t end = pos + len + (nl == std::string_view::npos ? 0 : 1);
+    Expected e{pos, {}, len > max_line_bytes, len, end};
     if (e.too_long) {
       text = text.substr(0, max_line_bytes);
     } else if (!text.empty() && text.back() == '\r') {
@@ -69,7 +71,7 @@ std::vector<Expected> Split(std::string_view data, size_t from, size_t max_line_
     }
     e.text = std::string(text);
     out.push_back(std::move(e));
-    pos += len + (nl == std::string_view::npos ? 0 : 1);
+    pos = end;
   }
   return out;
 }
@@ -163,11 +165,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(l.offset == next_offset, "line offsets are not contiguous");
     Check(l.text.size() <= std::min<uint64_t>(l.length, max_line_bytes), "line text longer than allowed");
     Check(l.too_long == (l.length > max_line_bytes), "too_long disagrees with length");
-    next_offset = l.offset + l.length + 1;
+    Check(l.end == l.offset + l.length + 1 || l.end == l.offset + l.length, "line end is off");
+    next_offset = l.end;
     if (compare) {
       Check(n < expected.size(), "more lines than the object has");
       const Expected& e = expected[n];
-      Check(l.offset == e.offset && l.length == e.length && l.too_long == e.too_long && l.text == e.text,
+      Check(l.offset == e.offset && l.length == e.length && l.end == e.end && l.too_long == e.too_long &&
+                l.text == e.text,
             "line differs from a plain split", e.text);
     }
     ++n;
