@@ -27,6 +27,9 @@ struct Manifest {
   uint64_t records = 0;
   uint64_t dead = 0;
   bool done = false;
+  // The next chunk starts among continuation lines past the multi-line
+  // bound (they are dead letters of that kind, not orphans).
+  bool past_bound = false;
   std::string failed;         // why the object could not be read, if it could not
   std::string changed_etag;   // a later etag already reported as a change
   // Dead letters past IngestOptions::max_dead_letters, by reason (bounded).
@@ -46,6 +49,7 @@ std::string EncodeManifest(const Manifest& m) {
   s += ",\"offset\":" + std::to_string(m.offset) + ",\"lines\":" + std::to_string(m.lines) +
        ",\"records\":" + std::to_string(m.records) + ",\"dead\":" + std::to_string(m.dead) +
        ",\"done\":" + (m.done ? "true" : "false");
+  if (m.past_bound) s += ",\"past_bound\":true";
   if (!m.failed.empty()) {
     s += ",\"failed\":";
     AppendJsonString(m.failed, &s);
@@ -85,6 +89,7 @@ Result<Manifest> DecodeManifest(std::string_view json) {
   if (!doc["dead"].get(n)) m.dead = n;
   bool b;
   if (!doc["done"].get(b)) m.done = b;
+  if (!doc["past_bound"].get(b)) m.past_bound = b;
   if (!doc["failed"].get(sv)) m.failed = sv;
   if (!doc["changed_etag"].get(sv)) m.changed_etag = sv;
   simdjson::dom::object suppressed;
@@ -192,6 +197,7 @@ class ObjectIngest {
         m_(std::move(m)),
         source_(SourceFromKey(key_, o_.default_source)),
         json_prefix_(RecordJsonPrefix(source_, key_)) {
+    past_bound_ = m_.past_bound;  // resuming inside such lines
     parse_.format = o_.format;
     parse_.max_line_bytes = o_.max_line_bytes;
     parse_.classic_date = ClassicDateFromKey(key_);
@@ -266,6 +272,7 @@ class ObjectIngest {
     }
     m_.offset = end_offset;
     m_.done = true;
+    m_.past_bound = false;
     batch_.manifests[manifest_key_] = m_;
     return Status::Ok();
   }
@@ -328,6 +335,7 @@ class ObjectIngest {
   Status MaybeCommit(uint64_t next_offset) {
     if (!batch_.Full()) return Status::Ok();
     m_.offset = next_offset;
+    m_.past_bound = past_bound_;
     batch_.manifests[manifest_key_] = m_;
     return batch_.Commit();
   }
