@@ -86,11 +86,15 @@ Result<std::vector<SqsMessage>> SqsClient::Receive(int max, int wait_s, int visi
                           ",\"AttributeNames\":[\"ApproximateReceiveCount\"]"
                           ",\"MessageSystemAttributeNames\":[\"ApproximateReceiveCount\"]}";
   ASSIGN_OR_RETURN(std::string body, Call("ReceiveMessage", req));
+  return ParseReceiveMessageAnswer(body);
+}
+
+Result<std::vector<SqsMessage>> ParseReceiveMessageAnswer(std::string_view body) {
   std::vector<SqsMessage> out;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body).get(root) != simdjson::SUCCESS) {
-    return Err(DataLoss("SQS ReceiveMessage answered with malformed JSON: " + body.substr(0, 200)));
+  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) {
+    return Err(DataLoss("SQS ReceiveMessage answered with malformed JSON: " + std::string(body.substr(0, 200))));
   }
   simdjson::dom::array messages;
   if (root["Messages"].get(messages) != simdjson::SUCCESS) return out;  // none

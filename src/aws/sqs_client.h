@@ -67,4 +67,8 @@ class SqsClient : public SqsQueue {
   SqsOptions options_;
 };
 
+// The messages of a ReceiveMessage answer (JSON protocol); none when it has
+// no "Messages". DataLoss if it is not JSON or a message has no ReceiptHandle.
+Result<std::vector<SqsMessage>> ParseReceiveMessageAnswer(std::string_view body);
+
 }  // namespace logstream::aws

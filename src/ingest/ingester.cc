@@ -29,6 +29,9 @@ struct Manifest {
   uint64_t records = 0;
   uint64_t dead = 0;
   bool done = false;
+  // The next chunk starts among continuation lines past the multi-line
+  // bound (they are dead letters of that kind, not orphans).
+  bool past_bound = false;
   std::string failed;         // why the object could not be read, if it could not
   std::string changed_etag;   // a later etag already reported as a change
   // Dead letters past IngestOptions::max_dead_letters, by reason (bounded).
@@ -48,6 +51,7 @@ std::string EncodeManifest(const Manifest& m) {
   s += ",\"offset\":" + std::to_string(m.offset) + ",\"lines\":" + std::to_string(m.lines) +
        ",\"records\":" + std::to_string(m.records) + ",\"dead\":" + std::to_string(m.dead) +
        ",\"done\":" + (m.done ? "true" : "false");
+  if (m.past_bound) s += ",\"past_bound\":true";
   if (!m.failed.empty()) {
     s += ",\"failed\":";
     AppendJsonString(m.failed, &s);
@@ -87,6 +91,7 @@ Result<Manifest> DecodeManifest(std::string_view json) {
   if (!doc["dead"].get(n)) m.dead = n;
   bool b;
   if (!doc["done"].get(b)) m.done = b;
+  if (!doc["past_bound"].get(b)) m.past_bound = b;
   if (!doc["failed"].get(sv)) m.failed = sv;
   if (!doc["changed_etag"].get(sv)) m.changed_etag = sv;
   simdjson::dom::object suppressed;
@@ -215,6 +220,7 @@ class ObjectIngest {
         source_(SourceFromKey(key_, o_.default_source)),
         json_prefix_(RecordJsonPrefix(source_, key_)),
         builtin_(parser.config().name.empty()) {
+    past_bound_ = m_.past_bound;  // resuming inside such lines
     ObjectContext context;
     context.key = key_;
     context.key_date = ClassicDateFromKey(key_);
@@ -265,7 +271,7 @@ class ObjectIngest {
       std::string_view reason = past_bound_ ? kPastBound : builtin_ ? kNoRecordAbove : std::string_view(st.message());
       RETURN_IF_ERROR(DeadLetter(line.offset, reason, line.text));
       // Nothing is pending: a chunk may end after this line.
-      return MaybeCommit(line.offset + line.length + 1);
+      return MaybeCommit(line.end);
     }
     if (pending_lines_ >= o_.multiline_max_lines ||
         pending_bytes_ + 1 + line.text.size() > o_.multiline_max_bytes) {
@@ -274,7 +280,7 @@ class ObjectIngest {
       RETURN_IF_ERROR(FlushPending());
       past_bound_ = true;
       RETURN_IF_ERROR(DeadLetter(line.offset, kPastBound, line.text));
-      return MaybeCommit(line.offset + line.length + 1);
+      return MaybeCommit(line.end);
     }
     // A continuation line: part of the message (and of the raw text).
     std::string_view text = line.text;
@@ -318,6 +324,7 @@ class ObjectIngest {
     }
     m_.offset = end_offset;
     m_.done = true;
+    m_.past_bound = false;
     batch_.manifests[manifest_key_] = m_;
     return Status::Ok();
   }
@@ -424,6 +431,7 @@ class ObjectIngest {
   Status MaybeCommit(uint64_t next_offset) {
     if (!batch_.Full()) return Status::Ok();
     m_.offset = next_offset;
+    m_.past_bound = past_bound_;
     batch_.manifests[manifest_key_] = m_;
     return batch_.Commit();
   }
@@ -729,7 +737,7 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
       break;
     }
     if (!*line) break;
-    end_offset = (*line)->offset + (*line)->length + 1;
+    end_offset = (*line)->end;
     RETURN_IF_ERROR(one.OnLine(**line));
   }
   RETURN_IF_ERROR(one.Finish(end_offset, failure));

@@ -259,6 +259,7 @@ Result<std::optional<Line>> LineReader::Next() {
       line.length = total;
       line.text = too_long_head_;
       offset_ += total + (newline ? 1 : 0);
+      line.end = offset_;
       return std::optional<Line>(line);
     }
     if (nl != nullptr || (eof_ && len > 0)) {
@@ -271,6 +272,7 @@ Result<std::optional<Line>> LineReader::Next() {
       line.text = text;
       begin_ += consumed;
       offset_ += consumed;
+      line.end = offset_;
       return std::optional<Line>(line);
     }
     if (eof_) return std::optional<Line>();

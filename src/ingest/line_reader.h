@@ -32,6 +32,9 @@ struct Line {
   // The line is longer than max_line_bytes: text holds only its first bytes.
   bool too_long = false;
   uint64_t length = 0;  // the full length of the line in bytes
+  // Where the next line starts: past this line's '\n', or at its end when it
+  // is the object's last line and has none.
+  uint64_t end = 0;
 };
 
 class LineReader {

@@ -29,6 +29,8 @@ constexpr char kOffsetPrefix = '\x04';
 constexpr TimeMs kRetentionEveryMs = 60'000;
 constexpr const char* kOwnerFile = "OWNER";
 constexpr const char* kReaderDirPrefix = "logstream-reader-";
+// Partitions per topic at most; a larger count in stored metadata is corrupt.
+constexpr uint64_t kMaxPartitions = 1'000'000;
 
 void PutBig(std::string* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
@@ -95,7 +97,8 @@ Result<TopicOptions> DecodeOptions(std::string_view v) {
   const char* end = p + v.size();
   uint64_t parts, compacted, ms, bytes;
   if (!GetVarint64(&p, end, &parts) || !GetVarint64(&p, end, &compacted) ||
-      !GetVarint64(&p, end, &ms) || !GetVarint64(&p, end, &bytes) || parts < 1) {
+      !GetVarint64(&p, end, &ms) || !GetVarint64(&p, end, &bytes) || parts < 1 ||
+      parts > kMaxPartitions) {
     return Err(DataLoss("corrupt topic metadata"));
   }
   TopicOptions o;
@@ -286,7 +289,9 @@ std::string EmbeddedLog::Url() const { return "file://" + path_; }
 
 Status EmbeddedLog::EnsureTopic(std::string_view topic, const TopicOptions& options) {
   RETURN_IF_ERROR(ValidateTopicName(topic));
-  if (options.partitions < 1) return InvalidArgument("a topic needs at least 1 partition");
+  if (options.partitions < 1 || static_cast<uint64_t>(options.partitions) > kMaxPartitions) {
+    return InvalidArgument("a topic needs 1 to " + std::to_string(kMaxPartitions) + " partitions");
+  }
   RETURN_IF_ERROR(Refresh());
   std::lock_guard lock(mu_);
   auto it = topics_.find(topic);

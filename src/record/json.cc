@@ -249,8 +249,14 @@ Status RecordDecoder::Parse(const char* json, size_t size, size_t capacity, LogR
   first_backslash_ = backslash ? static_cast<const char*>(backslash) : json + size;
   if (doc.get_object().get(obj)) return BadRecord("not a JSON object");
   if (ParseInOrder(obj, r)) return Status::Ok();
-  // Another field order, or an error to name: start over.
-  doc.rewind();
+  // Another field order, or an error to name: start over. A document whose
+  // iteration hit malformed JSON cannot be rewound (simdjson dropped its
+  // parser): iterate it again.
+  if (doc.is_alive()) {
+    doc.rewind();
+  } else if (parser_.iterate(json, size, capacity).get(doc)) {
+    return BadRecord("not valid JSON");
+  }
   if (doc.get_object().get(obj)) return BadRecord("not a JSON object");
   return ParseAnyOrder(obj, r);
 }
