@@ -30,7 +30,7 @@ constexpr TimeMs kMaxTime = DaysFromCivil(10000, 1, 1) * 86400000;
 void CheckParsed(const LogLine& l, std::string_view line) {
   Check(Inside(l.thread, line) && Inside(l.logger, line) && Inside(l.message, line),
         "parsed fields outside the line", line);
-  Check(static_cast<int>(l.level) >= 0 && static_cast<int>(l.level) < kLevelCount, "bad level");
+  Check(static_cast<unsigned>(l.level) < static_cast<unsigned>(kLevelCount), "bad level");
   Check(l.thread.find(']') == std::string_view::npos, "thread holds ']'", line);
   Check(l.logger.find(" - ") == std::string_view::npos, "logger holds ' - '", line);
   if (l.time < kMinTime || l.time >= kMaxTime) return;

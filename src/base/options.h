@@ -64,10 +64,10 @@ struct OptionInfo {
 
 // The extra names of an option, all optional.
 struct Names {
-  std::string flag;
-  std::string env;
-  std::string unit;
-  std::string alias;
+  std::string flag = {};
+  std::string env = {};
+  std::string unit = {};
+  std::string alias = {};
   bool secret = false;
 };
 

@@ -114,7 +114,7 @@ TEST(SettingsTest, EveryUnknownKeyOfEveryTableIsNamedWithLineAndColumn) {
   Settings s;
   Status st = Resolve(*file, {}, &s);
   ASSERT_FALSE(st.ok());
-  for (const std::string& where : {":1:1:", ":3:1:", ":6:1:", ":10:1:", ":12:1:", ":14:1:", ":16:"}) {
+  for (const char* where : {":1:1:", ":3:1:", ":6:1:", ":10:1:", ":12:1:", ":14:1:", ":16:"}) {
     EXPECT_NE(st.message().find(path + where), std::string::npos) << where << "\n" << st.message();
   }
   for (const char* key : {"'bogus'", "'windw'", "'levl'", "'colour'", "'formatt'", "'hostz'",

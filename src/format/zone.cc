@@ -59,7 +59,7 @@ Zone Zone::Fixed(int32_t offset_seconds) {
   z.offset_ = offset_seconds;
   if (offset_seconds != 0) {
     const int32_t a = offset_seconds < 0 ? -offset_seconds : offset_seconds;
-    char buf[8];
+    char buf[24];
     std::snprintf(buf, sizeof(buf), "%c%02d:%02d", offset_seconds < 0 ? '-' : '+', a / 3600,
                   a / 60 % 60);
     z.name_ = buf;

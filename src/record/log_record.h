@@ -83,7 +83,7 @@ struct LogLine {
   std::string_view thread;
   std::string_view logger;
   std::string_view message;  // the bytes after "LOGGER - ", untrimmed
-  FieldsView fields;         // extra values the format captured; often none
+  FieldsView fields = {};         // extra values the format captured; often none
   std::string_view source;   // the host the line names (syslog HOSTNAME); empty: none
 };
 
@@ -96,7 +96,7 @@ struct LogRecord {
   std::string thread;
   std::string logger;
   std::string message;
-  Fields fields;  // extra values the line's format captured (docs/record.md)
+  Fields fields = {};  // extra values the line's format captured (docs/record.md)
 
   bool operator==(const LogRecord&) const = default;
 };
@@ -112,7 +112,7 @@ struct LogRecordView {
   std::string_view thread;
   std::string_view logger;
   std::string_view message;
-  FieldsView fields;
+  FieldsView fields = {};
 };
 inline LogRecordView ViewOf(const LogRecord& r) {
   return {r.source, r.object, r.offset, r.time, r.level, r.thread, r.logger, r.message, r.fields};
