@@ -267,7 +267,11 @@ Status EmbeddedLog::LoadTopics() {
       it->SeekForPrev(PrefixEnd(prefix));
       if (!it->Valid() || !it->key().starts_with(prefix)) continue;
       ASSIGN_OR_RETURN(BatchHeader header, DecodeBatchHeader(it->value().ToStringView()));
-      meta.end[p] = BaseOffsetOf(it->key()) + header.count;
+      const int64_t last_base = BaseOffsetOf(it->key());
+      if (last_base < 0 || header.count > INT64_MAX - last_base) {
+        return DataLoss("corrupt record batch key in topic '" + name + "' partition " + std::to_string(p));
+      }
+      meta.end[p] = last_base + header.count;
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "recovering end offsets"));
