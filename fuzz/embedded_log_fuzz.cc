@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -101,6 +103,14 @@ void WriteEntries(fuzz::Input& in, rocksdb::DB* db) {
         key = in.Take(in.Byte() % 16);
         value = in.Take(in.Byte() % 16);
         break;
+    }
+    if (std::getenv("FUZZ_DEBUG") != nullptr) {  // the entries, to see what an input stores
+      std::string line;
+      for (const std::string* s : {&key, &value}) {
+        for (unsigned char c : *s) line += (c >= 0x20 && c < 0x7f) ? std::string(1, c) : "\\x" + std::to_string(c);
+        line += s == &key ? " => " : "";
+      }
+      std::fprintf(stderr, "put %s\n", line.c_str());
     }
     wb.Put(key, value);
   }
