@@ -107,7 +107,8 @@ void WriteEntries(fuzz::Input& in, rocksdb::DB* db) {
     if (std::getenv("FUZZ_DEBUG") != nullptr) {  // the entries, to see what an input stores
       std::string line;
       for (const std::string* s : {&key, &value}) {
-        for (unsigned char c : *s) line += (c >= 0x20 && c < 0x7f) ? std::string(1, c) : "\\x" + std::to_string(c);
+        for (unsigned char c : *s)
+          line += (c >= 0x20 && c < 0x7f) ? std::string(1, c) : "\\x" + std::to_string(c);
         line += s == &key ? " => " : "";
       }
       std::fprintf(stderr, "put %s\n", line.c_str());
@@ -131,6 +132,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace logstream;
   static const std::string dir = Dir();
   std::filesystem::remove_all(dir);
+  // Removed after each input too: on tmpfs the log's files hold memory.
+  struct Cleanup {
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup;
   {
     rocksdb::Options options;
     options.create_if_missing = true;
