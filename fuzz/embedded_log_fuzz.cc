@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -103,6 +105,15 @@ void WriteEntries(fuzz::Input& in, rocksdb::DB* db) {
         value = in.Take(in.Byte() % 16);
         break;
     }
+    if (std::getenv("FUZZ_DEBUG") != nullptr) {  // the entries, to see what an input stores
+      std::string line;
+      for (const std::string* s : {&key, &value}) {
+        for (unsigned char c : *s)
+          line += (c >= 0x20 && c < 0x7f) ? std::string(1, c) : "\\x" + std::to_string(c);
+        line += s == &key ? " => " : "";
+      }
+      std::fprintf(stderr, "put %s\n", line.c_str());
+    }
     wb.Put(key, value);
   }
   Check(db->Write(rocksdb::WriteOptions(), &wb).ok(), "RocksDB write failed");
@@ -122,6 +133,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace logstream;
   static const std::string dir = Dir();
   std::filesystem::remove_all(dir);
+  // Removed after each input too: on tmpfs the log's files hold memory.
+  struct Cleanup {
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup;
   {
     rocksdb::Options options;
     options.create_if_missing = true;

@@ -264,13 +264,22 @@ Status EmbeddedLog::LoadTopics() {
   for (auto& [name, meta] : topics) {
     for (int p = 0; p < meta.options.partitions; ++p) {
       const std::string prefix = PartitionPrefix(name, p);
+      // A batch key is the prefix and 8 bytes of base offset; the last
+      // batch's base plus its count is the end offset.
+      auto corrupt_key = [&] {
+        return DataLoss("corrupt record batch key in topic '" + name + "' partition " + std::to_string(p));
+      };
       it->Seek(prefix);
       if (!it->Valid() || !it->key().starts_with(prefix)) continue;
+      if (it->key().size() != prefix.size() + 8) return corrupt_key();
       meta.start[p] = BaseOffsetOf(it->key());
       it->SeekForPrev(PrefixEnd(prefix));
       if (!it->Valid() || !it->key().starts_with(prefix)) continue;
+      if (it->key().size() != prefix.size() + 8) return corrupt_key();
       ASSIGN_OR_RETURN(BatchHeader header, DecodeBatchHeader(it->value().ToStringView()));
-      meta.end[p] = BaseOffsetOf(it->key()) + header.count;
+      const int64_t last_base = BaseOffsetOf(it->key());
+      if (last_base < 0 || header.count > INT64_MAX - last_base) return corrupt_key();
+      meta.end[p] = last_base + header.count;
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "recovering end offsets"));

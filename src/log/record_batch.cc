@@ -135,7 +135,9 @@ Result<BatchHeader> DecodeBatchHeader(std::string_view batch) {
       return Err(DataLoss("record batch with unknown codec " + std::to_string(codec)));
     }
   }
-  if (!GetVarint64(&p, end, &count) || !GetVarint64(&p, end, &time)) {
+  // A record takes at least 2 bytes (its two lengths) and LZ4 expands at
+  // most 255-fold: a larger count is corrupt (and would overflow offsets).
+  if (!GetVarint64(&p, end, &count) || !GetVarint64(&p, end, &time) || count / 128 > batch.size()) {
     return Err(DataLoss("corrupt record batch header"));
   }
   return BatchHeader{static_cast<int64_t>(count), static_cast<TimeMs>(time),
