@@ -180,14 +180,7 @@ class SyslogParser final : public LineParser {
                        (error.literal ? std::string("'") + error.literal + "'" : error.expected));
       }
       if (q < end && *q == '.' && q + 1 < end && IsDigit(q[1])) {  // fractions some daemons add
-        ++q;
-        int n = 0, ms = 0;
-        while (q < end && IsDigit(*q)) {
-          if (n < 3) ms = ms * 10 + (*q - '0');
-          ++n, ++q;
-        }
-        for (int i = n; i < 3; ++i) ms *= 10;
-        parts.millis = ms;
+        q = ReadFractionMs(q + 1, end, 1 << 30, &parts.millis);
       }
       if (year >= 0) parts.year = year;
       if (Status s = ResolveTime(parts, context_.reference, zone_, &out->time); !s.ok())

@@ -367,18 +367,12 @@ const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t,
         break;
       case Op::kFraction:
       case Op::kFractionN: {
-        const int max = s.op == Op::kFraction ? 1 << 30 : s.width;
-        int n = 0, ms = 0;
-        q = p;
-        while (q < end && n < max && IsDigit(*q)) {
-          if (n < 3) ms = ms * 10 + (*q - '0');
-          ++n, ++q;
-        }
-        if (n == 0) {
+        int ms = 0;
+        q = ReadFractionMs(p, end, s.op == Op::kFraction ? 1 << 30 : s.width, &ms);
+        if (q == p) {
           q = nullptr, error->expected = "a fraction of a second (digits)";
           break;
         }
-        for (int i = n; i < 3; ++i) ms *= 10;
         t->millis = ms;
         break;
       }
@@ -407,13 +401,8 @@ const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t,
           t->epoch = true;
           t->epoch_ms = v * 1000;
           if (q < end && *q == '.' && q + 1 < end && IsDigit(q[1])) {  // a fraction may follow
-            ++q;
-            int n = 0, ms = 0;
-            while (q < end && IsDigit(*q)) {
-              if (n < 3) ms = ms * 10 + (*q - '0');
-              ++n, ++q;
-            }
-            for (int i = n; i < 3; ++i) ms *= 10;
+            int ms = 0;
+            q = ReadFractionMs(q + 1, end, 1 << 30, &ms);
             t->epoch_ms += ms;
           }
         } else {
@@ -484,6 +473,18 @@ Status ResolveTime(const TimeParts& t, TimeMs reference, Zone& zone, TimeMs* out
     --year;
   }
   return Status::Ok();
+}
+
+const char* ReadFractionMs(const char* p, const char* end, int max_digits, int* ms) {
+  int n = 0, v = 0;
+  const char* q = p;
+  while (q < end && n < max_digits && IsDigit(*q)) {
+    if (n < 3) v = v * 10 + (*q - '0');
+    ++n, ++q;
+  }
+  for (int i = n; i < 3; ++i) v *= 10;
+  if (n > 0) *ms = v;
+  return q;
 }
 
 }  // namespace logstream

@@ -103,4 +103,8 @@ class TimeFormat {
 // year or date is needed and reference is negative.
 Status ResolveTime(const TimeParts& parts, TimeMs reference, Zone& zone, TimeMs* out);
 
+// Reads up to max_digits digits at p as a decimal fraction of a second into
+// *ms (".5" is 500, ".675872" is 675); returns the end (p when no digit).
+const char* ReadFractionMs(const char* p, const char* end, int max_digits, int* ms);
+
 }  // namespace logstream
