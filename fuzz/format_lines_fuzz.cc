@@ -70,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fuzz::Check(!s.message().empty(), "an error without a reason");
       continue;
     }
-    fuzz::Check(static_cast<int>(l.level) >= 0 && static_cast<int>(l.level) < kLevelCount, "bad level");
+    fuzz::Check(static_cast<unsigned>(l.level) < static_cast<unsigned>(kLevelCount), "bad level");
     if (context.source_from_key) fuzz::Check(l.source.empty(), "a line source though the key names the host");
     json.clear();
     AppendRecordJsonWithPrefix(RecordJsonPrefix(l.source.empty() ? "h" : l.source, context.key), 7, l, &json);
