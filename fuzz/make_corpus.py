@@ -326,5 +326,53 @@ backoff = "100ms"
     write(t, "corrupt-meta", bytes([1, logs, 3]) + b"\x00\x01\x00" + batch(logs, 0, 0, [b"x"]))
 
 
+def formats_seeds():
+    """format_pattern, format_time, format_lines: the layout of each is at the
+    top of fuzz/TARGET_fuzz.cc."""
+    def hub(system, n):
+        return lines(os.path.join(LOGHUB, system, system + "_2k.log"), 0, n)
+
+    t = "format_pattern"
+    write(t, "hadoop", b"\x01%d{ISO8601} %p [%t] %c: %m%n\n" + b"\n".join(hub("Hadoop", 6)))
+    write(t, "zookeeper", b"\x05%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n\n" + b"\n".join(hub("Zookeeper", 6)))
+    write(t, "hdfs-mdc", b"\x01%d{yyMMdd HHmmss} %X{pid} %p %c: %m%n\n" + b"\n".join(hub("HDFS", 6)))
+    write(t, "spark-zone", b"\x0d%d{yy/MM/dd HH:mm:ss}{+01:00} %p %c{1}: %m%n\n" + b"\n".join(hub("Spark", 6)))
+    write(t, "openstack", b"\x01%X{file} %d{yyyy-MM-dd HH:mm:ss.SSS} %X{pid} %p %c [%X{request}] %m%n\n" +
+          b"\n".join(hub("OpenStack", 4)))
+    write(t, "apache-no-year", b"\x03[%d{EEE MMM dd HH:mm:ss}] [%level] %msg%n\n"
+          b"[Sun Dec 04 04:47:44] [notice] x\n[Sun Dec 04 04:47:44] [loud] y")
+    write(t, "every-conversion", b"\x09%r %d{ABSOLUTE} %5p %-20c{1} %.10t %C.%M(%F:%L) %mdc{a} %% %msg %ex%n\n"
+          b"12 10:00:00,001  INFO a.B                  main a.B.m(B.java:3) v % hi\n"
+          b"12 10:00:00,001 INFO a.B main x.y(z:1) v % hi")
+    write(t, "date-names", b"\x01%date{DATE} %le %logger - %message%n\n04 Dec 2005 04:47:44,001 WARN a - b")
+
+    t = "format_time"
+    write(t, "strftime-all", b"\x02\n%a %b %e %H:%M:%S.%f %Y %z\nSun Dec  4 04:47:44.5 2005 +0100")
+    write(t, "strftime-epochs", b"\x00\n%s|%ms|%j|%I %p|%L\n1700000000.5|1700000000123|060|01 PM|19")
+    write(t, "strftime-short", b"\x02\n%b %d %H:%M:%S\nJul  1 22:16:0")
+    write(t, "java-iso-offset", b"\x01\nyyyy-MM-dd'T'HH:mm:ss.SSSXXX\n2020-01-01T00:00:00.123+01:00")
+    write(t, "java-iana", b"\x19Europe/Paris\nyy/MM/dd HH:mm:ss\n20/03/29 02:30:00")
+    write(t, "java-names", b"\x03\nEEEE, dd MMMM yyyy hh:mm a Z\nSunday, 04 December 2005 04:47 PM -0800")
+    write(t, "no-year-ref-end", b"\x17\n%m-%d %H:%M:%S\n12-31 23:59:59")
+
+    t = "format_lines"
+    write(t, "json-ecs", b'\x10{"@timestamp":"2019-08-06T12:09:12.375Z","log.level":"error",'
+          b'"message":"a \\"q\\" \\u00e9","service":{"name":"x"},"n":12,"ok":true,"tags":["a",{"b":null}]}\n'
+          b'{"ts":1700000000.5,"level":30,"msg":"m"}')
+    write(t, "logfmt", b'\x11time=2023-01-02T03:04:05.678Z level=warn msg="disk \\"sda\\" full" used=97 dry\n'
+          b"ts=1700000000 msg=x")
+    write(t, "syslog-5424", b'\x02<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 '
+          b'[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 '
+          b'class="high"] \xef\xbb\xbfAn application event\n<34>1 2003-10-11T22:14:15.003Z h su - ID47 - m')
+    write(t, "syslog-3164", b"\x1a" + b"\n".join(hub("Linux", 5)) +
+          b"\n<0>1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!")
+    write(t, "regex-android", b"\x13" + b"\n".join(hub("Android", 5)))
+    write(t, "pattern-zookeeper", b"\x14" + b"\n".join(l.replace(b"] - ", b"] - r1 ", 1) for l in hub("Zookeeper", 5)))
+    write(t, "iso-classic", b"\x15\n2026-11-24T22:47:30.123Z [main] WARN a.B - x\n22:47:30.123 [main] WARN  a.B - y")
+    write(t, "auto", b"\x17\n2026-11-24T22:47:30.123Z [main] WARN a.B - x\n\tat foo\n"
+          b"22:47:30.123 [main] FAILURE  a.B - y")
+
+
 if __name__ == "__main__":
     main()
+    formats_seeds()

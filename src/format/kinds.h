@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,7 +82,8 @@ extern const std::vector<std::string> kTimeKeys, kLevelKeys, kMessageKeys, kThre
 Status ParseTextTime(std::string_view text, const TimeFormat* format, TimeMs reference, Zone& zone,
                      TimeMs* out);
 
-// Epoch seconds, ms, µs or ns by magnitude (json numbers, logfmt digits).
-TimeMs EpochToMs(double value);
+// Epoch seconds, ms, µs or ns by magnitude (json numbers, logfmt digits);
+// nullopt for what is no time (infinite, beyond ns).
+std::optional<TimeMs> EpochToMs(double value);
 
 }  // namespace logstream::format_internal

@@ -24,8 +24,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-TimeMs EpochToMs(double v) {
+std::optional<TimeMs> EpochToMs(double v) {
   const double a = std::fabs(v);
+  if (!std::isfinite(v) || a >= 1e19) return std::nullopt;
   if (a < 1e11) return static_cast<TimeMs>(std::llround(v * 1000));  // seconds
   if (a < 1e14) return static_cast<TimeMs>(std::llround(v));         // ms
   if (a < 1e17) return static_cast<TimeMs>(std::llround(v / 1e3));   // µs
@@ -116,6 +117,11 @@ Status LineParser::Parse(std::string_view line, LogLine* out, bool* starts_recor
   out->level = config_.default_level;
   Status s = ParseLine(line, out, starts_record);
   if (!s.ok()) return InvalidArgument(prefix_ + s.message());
+  // Record JSON writes years 0000 to 9999.
+  constexpr TimeMs kMin = DaysFromCivil(0, 1, 1) * 86400000, kMax = DaysFromCivil(10000, 1, 1) * 86400000;
+  if (out->time < kMin || out->time >= kMax) {
+    return InvalidArgument(prefix_ + "the time is outside the years 0000 to 9999");
+  }
   return s;
 }
 

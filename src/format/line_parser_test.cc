@@ -159,6 +159,11 @@ TEST(JsonKindTest, DefaultsConfiguredKeysAndEpochs) {
   EXPECT_FALSE(no_time.ok);
   EXPECT_EQ(no_time.error,
             "format 't' (json): no time: none of the keys time, timestamp, @timestamp, ts");
+  // Numbers that are no time or level.
+  EXPECT_EQ(k.Parse(R"({"ts":1e300,"message":"m"})").error, "format 't' (json): key 'ts': not an epoch time");
+  EXPECT_FALSE(k.Parse(R"({"ts":-7e13,"message":"m"})").ok);  // before the year 0000
+  EXPECT_FALSE(k.Parse(R"({"ts":1,"level":1e300})").ok);
+  EXPECT_FALSE(k.Parse(R"({"ts":1,"level":30.5})").ok);
   auto not_json = k.Parse("plain text");
   EXPECT_FALSE(not_json.ok);
   EXPECT_FALSE(not_json.starts);

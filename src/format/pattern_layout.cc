@@ -1,5 +1,6 @@
 #include "src/format/pattern_layout.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace logstream {
@@ -130,8 +131,9 @@ Result<PatternLayout> PatternLayout::Compile(std::string_view pattern) {
     }
     Element e;
     if (i < pattern.size() && pattern[i] == '-') e.left_align = true, ++i;
-    while (i < pattern.size() && IsDigit(pattern[i]))
-      e.min_width = e.min_width * 10 + (pattern[i++] - '0');
+    while (i < pattern.size() && IsDigit(pattern[i])) {
+      e.min_width = std::min(e.min_width * 10 + (pattern[i++] - '0'), 1 << 20);  // widths are small
+    }
     if (i < pattern.size() && pattern[i] == '.') {  // truncation: ignored when parsing
       ++i;
       if (i < pattern.size() && pattern[i] == '-') ++i;

@@ -34,6 +34,7 @@ std::string KeyMapper::KeyList(Role role) const {
 namespace {
 // pino / bunyan numeric levels.
 std::optional<Level> NumericLevel(double v) {
+  if (!(v >= 10 && v <= 60) || v != std::floor(v)) return std::nullopt;
   switch (static_cast<int>(v)) {
     case 10:
       return Level::kTrace;
@@ -79,7 +80,9 @@ Status KeyMapper::Map(std::span<const Item> items, const ObjectContext& context,
   if (chosen[kTime] < 0) return InvalidArgument("no time: none of the keys " + KeyList(kTime));
   const Item& t = items[static_cast<size_t>(chosen[kTime])];
   if (t.number) {
-    out->time = EpochToMs(t.number_value);
+    const std::optional<TimeMs> ms = EpochToMs(t.number_value);
+    if (!ms) return InvalidArgument("key '" + std::string(t.key) + "': not an epoch time");
+    out->time = *ms;
   } else if (Status s = ParseTextTime(t.value, time_format_ ? &*time_format_ : nullptr,
                                       context.reference, zone_, &out->time);
              !s.ok()) {
