@@ -17,6 +17,7 @@
 #include "src/ingest/dead_letter.h"
 #include "src/ingest/line_reader.h"
 #include "src/metrics/feed.h"
+#include "src/metrics/health.h"
 #include "src/metrics/metrics.h"
 #include "src/record/json.h"
 #include "src/record/parser.h"
@@ -578,7 +579,9 @@ Status Ingester::Init() {
   RETURN_IF_ERROR(log_.EnsureTopic(options_.dead_letter_topic, TopicOptions{}));
   TopicOptions manifest;
   manifest.compacted = true;
-  return log_.EnsureTopic(options_.manifest_topic, manifest);
+  RETURN_IF_ERROR(log_.EnsureTopic(options_.manifest_topic, manifest));
+  metrics::DefaultHealth().MarkReady("broker");
+  return Status::Ok();
 }
 
 Result<IngestOutcome> Ingester::Add(const ObjectEvent& event) {

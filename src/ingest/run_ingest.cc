@@ -99,7 +99,10 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
       if (!open && source.Done()) return Status::Ok();
       auto events = source.Poll(open ? 0 : 200);
       if (!events) return give_up(events.error());
-      if (!source.Failing()) progress.Beat();
+      if (!source.Failing()) {
+        progress.Beat();
+        metrics::DefaultHealth().MarkReady("store");
+      }
       if (events->empty()) {
         if (Status s = flush(); !s.ok()) RETURN_IF_ERROR(retry(s, nullptr));
         continue;

@@ -272,6 +272,21 @@ std::map<std::string, double> Registry::Totals() const {
   return totals;
 }
 
+std::vector<std::pair<std::vector<std::string>, double>> Registry::Series(std::string_view name) const {
+  std::vector<std::pair<std::vector<std::string>, double>> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return out;
+  if (it->second->type() == Type::kCounter) {
+    static_cast<const Family<Counter>&>(*it->second).ForEach(
+        [&](const auto& values, const Counter& c) { out.emplace_back(values, static_cast<double>(c.Value())); });
+  } else if (it->second->type() == Type::kGauge) {
+    static_cast<const Family<Gauge>&>(*it->second).ForEach(
+        [&](const auto& values, const Gauge& g) { out.emplace_back(values, g.Value()); });
+  }
+  return out;
+}
+
 Registry& Default() {
   static Registry* registry = new Registry();  // never destroyed: stages may update at exit
   return *registry;

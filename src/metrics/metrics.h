@@ -189,6 +189,8 @@ class Registry {
   // Per family name, the sum of its series (counters and gauges; for a
   // histogram its count), collectors included: what /api/v1/status reads.
   std::map<std::string, double> Totals() const;
+  // Each series of a counter or gauge family: its label values and value.
+  std::vector<std::pair<std::vector<std::string>, double>> Series(std::string_view name) const;
 
  private:
   template <class M>

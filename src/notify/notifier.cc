@@ -326,6 +326,7 @@ Status Notifier::Run(const std::atomic<bool>* stop, const std::atomic<bool>* dra
   RecordBuffer records;
   Status status;
   metrics::Heartbeat progress = metrics::DefaultHealth().Register("notify");
+  metrics::DefaultHealth().MarkReady("broker");  // it answered the reads of the offsets
   while (status.ok() && !stop->load()) {
     progress.Beat();  // a read of the alerts topic answered
     {

@@ -522,6 +522,7 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
   TimeMs last_commit_took = 0;
   bool reached_end = false;  // since the last commit
   metrics::Heartbeat progress = metrics::DefaultHealth().Register("process");
+  metrics::DefaultHealth().MarkReady("broker");  // it answered Create's and Assign's requests
   while (!(stop && stop->load())) {
     progress.Beat();  // the log answered the last reads
     RETURN_IF_ERROR(PollGroup(0));
