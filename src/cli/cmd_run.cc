@@ -259,15 +259,12 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
       const IngestCounters& ic = ingester.counters();
       const ProcessorCounters& pc = (*processor)->counters();
       std::lock_guard<std::mutex> lock(out_mu);
-      std::fprintf(stderr,
-                   "\r\033[Kgenerated %llu | ingested %llu lines, %llu objects | processed %lld | "
-                   "lag %lld | windows %lld | alerts %lld",
-                   static_cast<unsigned long long>(generated.load()),
-                   static_cast<unsigned long long>(ic.lines.load()),
-                   static_cast<unsigned long long>(ic.objects.load()),
-                   static_cast<long long>(pc.records.load()), static_cast<long long>(Lag(**log)),
-                   static_cast<long long>(pc.windows_closed.load()),
-                   static_cast<long long>(pc.alerts.load()));
+      const std::string line = "generated " + std::to_string(generated.load()) + " | ingested " +
+                               std::to_string(ic.lines.load()) + " lines, " + std::to_string(ic.objects.load()) +
+                               " objects | processed " + std::to_string(pc.records.load()) + " | lag " +
+                               std::to_string(Lag(**log)) + " | windows " + std::to_string(pc.windows_closed.load()) +
+                               " | alerts " + std::to_string(pc.alerts.load());
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
       std::fflush(stderr);
     }
   }
@@ -278,13 +275,9 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
   if (Status s = poll_sinks(0); !s.ok()) failure.Set(s);
   if (tty) std::fprintf(stderr, "\r\033[K");
   const IngestCounters& ic = ingester.counters();
-  std::fprintf(stderr,
-               "run: generated %llu lines; ingested %llu objects, %llu records, %llu dead letters; "
-               "data in %s (aggregates.jsonl, alerts.jsonl)\n",
-               static_cast<unsigned long long>(generated.load()),
-               static_cast<unsigned long long>(ic.objects.load()),
-               static_cast<unsigned long long>(ic.records.load()),
-               static_cast<unsigned long long>(ic.dead_letters.load()), data.c_str());
+  std::cerr << "run: generated " << generated.load() << " lines; ingested " << ic.objects.load() << " objects, "
+            << ic.records.load() << " records, " << ic.dead_letters.load() << " dead letters; data in " << data
+            << " (aggregates.jsonl, alerts.jsonl)\n";
   if (notifier) PrintNotifierSummary(*notifier);
   if (*telemetry && a.exit_when_done) (*telemetry)->Linger(stop);
   return ExitCode(failure.Get());
