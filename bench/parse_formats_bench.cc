@@ -1,5 +1,5 @@
 // Parser throughput of the [[formats]] kinds on realistic lines: the LogHub
-// samples of ../shared/data/loghub repeated (json and logfmt lines made from
+// samples of testdata/loghub repeated (json and logfmt lines made from
 // the Hadoop sample's records), each beside an RE2 regex parse of the same
 // lines (FullMatch with a capture per field, no time conversion: what a
 // regex-based peer does at least). Part of parse_bench.
@@ -27,7 +27,7 @@ constexpr size_t kTargetBytes = 8 << 20;  // each buffer: the sample repeated to
 
 std::string ReadSample(const std::string& system) {
   const char* env = std::getenv("LOGHUB_DIR");
-  const std::string dir = env ? env : std::string(LOGSTREAM_SOURCE_DIR) + "/../shared/data/loghub";
+  const std::string dir = env ? env : std::string(LOGSTREAM_SOURCE_DIR) + "/testdata/loghub";
   std::ifstream in(dir + "/" + system + "/" + system + "_2k.log", std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
@@ -147,7 +147,7 @@ void Report(benchmark::State& state, size_t bytes, size_t lines) {
 void BM_Format(benchmark::State& state, const std::string& name) {
   const Sample* s = Find(name);
   if (s == nullptr || s->lines.empty()) {
-    state.SkipWithError("no sample (set LOGHUB_DIR to ../shared/data/loghub)");
+    state.SkipWithError("no sample (set LOGHUB_DIR to testdata/loghub)");
     return;
   }
   auto parser = MakeLineParser(s->config);
@@ -183,7 +183,7 @@ void BM_Format(benchmark::State& state, const std::string& name) {
 void BM_Re2(benchmark::State& state, const std::string& name) {
   const Sample* s = Find(name);
   if (s == nullptr || s->lines.empty()) {
-    state.SkipWithError("no sample (set LOGHUB_DIR to ../shared/data/loghub)");
+    state.SkipWithError("no sample (set LOGHUB_DIR to testdata/loghub)");
     return;
   }
   RE2 re(s->regex);

@@ -2,14 +2,14 @@
 """Writes the seed corpora fuzz/corpus/TARGET/ from real samples.
 
 Sources: the CS441 LogFileGenerator logs and the LogHub 2k samples in
-../shared/data (see their READMEs), and the AWS documentation examples the
+testdata/ (see their READMEs), and the AWS documentation examples the
 unit tests use (src/trigger/s3_event_test.cc, src/aws/aws_test.cc,
 src/process/config_test.cc, src/cli/settings_test.cc). Each seed is a few KB
 at most; the layout of each target's input (option bytes first) is described
 at the top of fuzz/TARGET.cc. Deterministic: running it again rewrites the
 same files.
 
-Usage: fuzz/make_corpus.py [DATA_DIR]   (default: ../shared/data beside the repo)
+Usage: fuzz/make_corpus.py [DATA_DIR]   (default: testdata/ of the repo)
 """
 import gzip
 import json
@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data")
+DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "testdata")
 OUT = os.path.join(ROOT, "fuzz", "corpus")
 
 CS441 = os.path.join(DATA, "cs441-logs")

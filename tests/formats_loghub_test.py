@@ -2,7 +2,7 @@
 tests/formats/loghub.toml, ingested from one bucket under keys
 SYSTEM/2017-12-31/SYSTEM-000001.log: 16,000 records, 0 dead letters, and every
 record's time, level and message equal to the sample's structured CSV (the
-fields their authors parsed from each line). Needs ../shared/data/loghub."""
+fields their authors parsed from each line). Needs testdata/loghub."""
 import csv
 import datetime
 import os
@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import run, tail, workdir  # noqa: E402
 
 SOURCE = os.environ.get("LOGSTREAM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
-LOGHUB = os.environ.get("LOGHUB_DIR") or os.path.join(SOURCE, "..", "shared", "data", "loghub")
+LOGHUB = os.environ.get("LOGHUB_DIR") or os.path.join(SOURCE, "testdata", "loghub")
 CONFIG = os.path.join(SOURCE, "tests", "formats", "loghub.toml")
 SYSTEMS = ["HDFS", "Hadoop", "Spark", "Zookeeper", "OpenStack", "Apache", "Linux", "Android"]
 KEY_YEAR = 2017  # the year of the keys' date, for samples whose lines have none

@@ -5,7 +5,7 @@ included), with rules on fields (`field` with `equals` or `pattern`) beside
 level rules: aggregates identical row by row, alert ids identical as a set.
 
 Usage: spark_formats_test.py LOGSTREAM_BINARY (needs scripts/setup's Spark and
-../shared/data/loghub)."""
+testdata/loghub)."""
 import json
 import os
 import shutil
@@ -14,7 +14,7 @@ from common import run, workdir
 import spark_common as sc
 
 SOURCE = os.environ.get("LOGSTREAM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
-LOGHUB = os.environ.get("LOGHUB_DIR") or os.path.join(SOURCE, "..", "shared", "data", "loghub")
+LOGHUB = os.environ.get("LOGHUB_DIR") or os.path.join(SOURCE, "testdata", "loghub")
 SYSTEMS = ["HDFS", "Hadoop", "Spark", "Zookeeper", "OpenStack", "Apache", "Linux", "Android"]
 
 RULES = """
