@@ -19,7 +19,8 @@ import sys
 import time
 import urllib.request
 
-VENV_PYTHON = os.environ.get("LOGSTREAM_VENV", "/opt/logstream/venv") + "/bin/python"
+VENV = os.environ.get("LOGSTREAM_VENV", "/opt/logstream/venv")
+VENV_PYTHON = os.path.join(VENV, "bin", "python")
 try:
     from selenium import webdriver
     from selenium.common.exceptions import TimeoutException, WebDriverException
@@ -27,7 +28,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:
-    if os.path.exists(VENV_PYTHON) and os.path.realpath(sys.executable) != os.path.realpath(VENV_PYTHON):
+    if os.path.exists(VENV_PYTHON) and os.path.realpath(sys.prefix) != os.path.realpath(VENV):
         os.execv(VENV_PYTHON, [VENV_PYTHON, *sys.argv])
     raise SystemExit(f"selenium is missing (looked in {VENV_PYTHON}): run scripts/setup --servers")
 
@@ -109,7 +110,8 @@ def number(text):
 
 
 def texts(driver, css):
-    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, css)]
+    """The text of each match, as in the DOM (not as CSS shows it, e.g. upper-cased)."""
+    return [e.get_attribute("textContent").strip() for e in driver.find_elements(By.CSS_SELECTOR, css)]
 
 
 work = workdir("dashboard")
