@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "src/cli/commands.h"
+#include "src/cli/observe.h"
 #include "src/cli/settings.h"
 #include "src/cli/signals.h"
 #include "src/ingest/ingester.h"
@@ -29,6 +30,9 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   if (!store) return Fail("cannot open store " + RedactUrl(store_url) + ": " + store.error().message());
   auto log = OpenLog(settings.broker.url, settings.broker.options);
   if (!log) return Fail("cannot open broker " + RedactUrl(settings.broker.url) + ": " + log.error().message());
+  auto telemetry = StartTelemetry(settings.http, false, "ingest", {"ingest", "log"}, {"broker", "store"});
+  if (!telemetry) return Fail(telemetry.error().message());
+  metrics::CollectorHandle offsets = CollectEndOffsets(**log, settings.ingest.logs_topic);
   Ingester ingester(**store, **log, settings.ingest);
   if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
   EventSourceContext context;
@@ -65,6 +69,7 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
   AddFlags(cmd, IngestTable(), &ctx.given, IngestOptions{}, "Ingest");
   AddFlags(cmd, EventsTable(), &ctx.given, EventSettings{}, "Events");
   AddExitWhenDoneFlag(cmd, &args->exit_when_done);
+  AddFlags(cmd, HttpTable(), &ctx.given, HttpSettings{}, "Metrics and dashboard");
   cmd->callback([args, &ctx] { ctx.exit_code = RunIngestCommand(*args, ctx.given); });
 }
 

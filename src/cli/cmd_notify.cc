@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "src/cli/commands.h"
+#include "src/cli/observe.h"
 #include "src/cli/settings.h"
 #include "src/cli/signals.h"
 #include "src/log/log.h"
@@ -37,6 +38,8 @@ int RunNotify(const NotifyArgs& a, const GivenFlags& given) {
   if (!log) return Fail("cannot open broker " + RedactUrl(broker) + ": " + log.error().message());
   auto notifier = MakeNotifier(log->get(), sinks, settings.processor);
   if (!notifier) return Fail(notifier.error().message(), 2);
+  auto telemetry = StartTelemetry(settings.http, false, "notify", {"notify"}, {"broker"});
+  if (!telemetry) return Fail(telemetry.error().message());
   std::atomic<bool> drain{a.exit_when_done};
   Status s = (*notifier)->Run(&InstallStopHandlers(), &drain);
   PrintNotifierSummary(**notifier);
@@ -110,6 +113,7 @@ void RegisterNotify(CLI::App& app, Context& ctx) {
   AddBrokerFlag(cmd, ctx);
   AddConfigFlag(cmd, &args->config);
   AddExitWhenDoneFlag(cmd, &args->exit_when_done);
+  AddFlags(cmd, HttpTable(), &ctx.given, HttpSettings{}, "Metrics and dashboard");
   CLI::App* test = cmd->add_subcommand(
       "test", "Send one clearly marked test alert (rule \"test\") to every sink of --config and\n"
               "report each answer; exit 1 if any sink failed.");

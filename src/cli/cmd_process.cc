@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "src/cli/commands.h"
+#include "src/cli/observe.h"
 #include "src/cli/settings.h"
 #include "src/cli/signals.h"
 #include "src/log/log.h"
@@ -23,6 +24,9 @@ int RunProcess(const ProcessArgs& a, const GivenFlags& given) {
   const std::string& broker = settings.broker.url;
   auto log = OpenLog(broker, settings.broker.options);
   if (!log) return Fail("cannot open broker " + RedactUrl(broker) + ": " + log.error().message());
+  auto telemetry = StartTelemetry(settings.http, false, "process", {"log", "process"}, {"broker"});
+  if (!telemetry) return Fail(telemetry.error().message());
+  metrics::CollectorHandle offsets = CollectEndOffsets(**log, "logs");
   ProcessorOptions options;
   options.input_partitions = settings.ingest.partitions;
   options.commit_interval_ms = config.commit_interval;
@@ -64,6 +68,7 @@ void RegisterProcess(CLI::App& app, Context& ctx) {
                   "split the partitions of `logs` when each has its own name; a processor restarted\n"
                   "under the same name fences its previous run");
   AddExitWhenDoneFlag(cmd, &args->exit_when_done);
+  AddFlags(cmd, HttpTable(), &ctx.given, HttpSettings{}, "Metrics and dashboard");
   cmd->callback([args, &ctx] { ctx.exit_code = RunProcess(*args, ctx.given); });
 }
 

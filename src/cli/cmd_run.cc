@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "src/cli/commands.h"
+#include "src/cli/observe.h"
 #include "src/cli/settings.h"
 #include "src/generate/generator_options.h"
 #include "src/cli/signals.h"
@@ -45,6 +46,12 @@ GeneratorOptions RunGeneratorDefaults() {
   return gen;
 }
 
+HttpSettings RunHttpDefaults() {
+  HttpSettings http;
+  http.listen = kRunHttpListen;
+  return http;
+}
+
 // The first error of any stage wins and stops the others.
 class Failure {
  public:
@@ -77,6 +84,7 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
   namespace fs = std::filesystem;
   Settings settings;
   settings.generator = RunGeneratorDefaults();
+  settings.http = RunHttpDefaults();
   if (Status s = ResolveFile(a.config, given, &settings); !s.ok()) return Fail(s.message(), 2);
   const ProcessorConfig& pconfig = settings.processor;
   const IngestOptions& ioptions = settings.ingest;
@@ -97,6 +105,12 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
       IsSet(settings.provenance, "broker") ? settings.broker.url : data + "/broker";
   auto log = OpenLog(broker, log_options);
   if (!log) return Fail(log.error().message());
+  std::vector<std::string> stages = {"bucket", "ingest", "log", "process"};
+  if (!sinks.empty()) stages.push_back("notify");
+  auto telemetry = StartTelemetry(settings.http, !IsSet(settings.provenance, "http.listen"), "run", stages,
+                                  {"broker", "store"});
+  if (!telemetry) return Fail(telemetry.error().message());
+  metrics::CollectorHandle offsets = CollectEndOffsets(**log, ioptions.logs_topic);
   Ingester ingester(**store, **log, ioptions);
   if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
 
@@ -151,18 +165,28 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
   // Generator: publishes rolled objects into the bucket.
   std::thread gen_thread([&] {
     ObjectStore& bucket = **store;
-    Publisher publish = [&bucket](std::string_view key, std::string_view bytes) -> Result<bool> {
+    metrics::Registry& m = metrics::Default();
+    metrics::Counter& objects = m.CounterFamily("logstream_generate_objects_total", "objects published").Get();
+    metrics::Counter& object_bytes =
+        m.CounterFamily("logstream_generate_bytes_total", "bytes of the objects published").Get();
+    metrics::Counter& lines = m.CounterFamily("logstream_generate_lines_total", "lines generated").Get();
+    Publisher publish = [&](std::string_view key, std::string_view bytes) -> Result<bool> {
       ASSIGN_OR_RETURN(PutResult r, bucket.Put(key, bytes));
+      objects.Add();
+      object_bytes.Add(bytes.size());
       return r.created;
     };
     GenerateHooks hooks;
     hooks.stop = &stop;
-    hooks.progress = [&](const GenerateStats& s) { generated.store(s.TotalLines()); };
+    hooks.progress = [&](const GenerateStats& s) {
+      const uint64_t total = s.TotalLines();
+      lines.Add(total - generated.exchange(total));
+    };
     auto stats = Generate(gen, publish, hooks);
     if (!stats) {
       fail(stats.error().WithContext("generate"));
     } else {
-      generated.store(stats->TotalLines());
+      lines.Add(stats->TotalLines() - generated.exchange(stats->TotalLines()));
     }
     gen_done.store(true);
   });
@@ -283,6 +307,7 @@ void RegisterRun(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   AddConfigFlag(cmd, &args->config);
   AddExitWhenDoneFlag(cmd, &args->exit_when_done);
+  AddFlags(cmd, HttpTable(), &ctx.given, RunHttpDefaults(), "Metrics and dashboard");
   AddFlags(cmd, GeneratorTable(), &ctx.given, RunGeneratorDefaults(), "Generator");
   AddFlags(cmd, GeneratorLevelsTable(), &ctx.given, RunGeneratorDefaults(), "Generator");
   cmd->callback([args, &ctx] { ctx.exit_code = RunPipeline(*args, ctx.given); });

@@ -8,8 +8,8 @@ namespace logstream::cli {
 namespace {
 
 // The top-level tables, each owned by the module that declares it.
-constexpr std::string_view kTables[] = {"store", "events", "ingest",    "formats", "processor",
-                                        "rules", "sinks",  "kafka",     "generator", "lambda"};
+constexpr std::string_view kTables[] = {"store", "events",    "ingest", "formats", "processor", "rules",
+                                        "sinks", "kafka",     "generator", "lambda", "http"};
 
 bool IsTable(std::string_view key) {
   for (std::string_view t : kTables) {
@@ -55,6 +55,7 @@ Status Resolve(const ConfigFile& file, const GivenFlags& given, Settings* s) {
   add(cli::Resolve(GeneratorLevelsTable(), file, given, &s->generator, prov));
   ApplyBurstImplied(*prov, &s->generator);
   add(cli::Resolve(lambda::LambdaTable(), file, given, &s->lambda, prov));
+  add(cli::Resolve(HttpTable(), file, given, &s->http, prov));
   if (!file.empty()) {
     ReadFormats(file.root, file.path, &s->ingest.formats, &problems);
     ReadProcessorConfig(file.root, file.path, &s->processor, &problems, prov);
@@ -82,6 +83,7 @@ std::vector<opt::TableInfo> AllTables() {
   tables.push_back(GeneratorTable().Describe());
   tables.push_back(GeneratorLevelsTable().Describe());
   tables.push_back(lambda::LambdaTable().Describe());
+  tables.push_back(HttpTable().Describe());
   return tables;
 }
 
@@ -102,6 +104,7 @@ std::string ShowSettings(const Settings& s) {
   table("generator", GeneratorTable().Show(s.generator, &s.provenance));
   table("generator.levels", GeneratorLevelsTable().Show(s.generator, &s.provenance));
   table("lambda", lambda::LambdaTable().Show(s.lambda, &s.provenance));
+  table("http", HttpTable().Show(s.http, &s.provenance));
   return out;
 }
 

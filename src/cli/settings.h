@@ -15,6 +15,7 @@
 #include "src/log/broker_settings.h"
 #include "src/notify/sink_config.h"
 #include "src/process/config.h"
+#include "src/serve/telemetry.h"
 #include "src/store/object_store.h"
 #include "src/trigger/source_factory.h"
 
@@ -29,6 +30,7 @@ struct Settings {
   std::vector<SinkConfig> sinks;
   GeneratorOptions generator;
   lambda::LambdaSettings lambda;
+  HttpSettings http;
   opt::Provenance provenance;  // where each value came from
 };
 

@@ -14,7 +14,11 @@
 #include "src/base/backoff.h"
 #include "src/base/toml_errors.h"
 #include "src/format/line_parser.h"
+#include "src/ingest/dead_letter.h"
 #include "src/ingest/line_reader.h"
+#include "src/metrics/feed.h"
+#include "src/metrics/health.h"
+#include "src/metrics/metrics.h"
 #include "src/record/json.h"
 #include "src/record/parser.h"
 
@@ -103,28 +107,19 @@ Result<Manifest> DecodeManifest(std::string_view json) {
   return m;
 }
 
-// A dead-letter entry: where the line was, why it failed, and its first
-// 64 KiB.
-std::string DeadLetterJson(std::string_view source, std::string_view object, uint64_t offset,
-                           std::string_view reason, std::string_view raw) {
-  std::string v = "{\"source\":";
-  AppendJsonString(source, &v);
-  v += ",\"object\":";
-  AppendJsonString(object, &v);
-  v += ",\"offset\":" + std::to_string(offset) + ",\"reason\":";
-  AppendJsonString(reason, &v);
-  v += ",\"raw\":";
-  AppendJsonString(raw.substr(0, 64 * 1024), &v);
-  v += "}";
-  return v;
-}
+
 
 bool IsDateComponent(std::string_view c) { return c.size() == 10 && ParseDate(c).has_value(); }
 
-// Counts of the open transaction, added to IngestCounters when it commits.
+
+// Counts of the open transaction, added to IngestCounters and the metrics
+// when it commits.
 struct Totals {
   uint64_t objects = 0, duplicates = 0, failed = 0, lines = 0, records = 0, dead_letters = 0, bytes = 0;
+  uint64_t object_bytes = 0;  // as stored (compressed)
+  uint64_t dead_by_kind[kDeadKinds] = {};
 };
+
 
 }  // namespace
 
@@ -171,10 +166,12 @@ struct Ingester::Batch {
     if (!manifests.empty()) RETURN_IF_ERROR(Begin());
     if (txn) {
       for (const auto& [key, m] : manifests) RETURN_IF_ERROR(txn->Put(o.manifest_topic, key, EncodeManifest(m)));
+      metrics::Timer timer(IngestMetrics::Get().commit_seconds);
       Status s = txn->Commit();
       txn.reset();
       RETURN_IF_ERROR(s);
     }
+    PublishMetrics();
     manifests.clear();
     records = bytes = 0;
     counters.objects.fetch_add(totals.objects, std::memory_order_relaxed);
@@ -189,6 +186,25 @@ struct Ingester::Batch {
                       std::make_move_iterator(events.end()));
     events.clear();
     return Status::Ok();
+  }
+
+  void PublishMetrics() {
+    IngestMetrics& m = IngestMetrics::Get();
+    m.commits.Add();
+    m.objects.Add(totals.objects);
+    m.duplicates.Add(totals.duplicates);
+    m.failed.Add(totals.failed);
+    m.lines.Add(totals.lines);
+    m.records.Add(totals.records);
+    m.bytes.Add(totals.bytes);
+    m.object_bytes.Add(totals.object_bytes);
+    for (size_t k = 0; k < kDeadKinds; ++k) {
+      if (totals.dead_by_kind[k]) m.dead.With({kDeadKindNames[k]}).Add(totals.dead_by_kind[k]);
+    }
+    const TimeMs now = NowMs();
+    for (const ObjectEvent& e : events) {
+      if (e.event_time > 0) m.object_latency.Observe(static_cast<double>(std::max<TimeMs>(0, now - e.event_time)) / 1e3);
+    }
   }
 
   // Drops the open transaction after an error (the caller takes `events`).
@@ -238,7 +254,7 @@ class ObjectIngest {
     totals_.bytes += line.length + 1;
     if (line.too_long) {
       RETURN_IF_ERROR(FlushPending());
-      return DeadLetter(line.offset, "line of " + std::to_string(line.length) +
+      return DeadLetter(kDeadLineTooLong, line.offset, "line of " + std::to_string(line.length) +
                                          " bytes is longer than the maximum " +
                                          std::to_string(o_.max_line_bytes) + " (head kept)",
                         line.text);
@@ -269,7 +285,8 @@ class ObjectIngest {
     }
     if (!has_pending_) {
       std::string_view reason = past_bound_ ? kPastBound : builtin_ ? kNoRecordAbove : std::string_view(st.message());
-      RETURN_IF_ERROR(DeadLetter(line.offset, reason, line.text));
+      const DeadKind kind = past_bound_ ? kDeadMultilineBound : builtin_ ? kDeadNoRecordAbove : kDeadUnparsable;
+      RETURN_IF_ERROR(DeadLetter(kind, line.offset, reason, line.text));
       // Nothing is pending: a chunk may end after this line.
       return MaybeCommit(line.end);
     }
@@ -279,7 +296,7 @@ class ObjectIngest {
       // record are dead letters (and chunks may end between them).
       RETURN_IF_ERROR(FlushPending());
       past_bound_ = true;
-      RETURN_IF_ERROR(DeadLetter(line.offset, kPastBound, line.text));
+      RETURN_IF_ERROR(DeadLetter(kDeadMultilineBound, line.offset, kPastBound, line.text));
       return MaybeCommit(line.end);
     }
     // A continuation line: part of the message (and of the raw text).
@@ -305,7 +322,7 @@ class ObjectIngest {
   Status Finish(uint64_t end_offset, std::string failed_reason) {
     RETURN_IF_ERROR(FlushPending());
     if (!failed_reason.empty()) {
-      RETURN_IF_ERROR(WriteDeadLetter(end_offset, failed_reason, {}));
+      RETURN_IF_ERROR(WriteDeadLetter(kDeadObjectUnreadable, end_offset, failed_reason, {}));
       m_.failed = failed_reason;
     }
     if (!m_.suppressed.empty()) {
@@ -316,7 +333,7 @@ class ObjectIngest {
         reasons += (reasons.empty() ? "" : "; ") + reason + " x" + std::to_string(n);
       }
       RETURN_IF_ERROR(WriteDeadLetter(
-          end_offset,
+          kDeadSummary, end_offset,
           std::to_string(total) + " more dead letters of this object were not written (at most " +
               std::to_string(o_.max_dead_letters) + " per object, [ingest] max_dead_letters): " + reasons,
           {}));
@@ -379,7 +396,7 @@ class ObjectIngest {
   Status FlushPending() {
     if (!has_pending_) return Status::Ok();
     has_pending_ = false;
-    if (!pending_error_.empty()) return DeadLetter(pending_offset_, pending_error_, pending_raw_);
+    if (!pending_error_.empty()) return DeadLetter(kDeadUnparsable, pending_offset_, pending_error_, pending_raw_);
     // The message runs to the end of the record: it carries the
     // continuation lines.
     std::string_view message = message_.in_raw ? std::string_view(pending_raw_).substr(message_.at)
@@ -407,22 +424,25 @@ class ObjectIngest {
   }
 
   // A dead letter, or past the per-object cap only its count by reason.
-  Status DeadLetter(uint64_t offset, std::string_view reason, std::string_view raw) {
+  Status DeadLetter(DeadKind kind, uint64_t offset, std::string_view reason, std::string_view raw) {
     if (m_.dead >= o_.max_dead_letters) {
       ++totals_.dead_letters;  // counted, not written
+      ++totals_.dead_by_kind[kind];
       std::string key(reason.substr(0, 120));
       if (m_.suppressed.size() >= kMaxSuppressedReasons && !m_.suppressed.contains(key)) key = "other";
       ++m_.suppressed[key];
       return Status::Ok();
     }
-    return WriteDeadLetter(offset, reason, raw);
+    return WriteDeadLetter(kind, offset, reason, raw);
   }
 
-  Status WriteDeadLetter(uint64_t offset, std::string_view reason, std::string_view raw) {
+  Status WriteDeadLetter(DeadKind kind, uint64_t offset, std::string_view reason, std::string_view raw) {
     RETURN_IF_ERROR(
         batch_.Append(o_.dead_letter_topic, source_, DeadLetterJson(source_, key_, offset, reason, raw)));
     ++m_.dead;
     ++totals_.dead_letters;
+    ++totals_.dead_by_kind[kind];
+    metrics::DeadLettersFeed().Push(FeedEntry(kind, source_, key_, offset, reason, raw));
     return Status::Ok();
   }
 
@@ -559,12 +579,18 @@ Status Ingester::Init() {
   RETURN_IF_ERROR(log_.EnsureTopic(options_.dead_letter_topic, TopicOptions{}));
   TopicOptions manifest;
   manifest.compacted = true;
-  return log_.EnsureTopic(options_.manifest_topic, manifest);
+  RETURN_IF_ERROR(log_.EnsureTopic(options_.manifest_topic, manifest));
+  metrics::DefaultHealth().MarkReady("broker");
+  return Status::Ok();
 }
 
 Result<IngestOutcome> Ingester::Add(const ObjectEvent& event) {
   const uint64_t writes = batch_->writes;
+  const auto start = std::chrono::steady_clock::now();
   auto r = AddTo(event);
+  if (r && *r == IngestOutcome::kIngested) {
+    IngestMetrics::Get().object_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
   if (!r) {
     if (batch_->writes != writes) Abort();  // part of this object is in it
     return r;
@@ -636,14 +662,16 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   // ingests it when it exists. Only a dead letter says what happened.
   const std::string source = SourceFromKey(event.key, options_.default_source);
   // A dead letter about the whole object (offset 0, no raw line).
-  auto object_dead_letter = [&](std::string_view reason) -> Status {
+  auto object_dead_letter = [&](DeadKind kind, std::string_view reason) -> Status {
     RETURN_IF_ERROR(batch.Append(options_.dead_letter_topic, source,
                                  DeadLetterJson(source, event.key, 0, reason, {})));
     ++batch.totals.dead_letters;
+    ++batch.totals.dead_by_kind[kind];
+    metrics::DeadLettersFeed().Push(FeedEntry(kind, source, event.key, 0, reason, {}));
     return Status::Ok();
   };
   auto report_missing = [&](std::string_view reason) -> Result<IngestOutcome> {
-    RETURN_IF_ERROR(object_dead_letter(reason));
+    RETURN_IF_ERROR(object_dead_letter(kDeadObjectMissing, reason));
     ++batch.totals.failed;
     return IngestOutcome::kFailed;
   };
@@ -675,7 +703,7 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   if (entry && m.etag != info->etag) {
     if (!options_.reingest_changed) {
       if (m.changed_etag == info->etag) return duplicate();
-      RETURN_IF_ERROR(object_dead_letter("object changed after ingest (etag " + m.etag + ", now " +
+      RETURN_IF_ERROR(object_dead_letter(kDeadObjectChanged, "object changed after ingest (etag " + m.etag + ", now " +
                                          info->etag +
                                          "); not re-ingested (set reingest_changed = true in [ingest] "
                                          "to allow)"));
@@ -732,6 +760,7 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
     return IngestOutcome::kFailed;
   }
   ++batch.totals.objects;
+  batch.totals.object_bytes += info->size;
   return IngestOutcome::kIngested;
 }
 

@@ -9,6 +9,8 @@
 
 #include "src/base/backoff.h"
 #include "src/ingest/ingester.h"
+#include "src/metrics/health.h"
+#include "src/metrics/metrics.h"
 
 namespace logstream {
 
@@ -28,6 +30,11 @@ void OrderEachSourceByKey(std::vector<ObjectEvent>* events) {
 
 Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop,
                  TimeMs give_up_after_ms) {
+  static auto& retries = metrics::Default().CounterFamily(
+      "logstream_ingest_retries_total",
+      "failed steps retried after a backoff: reading an object (store or log) or committing", {"step"});
+  // Progress is a poll its source answered, an object added or a commit.
+  metrics::Heartbeat progress = metrics::DefaultHealth().Register("ingest");
   std::deque<ObjectEvent> todo;
   TimeMs failing_since = 0;  // first failure since the last commit
   // Waits of 100 ms to 10 s, doubling with each failure, plus up to as much
@@ -78,6 +85,7 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
       return give_up(error.WithContext("giving up after " + FormatDuration(NowMs() - failing_since) +
                                        " of retries"));
     }
+    retries.With({failed ? "object" : "commit"}).Add();
     const TimeMs wait = RandomBackoffDelay(backoff, ++failures);
     std::cerr << "logstream: ingest: " << error.message() << " (retrying in " << wait << " ms)\n";
     std::this_thread::sleep_for(std::chrono::milliseconds(wait));
@@ -91,6 +99,10 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
       if (!open && source.Done()) return Status::Ok();
       auto events = source.Poll(open ? 0 : 200);
       if (!events) return give_up(events.error());
+      if (!source.Failing()) {
+        progress.Beat();
+        metrics::DefaultHealth().MarkReady("store");
+      }
       if (events->empty()) {
         if (Status s = flush(); !s.ok()) RETURN_IF_ERROR(retry(s, nullptr));
         continue;
@@ -105,6 +117,7 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
       RETURN_IF_ERROR(retry(r.error(), &e));
       continue;
     }
+    progress.Beat();
     RETURN_IF_ERROR(ack());  // a chunk commit inside Add committed the events before it
     if (ingester.FlushDue()) {
       if (Status s = flush(); !s.ok()) RETURN_IF_ERROR(retry(s, nullptr));

@@ -6,11 +6,33 @@
 #include <thread>
 
 #include "src/base/backoff.h"
+#include "src/metrics/health.h"
+#include "src/metrics/metrics.h"
 #include "src/notify/alert_text.h"
 #include "src/record/json.h"
 
 namespace logstream {
 namespace {
+
+// The notifier's metrics (metrics.h), declared once, per sink.
+struct NotifyMetrics {
+  metrics::Registry& r = metrics::Default();
+  metrics::Family<metrics::Counter>& delivered =
+      r.CounterFamily("logstream_notify_alerts_delivered_total", "alerts delivered, by sink", {"sink"});
+  metrics::Family<metrics::Counter>& failed = r.CounterFamily(
+      "logstream_notify_alerts_failed_total", "delivery attempts that failed (retried or parked), by sink", {"sink"});
+  metrics::Family<metrics::Counter>& retried =
+      r.CounterFamily("logstream_notify_alerts_retried_total", "failed deliveries retried, by sink", {"sink"});
+  metrics::Family<metrics::Counter>& parked = r.CounterFamily(
+      "logstream_notify_alerts_parked_total", "alerts given up on and parked in alerts-undelivered, by sink", {"sink"});
+  metrics::Family<metrics::Histogram>& seconds = r.HistogramFamily(
+      "logstream_notify_delivery_duration_seconds", "time of one delivery attempt, by sink", {"sink"});
+  static NotifyMetrics& Get() {
+    static NotifyMetrics m;
+    return m;
+  }
+};
+
 
 Status EnsureExists(Log* log, const std::string& topic, const TopicOptions& options) {
   auto info = log->DescribeTopic(topic);
@@ -137,6 +159,7 @@ Status Notifier::Park(const std::string& sink, const std::string& key, std::stri
   if (raw) RETURN_IF_ERROR(txn->Put(options_.state_topic, key, "parked"));
   RETURN_IF_ERROR(txn->Commit());
   counters_.parked.fetch_add(1);
+  NotifyMetrics::Get().parked.With({sink}).Add();
   Event("notify: parked " + key + " in " + options_.undelivered_topic + ": " + std::string(reason));
   return Status::Ok();
 }
@@ -145,7 +168,12 @@ bool Notifier::Process(Worker& w, Item& item) {
   const std::string key = w.s.name + "/" + item.id;
   const TimeMs first = NowMs();
   for (int attempt = 1;; ++attempt) {
+    NotifyMetrics& m = NotifyMetrics::Get();
+    const auto started = std::chrono::steady_clock::now();
     Delivery d = w.s.sink->Deliver(item.json);
+    m.seconds.With({w.s.name}).Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (!d.ok()) m.failed.With({w.s.name}).Add();
     if (d.ok()) {
       Status s = [&]() -> Status {
         ASSIGN_OR_RETURN(auto txn, log_->Begin("notifier-" + w.s.name));
@@ -157,12 +185,14 @@ bool Notifier::Process(Worker& w, Item& item) {
         return false;
       }
       counters_.delivered.fetch_add(1);
+      m.delivered.With({w.s.name}).Add();
       return true;
     }
     const TimeMs age = NowMs() - first;
     if (d.code == Delivery::Code::kRetry && attempt < w.s.retry.max_attempts &&
         age < w.s.retry.max_age) {
       counters_.retries.fetch_add(1);
+      m.retried.With({w.s.name}).Add();
       std::uniform_real_distribution<double> u(0.0, 1.0);
       // Delays from backoff to max_backoff, at least half of each (jitter,
       // so that retries of many notifiers spread out).
@@ -295,7 +325,10 @@ Status Notifier::Run(const std::atomic<bool>* stop, const std::atomic<bool>* dra
   std::vector<int64_t> drain_end;
   RecordBuffer records;
   Status status;
+  metrics::Heartbeat progress = metrics::DefaultHealth().Register("notify");
+  metrics::DefaultHealth().MarkReady("broker");  // it answered the reads of the offsets
   while (status.ok() && !stop->load()) {
+    progress.Beat();  // a read of the alerts topic answered
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!fatal_.ok()) break;

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include "src/metrics/feed.h"
+#include "src/metrics/health.h"
+#include "src/metrics/metrics.h"
+
 namespace logstream {
 namespace {
 
@@ -48,6 +52,50 @@ void AddStats(EngineStats& to, const EngineStats& from) {
   to.late += from.late;
   to.windows_closed += from.windows_closed;
   to.alerts += from.alerts;
+}
+
+// The processor's metrics (metrics.h), declared once.
+struct ProcessMetrics {
+  metrics::Registry& r = metrics::Default();
+  metrics::Counter& records =
+      r.CounterFamily("logstream_process_records_total", "records read from `logs` and committed").Get();
+  metrics::Counter& late = r.CounterFamily("logstream_process_late_records_total",
+                                           "records older than their source's watermark (counted nowhere)")
+                               .Get();
+  metrics::Counter& bad = r.CounterFamily("logstream_process_bad_records_total",
+                                          "records of `logs` that could not be decoded (dead-lettered)")
+                              .Get();
+  metrics::Counter& windows =
+      r.CounterFamily("logstream_process_windows_emitted_total", "aggregate rows (window, source, level) emitted")
+          .Get();
+  metrics::Family<metrics::Counter>& alerts =
+      r.CounterFamily("logstream_process_alerts_fired_total", "alerts fired, by rule", {"rule"});
+  metrics::Counter& commits = r.CounterFamily("logstream_process_commits_total", "transactions committed").Get();
+  metrics::Histogram& commit_seconds =
+      r.HistogramFamily("logstream_process_commit_duration_seconds", "time to write and commit a transaction").Get();
+  metrics::Histogram& alert_latency =
+      r.HistogramFamily("logstream_alert_latency_seconds",
+                        "from the log append of the newest record read before an alert (its object's "
+                        "ingest) to the alert's commit; logstream_ingest_object_latency_seconds adds the "
+                        "time from the object's publication to its ingest")
+          .Get();
+  metrics::Gauge& open_windows =
+      r.GaugeFamily("logstream_process_open_windows", "(window, source) cells not yet emitted").Get();
+  metrics::Gauge& sources = r.GaugeFamily("logstream_process_sources", "log sources (hosts) seen").Get();
+  metrics::Gauge& wm_low = r.GaugeFamily("logstream_process_watermark_low_seconds",
+                                         "the lowest source watermark, event time since the epoch")
+                               .Get();
+  metrics::Gauge& wm_high = r.GaugeFamily("logstream_process_watermark_high_seconds",
+                                          "the highest source watermark, event time since the epoch")
+                                .Get();
+  metrics::Family<metrics::Gauge>& lag =
+      r.GaugeFamily("logstream_process_lag_records", "records of `logs` not yet processed, by partition",
+                    {"partition"});
+};
+
+ProcessMetrics& M() {
+  static ProcessMetrics m;
+  return m;
 }
 
 }  // namespace
@@ -207,9 +255,13 @@ Status Processor::Consume(int partition, Part& part, const RecordBuffer& entries
       part.dead_letters.push_back(DeadLetterJson(options_.input_topic, partition, entries.offset(i),
                                                  entries.value(i), decoded.message()));
       counters_.bad_records.fetch_add(1, std::memory_order_relaxed);
+      M().bad.Add();
     }
   }
-  if (!entries.empty()) part.offset = entries.offset(entries.size() - 1) + 1;
+  if (!entries.empty()) {
+    part.offset = entries.offset(entries.size() - 1) + 1;
+    part.last_append = entries.append_time(entries.size() - 1);
+  }
   part.full_read = entries.size() >= read_batch_;
   part.at_end = entries.empty();
   uncommitted_records_ += static_cast<int64_t>(entries.size());
@@ -229,6 +281,7 @@ Status Processor::ConsumePartials(const RecordBuffer& entries) {
 }
 
 void Processor::PublishCounters() {
+  PublishGauges();
   EngineStats s = retired_;
   int64_t alerts = retired_alerts_;
   for (const auto& [p, part] : parts_) AddStats(s, part.engine->stats());
@@ -237,6 +290,52 @@ void Processor::PublishCounters() {
   counters_.windows_closed.store(s.windows_closed, std::memory_order_relaxed);
   counters_.alerts.store(s.alerts + alerts, std::memory_order_relaxed);
   counters_.late.store(s.late, std::memory_order_relaxed);
+}
+
+void Processor::PublishMetrics(const CommittedOutputs& lines, const std::vector<const Alert*>& alerts,
+                               TimeMs newest_append) {
+  ProcessMetrics& m = M();
+  m.records.Add(static_cast<uint64_t>(uncommitted_records_));
+  const int64_t late = counters_.late.load(std::memory_order_relaxed);
+  if (late > late_published_) m.late.Add(static_cast<uint64_t>(late - late_published_));
+  late_published_ = late;
+  m.windows.Add(lines.aggregates.size());
+  m.commits.Add();
+  const TimeMs now = NowMs();
+  for (const Alert* a : alerts) {
+    m.alerts.With({a->rule}).Add();
+    if (newest_append > 0) m.alert_latency.Observe(static_cast<double>(std::max<TimeMs>(0, now - newest_append)) / 1e3);
+  }
+  for (const std::string& json : lines.alerts) metrics::AlertsFeed().Push(json);
+  for (const std::string& json : lines.aggregates) metrics::WindowsFeed().Push(json);
+}
+
+void Processor::PublishGauges() {
+  const TimeMs now = NowMs();
+  if (now - gauges_published_ < 1000) return;
+  gauges_published_ = now;
+  ProcessMetrics& m = M();
+  EngineGauges all;
+  bool any = false;
+  for (const auto& [p, part] : parts_) {
+    const EngineGauges g = part.engine->gauges();
+    all.sources += g.sources;
+    all.open_windows += g.open_windows;
+    if (g.max_watermark == 0) continue;
+    all.min_watermark = any ? std::min(all.min_watermark, g.min_watermark) : g.min_watermark;
+    all.max_watermark = any ? std::max(all.max_watermark, g.max_watermark) : g.max_watermark;
+    any = true;
+  }
+  m.sources.Set(static_cast<double>(all.sources));
+  m.open_windows.Set(static_cast<double>(all.open_windows));
+  m.wm_low.Set(static_cast<double>(all.min_watermark) / 1e3);
+  m.wm_high.Set(static_cast<double>(all.max_watermark) / 1e3);
+  auto info = log_->DescribeTopic(options_.input_topic);
+  if (!info) return;
+  for (const auto& [p, part] : parts_) {
+    const int64_t end = p < static_cast<int>(info->end_offsets.size()) ? info->end_offsets[p] : 0;
+    m.lag.With({std::to_string(p)}).Set(static_cast<double>(std::max<int64_t>(0, end - part.offset)));
+  }
 }
 
 Status Processor::Commit() {
@@ -283,6 +382,7 @@ Status Processor::Commit() {
   PublishCounters();
   if (!any) return Status::Ok();
 
+  metrics::Timer timer(M().commit_seconds);
   CommittedOutputs lines;
   TransactionOptions txn_options;
   txn_options.timeout = options_.transaction_timeout_ms;
@@ -338,6 +438,14 @@ Status Processor::Commit() {
     if (t.partials.has_mark) t.part->sent_mark = t.partials.mark;
   }
   partials_committed_ = partials_offset_;
+  std::vector<const Alert*> fired;
+  TimeMs newest_append = 0;
+  for (const Taken& t : taken) {
+    for (const Alert& a : t.out.alerts) fired.push_back(&a);
+    newest_append = std::max(newest_append, t.part->last_append);
+  }
+  for (const Alert& a : all_alerts) fired.push_back(&a);
+  PublishMetrics(lines, fired, newest_append);
   counters_.committed_records.fetch_add(uncommitted_records_, std::memory_order_relaxed);
   uncommitted_records_ = 0;
   counters_.commits.fetch_add(1, std::memory_order_relaxed);
@@ -413,7 +521,10 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
   TimeMs last_tick = last_commit;
   TimeMs last_commit_took = 0;
   bool reached_end = false;  // since the last commit
+  metrics::Heartbeat progress = metrics::DefaultHealth().Register("process");
+  metrics::DefaultHealth().MarkReady("broker");  // it answered Create's and Assign's requests
   while (!(stop && stop->load())) {
+    progress.Beat();  // the log answered the last reads
     RETURN_IF_ERROR(PollGroup(0));
     size_t got = 0;
     for (auto& [p, part] : parts_) {

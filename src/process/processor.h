@@ -147,6 +147,7 @@ class Processor {
     bool backlog = false;    // streaming: see Commit (assigned partitions start in one)
     bool full_read = false;  // its last read took all it asked for
     bool at_end = false;     // its last read found nothing
+    TimeMs last_append = 0;  // append time of the last record read (alert latency)
   };
 
   Processor(Log* log, const ProcessorConfig& config, ProcessorOptions options);
@@ -165,6 +166,11 @@ class Processor {
   Result<bool> Done();
   Result<bool> AtEnd(const std::string& topic, int partition, int64_t offset);
   void PublishCounters();
+  // Metrics of what the last commit wrote, and (at most once a second) the
+  // engines' gauges and the lag of each partition.
+  void PublishMetrics(const CommittedOutputs& lines, const std::vector<const Alert*>& alerts,
+                      TimeMs newest_append);
+  void PublishGauges();
 
   Log* log_;
   ProcessorConfig config_;
@@ -177,6 +183,8 @@ class Processor {
   // Set while this processor owns `rule-partials`.
   std::unique_ptr<AllRulesAggregator> aggregator_;
   int64_t partials_offset_ = 0, partials_committed_ = 0;
+  int64_t late_published_ = 0;  // EngineStats::late already counted in metrics
+  TimeMs gauges_published_ = 0;
   RecordDecoder decoder_;
   RecordBuffer read_buffer_;  // reused by every read
   int64_t uncommitted_records_ = 0;

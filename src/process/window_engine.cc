@@ -498,4 +498,19 @@ Status WindowEngine::RestoreState(const std::map<std::string, std::string>& stat
 const EngineStats& WindowEngine::stats() const { return impl_->stats; }
 size_t WindowEngine::source_count() const { return impl_->sources.size(); }
 
+EngineGauges WindowEngine::gauges() const {
+  EngineGauges g;
+  g.sources = impl_->sources.size();
+  g.open_windows = impl_->all_cells.size();
+  bool any = false;
+  for (const SourceState& s : impl_->sources) {
+    g.open_windows += s.cells.size();
+    if (s.watermark == kNever) continue;
+    g.min_watermark = any ? std::min(g.min_watermark, s.watermark) : s.watermark;
+    g.max_watermark = any ? std::max(g.max_watermark, s.watermark) : s.watermark;
+    any = true;
+  }
+  return g;
+}
+
 }  // namespace logstream

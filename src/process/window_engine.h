@@ -125,6 +125,13 @@ struct EngineStats {
   int64_t alerts = 0;
 };
 
+// What the engine holds now, for metrics.
+struct EngineGauges {
+  size_t sources = 0;
+  size_t open_windows = 0;  // (window, source) cells not yet emitted, per = "all" ones included
+  TimeMs min_watermark = 0, max_watermark = 0;  // of the sources that have one (0: none has)
+};
+
 struct EngineOptions {
   // --exit-when-done: per = "all" windows stay open until Finish(), and
   // AdvanceIdle does nothing.
@@ -188,6 +195,7 @@ class WindowEngine {
 
   const EngineStats& stats() const;
   size_t source_count() const;
+  EngineGauges gauges() const;  // O(sources)
 
  private:
   struct Impl;

@@ -161,11 +161,23 @@ struct HttpServerImpl {
 
 namespace {
 
+}  // namespace
+
+std::string HttpRequest::Param(std::string_view name) const {
+  for (const auto& [k, v] : params) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+namespace {
+
 HttpRequest ToHttpRequest(const httplib::Request& req, bool with_body) {
   HttpRequest out;
   out.method = req.method;
   out.path = req.path;
   out.remote_addr = req.remote_addr;
+  for (const auto& [k, v] : req.params) out.params.emplace_back(k, v);
   for (const auto& [k, v] : req.headers) {
     // Set by httplib itself, not sent by the client.
     if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;

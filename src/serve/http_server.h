@@ -48,12 +48,15 @@ struct HttpRequest {
   std::string method;                                        // "GET", "POST", ...
   std::string path;                                          // URL-decoded, without the query
   std::vector<std::pair<std::string, std::string>> headers;  // sorted by name (any case)
+  std::vector<std::pair<std::string, std::string>> params;   // of the query, URL-decoded
   std::string body;                                          // empty for check_head
   std::string remote_addr;
 
   // The first value of header `name` (any case); "" when absent.
   std::string Header(std::string_view name) const;
   bool HasHeader(std::string_view name) const;
+  // The first value of query parameter `name`; "" when absent.
+  std::string Param(std::string_view name) const;
 };
 
 struct HttpResponse {

@@ -10,6 +10,7 @@
 
 #include "src/base/status.h"
 #include "src/base/time.h"
+#include "src/metrics/metrics.h"
 
 namespace logstream {
 
@@ -23,6 +24,10 @@ struct ObjectEvent {
 
   bool operator==(const ObjectEvent&) const = default;
 };
+
+// Requests of event sources to their servers that failed (and are tried
+// again), by source kind: logstream_events_request_errors_total{source}.
+metrics::Family<metrics::Counter>& EventSourceErrors();
 
 // A stream of object-created events. Not thread-safe: one consumer.
 class EventSource {
@@ -40,6 +45,10 @@ class EventSource {
   virtual void Abandon(const ObjectEvent& event) { (void)event; }
   // True once a finite source has yielded everything (e.g. a one-time scan).
   virtual bool Done() const = 0;
+  // True while the source's last request to its server failed (Poll then
+  // returns no events and tries again later): ingest is not making progress,
+  // which /healthz reports once it lasts. Default: never.
+  virtual bool Failing() const { return false; }
 };
 
 }  // namespace logstream

@@ -51,6 +51,7 @@ Result<std::vector<ObjectEvent>> ListPollSource::Poll(TimeMs max_wait) {
       } else {
         if (s.code() != StatusCode::kUnavailable) return Err(std::move(s));
         ++stats_.failed_listings;  // the server is down: try again at the next interval
+        EventSourceErrors().With({"list"}).Add();
         const TimeMs now = NowMs();
         if (failing_since_ == 0) failing_since_ = now;
         if (options_.give_up_after_ms > 0 && now - failing_since_ >= options_.give_up_after_ms) {

@@ -54,6 +54,8 @@ class ListPollSource : public EventSource {
 
   const Stats& stats() const { return stats_; }
 
+ bool Failing() const override { return failing_since_ != 0; }
+
  private:
   ListPollSource(ObjectStore* store, ListPollOptions options) : store_(store), options_(std::move(options)) {}
   // One full listing into pending_.

@@ -9,6 +9,13 @@
 #include "src/trigger/webhook_source.h"
 
 namespace logstream {
+
+metrics::Family<metrics::Counter>& EventSourceErrors() {
+  static auto& f = metrics::Default().CounterFamily(
+      "logstream_events_request_errors_total",
+      "requests of event sources to their servers that failed and are tried again, by source", {"source"});
+  return f;
+}
 namespace {
 
 using Opener = Result<std::unique_ptr<EventSource>> (*)(const EventSettings&, const EventSourceContext&);

@@ -135,9 +135,11 @@ Result<std::vector<ObjectEvent>> SqsSource::Poll(TimeMs max_wait) {
     const int wait = std::clamp(static_cast<int>(max_wait / 1000), 0, std::min(20, options_.wait_s));
     const TimeMs asked_at = options_.now();
     auto messages = queue_->Receive(10, wait == 0 ? 1 : wait, options_.visibility_s);
+    failing_ = !messages;
     if (!messages) {
       if (messages.error().code() != StatusCode::kUnavailable) return Err(messages.error());
       ++stats_.unavailable;
+      EventSourceErrors().With({"sqs"}).Add();
       return std::vector<ObjectEvent>{};
     }
     saw_empty_ = messages->empty();

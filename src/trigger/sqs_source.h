@@ -83,6 +83,8 @@ class SqsSource : public EventSource {
 
   Stats stats() const;
 
+ bool Failing() const override { return failing_; }
+
  private:
   struct InFlight {
     size_t unacked = 0;
@@ -102,6 +104,7 @@ class SqsSource : public EventSource {
   S3EventParser parser_;
   std::deque<ObjectEvent> pending_;
   std::map<std::string, std::deque<std::string>> owners_;     // key '\n' etag -> receipts
+  bool failing_ = false;  // the last Receive failed with Unavailable
   bool saw_empty_ = false;
   Stats stats_;  // the consumer's counters
 
