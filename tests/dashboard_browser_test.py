@@ -118,12 +118,14 @@ work = workdir("dashboard")
 data = os.path.join(work, "data")
 port = free_port()
 log = os.path.join(work, "run.log")
-# Simulated time at a capped rate: 3 hosts, 3,000 lines/s in all, so 10 s of
-# event time pass every second: a 10 s window closes about every second and
-# host-1 and host-2 burst (half their lines ERROR) for 5 s every 20 s.
+# Simulated time at a capped rate: 8 hosts, 8,000 lines/s in all, so 10 s of
+# event time pass every second: a 10 s window closes about every second, and
+# host-1..3 burst (half their lines ERROR) for 10 s every minute, from the
+# first second on.
+BURSTING = {"host-1", "host-2", "host-3"}
 cmd = [LOGSTREAM, "run", "--data", data, "--http", f"127.0.0.1:{port}",
-       "--hosts", "3", "--seed", "19", "--start", "2026-11-24T00:00:00Z", "--rate", "3000",
-       "--duration-minutes", "60", "--burst-period", "20s", "--burst-length", "5s", "--burst-hosts", "2"]
+       "--hosts", "8", "--seed", "19", "--start", "2026-11-24T00:00:00Z", "--rate", "8000",
+       "--duration-minutes", "60", "--burst-period", "1m", "--burst-length", "10s", "--burst-hosts", "3"]
 with open(log, "w") as out:
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
 driver = None
@@ -152,7 +154,7 @@ try:
     # The chart (uPlot draws on a canvas) and the table of the top hosts.
     wait_for(driver, "the chart", lambda d: d.find_elements(By.CSS_SELECTOR, "#chart canvas"))
     wait_for(driver, "the bursting hosts at the top",
-             lambda d: set(texts(d, "#top-hosts tbody tr td:first-child")[:2]) == {"host-1", "host-2"})
+             lambda d: set(texts(d, "#top-hosts tbody tr td:first-child")[:3]) == BURSTING)
 
     # The first alert with its sample lines and object@offset.
     wait_for(driver, "an alert with a sample", lambda d: d.find_elements(By.CSS_SELECTOR, "#alerts .alert .sample"))
@@ -174,9 +176,12 @@ try:
     examples = texts(driver, "#dead-letters tr.reason .example .loc")
     assert examples and all(e.startswith("junk-host/2026-11-24/junk-host-000001.log@") for e in examples), examples
 
-    # A few more seconds of live updates, then the picture for README.
+    # More live updates (15 windows on the chart, the second burst), then the
+    # picture for README.
     wait_for(driver, "the page live", lambda d: d.find_element(By.ID, "conn").get_attribute("data-state") == "live")
-    time.sleep(3)
+    wait_for(driver, "15 windows on the chart",
+             lambda d: int(d.find_element(By.ID, "chart").get_attribute("data-windows") or 0) >= 15)
+    time.sleep(1)
     severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not severe, f"errors in the browser's console: {severe}"
     os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)

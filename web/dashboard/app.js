@@ -389,7 +389,7 @@
         points: {show: data[0].length < 60, size: 4},
       }))),
       axes: [
-        {stroke: "#555", grid: {stroke: "#eee"}, values: timeTicks},
+        {stroke: "#555", grid: {stroke: "#eee"}, values: timeTicks, space: 70},
         {stroke: "#555", grid: {stroke: "#eee"}, label: `${level} per window`, size: 60},
       ],
     };
@@ -420,6 +420,7 @@
       + (win.hosts.size > TOP_HOSTS ? `; the top ${Math.min(TOP_HOSTS, hosts.length)} by ${level} are drawn` : "")
       : "";
 
+    $("#chart").dataset.windows = win.starts.size;
     if (!win.starts.size) return;
     if (!hosts.length) {
       if (plot) { plot.destroy(); plot = null; plotHosts = ""; }
@@ -487,8 +488,13 @@
     const sig = JSON.stringify(byReason) + "|" + (letters.length ? JSON.stringify(letters[0]) : "");
     if (sig === deadSig) return;
     deadSig = sig;
+    // by_reason counts by kind ("unparsable", ...); each dead letter has its
+    // kind and its own reason ("unknown level 'NOTICE' ...").
     const example = new Map();
-    for (const d of letters) if (!example.has(d.reason)) example.set(d.reason, d);
+    for (const d of letters) {
+      const key = d.kind !== undefined ? d.kind : d.reason;
+      if (!example.has(key)) example.set(key, d);
+    }
     const reasons = Object.entries(byReason).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const section = $("#dead-letters");
     $("tbody", section).replaceChildren(...reasons.map(([reason, n]) => {
@@ -497,7 +503,9 @@
         el("td.num", null, fmtNum(n)),
         el("td.reason-text", null, reason),
         el("td.example", null, ...(d
-          ? [el("code.loc", null, `${d.object}@${d.offset}`), el("div.line", {title: d.line}, d.line || "(no line)")]
+          ? [el("code.loc", null, `${d.object}@${d.offset}`),
+             d.reason && d.reason !== reason ? el("div.why", null, d.reason) : null,
+             el("div.line", {title: d.line}, d.line || "(no line)")]
           : [el("span.muted", null, "–")])));
     }));
     const total = reasons.reduce((s, [, n]) => s + n, 0);
