@@ -10,6 +10,9 @@ latency, peak RSS). Not a test: it reports figures.
    rules; records/s over its wall time and over its CPU time (user + system,
    all threads: the one-core figure on a shared machine), and its peak RSS
    (ru_maxrss).
+   The same ingest and process again with the metrics server on (--http,
+   scraped once a second, as a Prometheus with a 1 s interval would): the
+   throughput lost to it.
 2. Latency: `logstream run` in real time with bursts on every host; for each
    alert, the time from the publication (mtime) of the object holding the line
    that made the count reach min_count to the alert's line on stdout.
@@ -20,9 +23,12 @@ import os
 import re
 import shutil
 import subprocess
+import socket
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
 p = argparse.ArgumentParser()
 p.add_argument("logstream", nargs="?", default="build/logstream")
@@ -76,8 +82,46 @@ print(f"process (embedded log -> aggregates, alerts): {n / t_proc / 1e6:.2f} M r
       f"({t_proc:.1f} s), {n / cpu_s['process'] / 1e6:.2f} M records per CPU second, "
       f"peak RSS {peak_rss_mb['process']:.0f} MB "
       f"(RocksDB budget: 2 x 64 MB write buffers + 16 MB block cache)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scraped(*cmd):
+    """sh(cmd --http PORT) while /metrics is scraped once a second."""
+    port = free_port()
+    done = threading.Event()
+    scrapes = [0]
+
+    def scrape():
+        while not done.wait(1.0):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+                scrapes[0] += 1
+            except OSError:
+                pass
+    t = threading.Thread(target=scrape, daemon=True)
+    t.start()
+    took = sh(*cmd, "--http", f"127.0.0.1:{port}")
+    done.set()
+    t.join()
+    return took, scrapes[0]
+
+
+t_ing_on, s_ing = scraped(exe, "ingest", "--store", f"{d}/bucket", "--broker", f"{d}/broker-on",
+                          "--exit-when-done")
+t_proc_on, s_proc = scraped(exe, "process", "--broker", f"{d}/broker-on", "--config", f"{d}/rules.toml",
+                            "--exit-when-done")
+print(f"metrics server on and scraped every second: ingest {n / t_ing_on / 1e6:.2f} M lines/s "
+      f"({(1 - t_ing / t_ing_on) * 100:+.1f} % time vs off, {s_ing} scrapes), "
+      f"process {n / t_proc_on / 1e6:.2f} M records/s ({(1 - t_proc / t_proc_on) * 100:+.1f} % vs off, "
+      f"{s_proc} scrapes)")
 shutil.rmtree(f"{d}/bucket")
 shutil.rmtree(f"{d}/broker")
+shutil.rmtree(f"{d}/broker-on")
 
 # 2. Latency: real-time run, bursts on every host every 10 s.
 data = f"{d}/run"

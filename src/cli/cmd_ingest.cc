@@ -49,6 +49,7 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
             << c.failed << " unreadable): " << c.lines << " lines, " << c.records
             << " records, " << c.dead_letters << " dead letters\n";
   if (std::string summary = EventSourceSummary(**source); !summary.empty()) std::cout << summary << "\n";
+  if (*telemetry && a.exit_when_done) (*telemetry)->Linger(stop);
   return ExitCode(s);
 }
 

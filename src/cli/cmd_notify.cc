@@ -41,8 +41,10 @@ int RunNotify(const NotifyArgs& a, const GivenFlags& given) {
   auto telemetry = StartTelemetry(settings.http, false, "notify", {"notify"}, {"broker"});
   if (!telemetry) return Fail(telemetry.error().message());
   std::atomic<bool> drain{a.exit_when_done};
-  Status s = (*notifier)->Run(&InstallStopHandlers(), &drain);
+  std::atomic<bool>& stop = InstallStopHandlers();
+  Status s = (*notifier)->Run(&stop, &drain);
   PrintNotifierSummary(**notifier);
+  if (*telemetry && a.exit_when_done) (*telemetry)->Linger(stop);
   return ExitCode(s);
 }
 

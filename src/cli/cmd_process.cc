@@ -41,11 +41,13 @@ int RunProcess(const ProcessArgs& a, const GivenFlags& given) {
   };
   auto processor = Processor::Create(log->get(), config, options);
   if (!processor) return Fail(processor.error().message());
-  Status s = (*processor)->Run(&InstallStopHandlers());
+  std::atomic<bool>& stop = InstallStopHandlers();
+  Status s = (*processor)->Run(&stop);
   const ProcessorCounters& c = (*processor)->counters();
   std::cout << "processed " << c.records << " records: " << c.windows_closed
             << " windows closed, " << c.alerts << " alerts, " << c.late << " late, "
             << c.bad_records << " undecodable\n";
+  if (*telemetry && a.exit_when_done) (*telemetry)->Linger(stop);
   return ExitCode(s);
 }
 

@@ -286,6 +286,7 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
                static_cast<unsigned long long>(ic.records.load()),
                static_cast<unsigned long long>(ic.dead_letters.load()), data.c_str());
   if (notifier) PrintNotifierSummary(*notifier);
+  if (*telemetry && a.exit_when_done) (*telemetry)->Linger(stop);
   return ExitCode(failure.Get());
 }
 

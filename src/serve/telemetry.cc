@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -34,6 +35,10 @@ const opt::Table<HttpSettings>& HttpTable() {
     t.Duration("stuck_after", &H::stuck_after,
                "a loop (ingest, process, notify) without progress this long makes /healthz answer 503",
                1000, {.env = "LOGSTREAM_HTTP_STUCK_AFTER"});
+    t.Duration("linger", &H::linger,
+               "with --exit-when-done: keep serving this long once the work is done, so that a last "
+               "scrape sees the final counts",
+               0, {.flag = "--http-linger", .env = "LOGSTREAM_HTTP_LINGER"});
     return t;
   }();
   return table;
@@ -120,6 +125,7 @@ std::string JsonArray(std::string_view name, const std::vector<std::string>& ite
 struct TelemetryServerImpl {
   std::string command;
   std::vector<std::string> stages;
+  TimeMs linger = 0;
   TimeMs started = NowMs();
   std::unique_ptr<HttpServer> server;
 
@@ -277,6 +283,7 @@ Result<std::unique_ptr<TelemetryServer>> TelemetryServer::Start(const HttpSettin
   auto impl = std::make_unique<TelemetryServerImpl>();
   impl->command = std::move(command);
   impl->stages = std::move(stages);
+  impl->linger = settings.linger;
   HttpServerOptions options;
   options.listen = settings.listen;
   options.threads = 4;
@@ -303,5 +310,13 @@ TelemetryServer::~TelemetryServer() {
 }
 
 int TelemetryServer::port() const { return impl_->server->port(); }
+
+void TelemetryServer::Linger(const std::atomic<bool>& stop) const {
+  if (impl_->linger <= 0) return;
+  std::fprintf(stderr, "logstream: %s: done; serving the final metrics for %s (--http-linger)\n",
+               impl_->command.c_str(), FormatDuration(impl_->linger).c_str());
+  const TimeMs until = NowMs() + impl_->linger;
+  while (!stop.load() && NowMs() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
 
 }  // namespace logstream

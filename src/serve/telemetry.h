@@ -13,6 +13,7 @@
 // HttpServer).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ namespace logstream {
 struct HttpSettings {
   std::string listen;  // HOST:PORT; "" or "off": no server
   TimeMs stuck_after = 30'000;
+  TimeMs linger = 0;  // --exit-when-done: keep serving this long after the work is done
 };
 
 // [http]: declared once; `run`, `ingest`, `process` and `notify` take its flags.
@@ -46,6 +48,9 @@ class TelemetryServer {
                                                         std::vector<std::string> stages);
   ~TelemetryServer();
   int port() const;
+  // With settings.linger: says so and keeps serving that long, or until
+  // *stop, so that a last scrape sees the final counts of a finite run.
+  void Linger(const std::atomic<bool>& stop) const;
 
  private:
   explicit TelemetryServer(std::unique_ptr<TelemetryServerImpl> impl);
