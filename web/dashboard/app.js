@@ -299,17 +299,12 @@
       win.version++;
     }
     if (maxEnd === null) return;
-    if (rows.length >= WINDOWS_LIMIT) {
-      // Cut short: go on from the last row (its window again, in case it was cut).
-      const lastEnd = toMs(rows[rows.length - 1].window_end);
-      const firstEnd = toMs(rows[0].window_end);
-      win.since = lastEnd > firstEnd ? lastEnd - 1 : lastEnd;
-    } else {
-      // Ask again for the last two windows: other sources' rows of them may come later.
-      const overlap = Math.min(Math.max(2 * win.size, 10000), 120000);
-      const next = maxEnd - overlap;
-      win.since = win.since === null ? next : Math.max(win.since, next);
-    }
+    // Ask again for the last two windows: other sources' rows of them may
+    // come later. (The API answers the newest rows when more match than the
+    // limit, so a page opened late starts from the present.)
+    const overlap = Math.min(Math.max(2 * win.size, 10000), 120000);
+    const next = maxEnd - overlap;
+    win.since = win.since === null ? next : Math.max(win.since, next);
   }
 
   function windowsUrl() {
