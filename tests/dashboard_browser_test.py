@@ -12,6 +12,7 @@ venv's Python."""
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -199,3 +200,4 @@ finally:
             proc.kill()
             proc.wait()
 assert proc.returncode == 0, f"run exited {proc.returncode} after SIGINT:\n{open(log).read()[-3000:]}"
+shutil.rmtree(work, ignore_errors=True)  # kept when the test fails
