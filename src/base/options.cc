@@ -249,6 +249,11 @@ std::string ShowDouble(double d) {
   return std::string(buf, r.ptr);
 }
 
+Status CheckNonEmpty(const std::string& text) {
+  if (text.empty()) return InvalidArgument("must be a non-empty string");
+  return Status::Ok();
+}
+
 std::vector<std::string> SplitCommaList(std::string_view text) {
   std::vector<std::string> items;
   while (!text.empty()) {

@@ -132,6 +132,8 @@ Result<TimeMs> ParseDurationAtLeastMs(std::string_view text, TimeMs min);
 std::string ShowDouble(double d);
 // "a,b , c" -> {"a", "b", "c"}.
 std::vector<std::string> SplitCommaList(std::string_view text);
+// InvalidArgument "must be a non-empty string" for "" (a CheckedString check).
+Status CheckNonEmpty(const std::string& text);
 
 // The options of one table, bound to the fields of T.
 template <typename T>
@@ -155,6 +157,19 @@ class Table {
                 std::vector<std::string> allowed = {}) {
     return Add(Info(std::move(key), Type::kString, std::move(help), std::move(n), std::move(allowed)),
                [field](T& t, const Value& v) {
+                 std::invoke(field, t) = v.text;
+                 return Status::Ok();
+               },
+               [field](const T& t) { return Value{Get(field, t), {}}; });
+  }
+
+  // A string that `check` accepts; the error of check is the problem reported.
+  template <typename F>
+  Table& CheckedString(std::string key, F field, std::string help,
+                       std::function<Status(const std::string&)> check, Names n = {}) {
+    return Add(Info(std::move(key), Type::kString, std::move(help), std::move(n)),
+               [field, check = std::move(check)](T& t, const Value& v) -> Status {
+                 RETURN_IF_ERROR(check(v.text));
                  std::invoke(field, t) = v.text;
                  return Status::Ok();
                },

@@ -3,6 +3,7 @@
 
 #include "src/cli/commands.h"
 #include "src/cli/observe.h"
+#include "src/cli/progress.h"
 #include "src/cli/settings.h"
 #include "src/cli/signals.h"
 #include "src/ingest/ingester.h"
@@ -43,8 +44,16 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   auto source = OpenEventSource(settings.events, context);
   if (!source) return Fail("cannot watch " + store_url + ": " + source.error().message());
   std::atomic<bool>& stop = InstallStopHandlers();
-  Status s = RunIngest(**source, ingester, stop, a.exit_when_done ? kGiveUpAfterMs : 0);
   const IngestCounters& c = ingester.counters();
+  std::atomic<uint64_t> queued{0};
+  Status s;
+  {
+    ProgressLine progress(a.exit_when_done, "ingest", "objects", [&] {
+      const uint64_t done = c.objects + c.duplicates + c.failed;
+      return std::pair{done, done + queued.load()};
+    });
+    s = RunIngest(**source, ingester, stop, a.exit_when_done ? kGiveUpAfterMs : 0, &queued);
+  }
   std::cout << "ingested " << c.objects << " objects (" << c.duplicates << " already ingested, "
             << c.failed << " unreadable): " << c.lines << " lines, " << c.records
             << " records, " << c.dead_letters << " dead letters\n";

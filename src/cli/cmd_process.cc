@@ -3,6 +3,7 @@
 
 #include "src/cli/commands.h"
 #include "src/cli/observe.h"
+#include "src/cli/progress.h"
 #include "src/cli/settings.h"
 #include "src/cli/signals.h"
 #include "src/log/log.h"
@@ -42,8 +43,19 @@ int RunProcess(const ProcessArgs& a, const GivenFlags& given) {
   auto processor = Processor::Create(log->get(), config, options);
   if (!processor) return Fail(processor.error().message());
   std::atomic<bool>& stop = InstallStopHandlers();
-  Status s = (*processor)->Run(&stop);
   const ProcessorCounters& c = (*processor)->counters();
+  Status s;
+  {
+    // Records of `logs` (on Kafka its offsets also count transaction markers).
+    ProgressLine progress(a.exit_when_done, "process", "records", [&] {
+      uint64_t total = 0;
+      if (auto info = (*log)->DescribeTopic(options.input_topic)) {
+        for (int64_t end : info->end_offsets) total += static_cast<uint64_t>(end);
+      }
+      return std::pair{static_cast<uint64_t>(c.records.load()), total};
+    });
+    s = (*processor)->Run(&stop);
+  }
   std::cout << "processed " << c.records << " records: " << c.windows_closed
             << " windows closed, " << c.alerts << " alerts, " << c.late << " late, "
             << c.bad_records << " undecodable\n";

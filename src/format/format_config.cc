@@ -70,16 +70,7 @@ const opt::Table<FormatConfig>& FormatsTable() {
         "by the first format whose `match` glob matches its key; objects no format matches "
         "use [ingest] format (auto: iso or classic).",
         /*array=*/true);
-    t.Custom(
-        "name", opt::Type::kString, "unique; named in dead letters",
-        [](F& f, const opt::Value& v) -> Status {
-          if (v.text.empty()) return InvalidArgument("must be a non-empty string");
-          f.name = v.text;
-          return Status::Ok();
-        },
-        [](const F& f) {
-          return opt::Value{f.name, {}};
-        });
+    t.CheckedString("name", &F::name, "unique; named in dead letters", opt::CheckNonEmpty);
     t.String("match", &F::match,
              "glob on the object key ('*' within a path component, '**' across '/'); empty: every "
              "object");
@@ -96,16 +87,12 @@ const opt::Table<FormatConfig>& FormatsTable() {
     t.String("time_format", &F::time_format,
              "regex, json, logfmt: strftime letters (%Y %m %d %H %M %S %f %L %b %z %s %ms ...); "
              "empty: ISO 8601 / RFC 3339 (json, logfmt: also epoch numbers)");
-    t.Custom(
-        "timezone", opt::Type::kString, "of times without an offset: UTC, +HH:MM or an IANA name",
-        [](F& f, const opt::Value& v) -> Status {
-          if (auto zone = Zone::Parse(v.text); !zone) return zone.error();
-          f.timezone = v.text;
-          return Status::Ok();
-        },
-        [](const F& f) {
-          return opt::Value{f.timezone, {}};
-        });
+    t.CheckedString("timezone", &F::timezone,
+                    "of times without an offset: UTC, +HH:MM or an IANA name",
+                    [](const std::string& zone) -> Status {
+                      if (auto parsed = Zone::Parse(zone); !parsed) return parsed.error();
+                      return Status::Ok();
+                    });
     t.Custom(
         "multiline", opt::Type::kString,
         "auto: a line that does not start a record continues the one above; off: every line alone "

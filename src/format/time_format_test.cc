@@ -21,6 +21,27 @@ TimeMs Read(const TimeFormat& f, std::string_view text, TimeMs reference = -1,
   return t;
 }
 
+// A layout, a text in it and the UTC time it reads as, given the reference
+// time (for layouts without a year or a date) when there is one.
+struct LayoutCase {
+  const char* layout;
+  const char* text;
+  const char* want;
+  const char* reference = nullptr;
+};
+
+// Checks every case, its layout made by `make` (TimeFormat::FromJava or
+// TimeFormat::FromStrftime).
+void ExpectReads(Result<TimeFormat> (*make)(std::string_view),
+                 const std::vector<LayoutCase>& cases) {
+  for (const LayoutCase& c : cases) {
+    auto f = make(c.layout);
+    ASSERT_TRUE(f) << c.layout;
+    EXPECT_EQ(Read(*f, c.text, c.reference ? Iso(c.reference) : -1), Iso(c.want))
+        << c.layout << " reading " << c.text;
+  }
+}
+
 TEST(TimeFormatTest, StrftimeLetters) {
   auto f = *TimeFormat::FromStrftime("%Y-%m-%d %H:%M:%S.%f");
   EXPECT_EQ(Read(f, "2017-05-16 00:00:00.008"), Iso("2017-05-16T00:00:00.008Z"));
@@ -30,14 +51,13 @@ TEST(TimeFormatTest, StrftimeLetters) {
   EXPECT_EQ(Read(l, "10:20:30:19", Iso("2020-01-02T00:00:00Z")), Iso("2020-01-02T10:20:30.019Z"));
   EXPECT_EQ(Read(*TimeFormat::FromStrftime("%s"), "1700000000"), 1700000000000);
   EXPECT_EQ(Read(*TimeFormat::FromStrftime("%ms"), "1700000000123"), 1700000000123);
-  EXPECT_EQ(Read(*TimeFormat::FromStrftime("%y%m%d %H%M%S"), "081109 203615"),
-            Iso("2008-11-09T20:36:15Z"));
-  EXPECT_EQ(Read(*TimeFormat::FromStrftime("%a %b %d %H:%M:%S %Y"), "Sun Dec 04 04:47:44 2005"),
-            Iso("2005-12-04T04:47:44Z"));
-  EXPECT_EQ(Read(*TimeFormat::FromStrftime("%d/%b/%Y:%H:%M:%S %z"), "10/Oct/2000:13:55:36 -0700"),
-            Iso("2000-10-10T20:55:36Z"));
-  EXPECT_EQ(Read(*TimeFormat::FromStrftime("%Y %j %I:%M %p"), "2020 060 01:05 PM"),
-            Iso("2020-02-29T13:05:00Z"));
+  ExpectReads(TimeFormat::FromStrftime,
+              {
+                  {"%y%m%d %H%M%S", "081109 203615", "2008-11-09T20:36:15Z"},
+                  {"%a %b %d %H:%M:%S %Y", "Sun Dec 04 04:47:44 2005", "2005-12-04T04:47:44Z"},
+                  {"%d/%b/%Y:%H:%M:%S %z", "10/Oct/2000:13:55:36 -0700", "2000-10-10T20:55:36Z"},
+                  {"%Y %j %I:%M %p", "2020 060 01:05 PM", "2020-02-29T13:05:00Z"},
+              });
 }
 
 TEST(TimeFormatTest, ShortNumbersAndPaddedDays) {
@@ -71,22 +91,18 @@ TEST(TimeFormatTest, YearFromTheReference) {
 }
 
 TEST(TimeFormatTest, JavaLetters) {
-  EXPECT_EQ(Read(*TimeFormat::FromJava("ISO8601"), "2015-10-18 18:01:47,978"),
-            Iso("2015-10-18T18:01:47.978Z"));
-  EXPECT_EQ(Read(*TimeFormat::FromJava("yy/MM/dd HH:mm:ss"), "17/06/09 20:10:40"),
-            Iso("2017-06-09T20:10:40Z"));
-  EXPECT_EQ(
-      Read(*TimeFormat::FromJava("yyyy-MM-dd'T'HH:mm:ss.SSSXXX"), "2026-11-24T22:47:30.123+01:00"),
-      Iso("2026-11-24T21:47:30.123Z"));
-  EXPECT_EQ(Read(*TimeFormat::FromJava("DATE"), "04 Dec 2005 04:47:44,001"),
-            Iso("2005-12-04T04:47:44.001Z"));
-  EXPECT_EQ(Read(*TimeFormat::FromJava("ABSOLUTE"), "04:47:44,001", Iso("2005-12-04T00:00:00Z")),
-            Iso("2005-12-04T04:47:44.001Z"));
-  EXPECT_EQ(
-      Read(*TimeFormat::FromJava("EEE MMM dd HH:mm:ss Z yyyy"), "Sun Dec 04 04:47:44 +0000 2005"),
-      Iso("2005-12-04T04:47:44Z"));
-  EXPECT_EQ(Read(*TimeFormat::FromJava("yyyy-MM-dd HH:mm:ss.SSSSSS"), "2020-01-01 00:00:00.123456"),
-            Iso("2020-01-01T00:00:00.123Z"));
+  ExpectReads(
+      TimeFormat::FromJava,
+      {
+          {"ISO8601", "2015-10-18 18:01:47,978", "2015-10-18T18:01:47.978Z"},
+          {"yy/MM/dd HH:mm:ss", "17/06/09 20:10:40", "2017-06-09T20:10:40Z"},
+          {"yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "2026-11-24T22:47:30.123+01:00",
+           "2026-11-24T21:47:30.123Z"},
+          {"DATE", "04 Dec 2005 04:47:44,001", "2005-12-04T04:47:44.001Z"},
+          {"ABSOLUTE", "04:47:44,001", "2005-12-04T04:47:44.001Z", "2005-12-04T00:00:00Z"},
+          {"EEE MMM dd HH:mm:ss Z yyyy", "Sun Dec 04 04:47:44 +0000 2005", "2005-12-04T04:47:44Z"},
+          {"yyyy-MM-dd HH:mm:ss.SSSSSS", "2020-01-01 00:00:00.123456", "2020-01-01T00:00:00.123Z"},
+      });
   EXPECT_FALSE(TimeFormat::FromJava("yyyy-MM-dd QQ"));
   EXPECT_FALSE(TimeFormat::FromJava("'unclosed"));
   EXPECT_FALSE(TimeFormat::FromStrftime("%Y %Q"));

@@ -149,7 +149,9 @@ class Ingester {
 // the events not acknowledged are Abandon()ed instead.
 // With give_up_after_ms > 0 (`--exit-when-done`), errors retried that long
 // without a commit in between end it with the error instead.
+// With `queued`, the events polled and not yet ingested plus the source's
+// backlog are stored there as they change (for a progress line).
 Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop,
-                 TimeMs give_up_after_ms = 0);
+                 TimeMs give_up_after_ms = 0, std::atomic<uint64_t>* queued = nullptr);
 
 }  // namespace logstream

@@ -29,7 +29,7 @@ void OrderEachSourceByKey(std::vector<ObjectEvent>* events) {
 }
 
 Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool>& stop,
-                 TimeMs give_up_after_ms) {
+                 TimeMs give_up_after_ms, std::atomic<uint64_t>* queued) {
   static auto& retries = metrics::Default().CounterFamily(
       "logstream_ingest_retries_total",
       "failed steps retried after a backoff: reading an object (store or log) or committing", {"step"});
@@ -112,6 +112,7 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
     }
     ObjectEvent e = std::move(todo.front());
     todo.pop_front();
+    if (queued) queued->store(todo.size() + 1 + source.Backlog() + ingester.uncommitted(), std::memory_order_relaxed);
     auto r = ingester.Add(e);
     if (!r) {
       RETURN_IF_ERROR(retry(r.error(), &e));

@@ -19,16 +19,9 @@ const opt::Table<BrokerSettings>& BrokerTable() {
              "broker: a directory or file:///PATH (the embedded log), or kafka://HOST:PORT[,HOST:PORT] "
              "(Apache Kafka)",
              {.flag = "--broker", .env = "LOGSTREAM_BROKER"});
-    t.Custom(
-        "namespace", opt::Type::kString,
-        "Kafka: prefix of topic, transactional and group names (default logstream)",
-        [](B& b, const opt::Value& v) -> Status {
-          if (v.text.empty()) return InvalidArgument("must be a non-empty string");
-          b.options.name_space = v.text;
-          return Status::Ok();
-        },
-        [](const B& b) { return opt::Value{b.options.name_space, {}}; },
-        {.flag = "--namespace", .env = "LOGSTREAM_NAMESPACE"});
+    t.CheckedString("namespace", [](B& b) -> std::string& { return b.options.name_space; },
+                    "Kafka: prefix of topic, transactional and group names (default logstream)",
+                    opt::CheckNonEmpty, {.flag = "--namespace", .env = "LOGSTREAM_NAMESPACE"});
     t.Int("min_free_bytes", [](B& b) -> uint64_t& { return b.options.min_free_bytes; },
           "embedded log: commits wait (or, with --exit-when-done, fail) while the disk has less "
           "free space than this beyond the commit itself",

@@ -119,10 +119,6 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Internal(m);
 }
 
-Status TopicNotFound(std::string_view topic) {
-  return NotFound("topic '" + std::string(topic) + "' does not exist; create it with EnsureTopic");
-}
-
 std::string CommandLine() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -248,13 +244,13 @@ Status EmbeddedLog::OpenDb() {
 }
 
 Status EmbeddedLog::LoadTopics() {
-  std::map<std::string, TopicMeta, std::less<>> topics;
+  std::map<std::string, EmbeddedTopic, std::less<>> topics;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   const std::string meta_end = PrefixEnd(std::string(1, kMetaPrefix));
   for (it->Seek(std::string(1, kMetaPrefix)); it->Valid() && it->key().compare(meta_end) < 0;
        it->Next()) {
     ASSIGN_OR_RETURN(TopicOptions options, DecodeOptions(it->value().ToStringView()));
-    TopicMeta meta;
+    EmbeddedTopic meta;
     meta.options = options;
     meta.start.assign(options.partitions, 0);
     meta.end.assign(options.partitions, 0);
@@ -306,13 +302,7 @@ Status EmbeddedLog::EnsureTopic(std::string_view topic, const TopicOptions& opti
   auto it = topics_.find(topic);
   if (it != topics_.end()) {
     const TopicOptions& have = it->second.options;
-    if (have.partitions != options.partitions || have.compacted != options.compacted) {
-      return FailedPrecondition("topic '" + std::string(topic) + "' exists with " +
-                                std::to_string(have.partitions) + " partitions" +
-                                (have.compacted ? " (compacted)" : "") + ", not " +
-                                std::to_string(options.partitions) +
-                                (options.compacted ? " (compacted)" : ""));
-    }
+    RETURN_IF_ERROR(CheckSameTopicShape(topic, have, options));
     if (have.retention_ms != options.retention_ms || have.retention_bytes != options.retention_bytes) {
       rocksdb::WriteOptions wo;
       wo.sync = true;
@@ -325,7 +315,7 @@ Status EmbeddedLog::EnsureTopic(std::string_view topic, const TopicOptions& opti
   rocksdb::WriteOptions wo;
   wo.sync = true;
   RETURN_IF_ERROR(FromRocks(db_->Put(wo, MetaKey(topic), EncodeOptions(options)), "creating topic"));
-  TopicMeta meta;
+  EmbeddedTopic meta;
   meta.options = options;
   meta.start.assign(options.partitions, 0);
   meta.end.assign(options.partitions, 0);
@@ -333,13 +323,10 @@ Status EmbeddedLog::EnsureTopic(std::string_view topic, const TopicOptions& opti
   return Status::Ok();
 }
 
-TopicInfo EmbeddedLog::InfoLocked(const std::string& name, const TopicMeta& meta) {
-  TopicInfo info;
-  info.name = name;
-  info.partitions = meta.options.partitions;
-  info.compacted = meta.options.compacted;
-  info.start_offsets = meta.start;
-  info.end_offsets = meta.end;
+void EmbeddedLog::AddOffsetsLocked(const std::string& name, const EmbeddedTopic& meta,
+                                   TopicInfo* info) {
+  info->start_offsets = meta.start;
+  info->end_offsets = meta.end;
   const std::string begin = meta.options.compacted ? StatePrefix(name) : PartitionPrefix(name, 0);
   const std::string end = PrefixEnd(meta.options.compacted ? StatePrefix(name)
                                                            : PartitionPrefix(name, meta.options.partitions - 1));
@@ -348,44 +335,14 @@ TopicInfo EmbeddedLog::InfoLocked(const std::string& name, const TopicMeta& meta
   so.include_memtables = true;
   uint64_t size = 0;
   if (db_->GetApproximateSizes(so, db_->DefaultColumnFamily(), &range, 1, &size).ok()) {
-    info.approximate_bytes = static_cast<int64_t>(size);
+    info->approximate_bytes = static_cast<int64_t>(size);
   }
-  return info;
 }
 
-Result<std::vector<TopicInfo>> EmbeddedLog::ListTopics() {
-  RETURN_IF_ERROR(Refresh());
-  std::lock_guard lock(mu_);
-  std::vector<TopicInfo> out;
-  for (const auto& [name, meta] : topics_) out.push_back(InfoLocked(name, meta));
-  return out;
-}
-
-Result<TopicInfo> EmbeddedLog::DescribeTopic(std::string_view topic) {
-  RETURN_IF_ERROR(Refresh());
-  std::lock_guard lock(mu_);
-  auto it = topics_.find(topic);
-  if (it == topics_.end()) return Err(TopicNotFound(topic));
-  return InfoLocked(it->first, it->second);
-}
-
-Result<TopicOptions> EmbeddedLog::FindTopic(std::string_view topic) {
-  std::lock_guard lock(mu_);
-  auto it = topics_.find(topic);
-  if (it == topics_.end()) return Err(TopicNotFound(topic));
-  return it->second.options;
-}
-
-Result<std::unique_ptr<Transaction>> EmbeddedLog::Begin(std::string_view id, const TransactionOptions&) {
+Result<std::unique_ptr<Transaction>> EmbeddedLog::Begin(std::string_view id,
+                                                        const TransactionOptions& options) {
   if (options_.read_only) return Err(FailedPrecondition("embedded log " + path_ + " is open read-only"));
-  int64_t epoch;
-  {
-    std::lock_guard lock(mu_);
-    epoch = ++epochs_[std::string(id)];
-  }
-  return std::make_unique<BufferedTransaction>(
-      [this](std::string_view topic) { return FindTopic(topic); },
-      [this, id = std::string(id), epoch](TxnBuffer& buffer) { return Apply(id, epoch, buffer); });
+  return LocalLog::Begin(id, options);
 }
 
 Status EmbeddedLog::CheckFreeSpace(uint64_t commit_bytes) const {
@@ -421,10 +378,7 @@ Status EmbeddedLog::Apply(const std::string& id, int64_t epoch, TxnBuffer& buffe
   headers.reserve(buffer.batches.size());
   {
     std::lock_guard lock(mu_);
-    if (epochs_[id] != epoch) {
-      return FailedPrecondition("transaction of '" + id +
-                                "' was fenced by a newer transaction with the same id");
-    }
+    RETURN_IF_ERROR(CheckNotFencedLocked(id, epoch));
     const TimeMs now = NowMs();
     std::vector<int64_t*> ends;
     for (const auto& batch : buffer.batches) {
@@ -476,16 +430,6 @@ Status EmbeddedLog::ReadBatches(std::string_view topic, int partition, int64_t o
   return FromRocks(it->status(), "reading embedded log " + path_);
 }
 
-Result<std::vector<LogRecordEntry>> EmbeddedLog::Read(std::string_view topic, int partition,
-                                                      int64_t offset, size_t max_records,
-                                                      TimeMs max_wait) {
-  RecordBuffer records;
-  RETURN_IF_ERROR(ReadInto(topic, partition, offset, max_records, max_wait, &records));
-  std::vector<LogRecordEntry> out;
-  AppendEntries(records, &out);
-  return out;
-}
-
 Status EmbeddedLog::ReadInto(std::string_view topic, int partition, int64_t offset,
                              size_t max_records, TimeMs max_wait, RecordBuffer* out) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait);
@@ -493,10 +437,7 @@ Status EmbeddedLog::ReadInto(std::string_view topic, int partition, int64_t offs
   while (true) {
     RETURN_IF_ERROR(Refresh());
     ASSIGN_OR_RETURN(TopicOptions options, FindTopic(topic));
-    if (partition < 0 || partition >= options.partitions) {
-      return InvalidArgument("partition " + std::to_string(partition) +
-                             " out of range for topic '" + std::string(topic) + "'");
-    }
+    RETURN_IF_ERROR(CheckPartition(topic, partition, options));
     RETURN_IF_ERROR(ReadBatches(topic, partition, offset, max_records, out));
     if (!out->empty() || std::chrono::steady_clock::now() >= deadline) return Status::Ok();
     if (options_.read_only) {
@@ -636,11 +577,6 @@ void EmbeddedLog::Background() {
       lock.lock();
     }
   }
-}
-
-Result<std::unique_ptr<Subscription>> EmbeddedLog::Subscribe(std::string_view group,
-                                                          const std::vector<std::string>& topics) {
-  return groups_.Subscribe(group, topics, [this](std::string_view topic) { return FindTopic(topic); });
 }
 
 }  // namespace logstream

@@ -25,14 +25,11 @@
 #include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "src/log/buffered_transaction.h"
-#include "src/log/local_groups.h"
-#include "src/log/log.h"
+#include "src/log/local_log.h"
 
 namespace rocksdb {
 class DB;
@@ -45,7 +42,13 @@ namespace logstream {
 inline constexpr size_t kBlockCacheBytes = 16 << 20;
 inline constexpr size_t kMemoryBudgetBytes = 2 * (64 << 20) + kBlockCacheBytes;
 
-class EmbeddedLog : public Log {
+// A topic of an EmbeddedLog, as far as it is kept in memory.
+struct EmbeddedTopic {
+  TopicOptions options;
+  std::vector<int64_t> start, end;  // per partition
+};
+
+class EmbeddedLog : public LocalLog<EmbeddedTopic> {
  public:
   // Opens the log in directory `path`, creating it unless options.read_only.
   // FailedPrecondition if another process writes it (the message names it);
@@ -56,20 +59,14 @@ class EmbeddedLog : public Log {
 
   std::string Url() const override;
   Status EnsureTopic(std::string_view topic, const TopicOptions& options) override;
-  Result<std::vector<TopicInfo>> ListTopics() override;
-  Result<TopicInfo> DescribeTopic(std::string_view topic) override;
+  // FailedPrecondition on a read-only log.
   Result<std::unique_ptr<Transaction>> Begin(std::string_view id,
                                              const TransactionOptions& options = {}) override;
-  Result<std::vector<LogRecordEntry>> Read(std::string_view topic, int partition, int64_t offset,
-                                           size_t max_records, TimeMs max_wait = 0) override;
   Status ReadInto(std::string_view topic, int partition, int64_t offset, size_t max_records,
                   TimeMs max_wait, RecordBuffer* out) override;
   Result<int64_t> CommittedOffset(std::string_view group, std::string_view topic,
                                   int partition) override;
   Result<std::vector<GroupOffset>> ListGroupOffsets() override;
-  // Members of this process only: one member gets every partition.
-  Result<std::unique_ptr<Subscription>> Subscribe(std::string_view group,
-                                                  const std::vector<std::string>& topics) override;
   Result<std::map<std::string, std::string>> ReadState(std::string_view state_topic) override;
   Result<std::optional<std::string>> GetState(std::string_view state_topic,
                                               std::string_view key) override;
@@ -81,24 +78,18 @@ class EmbeddedLog : public Log {
   Result<int64_t> ApplyRetention(TimeMs now);
 
  private:
-  struct TopicMeta {
-    TopicOptions options;
-    std::vector<int64_t> start, end;  // per partition
-  };
-
   EmbeddedLog(std::string path, const LogOptions& options);
   Status OpenDb();
   // Reloads topic metadata and offsets from the database (at open, and on
   // every call of a read-only log after catching up with the writer).
   Status LoadTopics();
-  Status Refresh();
-  Result<TopicOptions> FindTopic(std::string_view topic);
+  Status Refresh() override;
   // Unavailable when the disk has less than commit_bytes + min_free_bytes free.
   Status CheckFreeSpace(uint64_t commit_bytes) const;
-  Status Apply(const std::string& id, int64_t epoch, TxnBuffer& buffer);
+  Status Apply(const std::string& id, int64_t epoch, TxnBuffer& buffer) override;
   Status ReadBatches(std::string_view topic, int partition, int64_t offset, size_t max_records,
                      RecordBuffer* out);
-  TopicInfo InfoLocked(const std::string& name, const TopicMeta& meta);
+  void AddOffsetsLocked(const std::string& name, const EmbeddedTopic& meta, TopicInfo* info) override;
   void Background();
 
   const std::string path_;
@@ -106,11 +97,7 @@ class EmbeddedLog : public Log {
   std::string secondary_path_;  // read-only logs: RocksDB secondary directory
   std::unique_ptr<rocksdb::DB> db_;
 
-  std::mutex mu_;  // guards the members below; held while a commit is written
-  std::condition_variable committed_;
-  std::map<std::string, TopicMeta, std::less<>> topics_;
-  std::map<std::string, int64_t, std::less<>> epochs_;  // transactional id -> epoch
-  LocalGroups groups_;
+  // Guarded by mu_ (LocalLog's, held while a commit is written):
   bool dirty_ = false;  // commits not yet synced (fsync_interval > 0)
   bool stop_ = false;
   std::condition_variable wake_background_;

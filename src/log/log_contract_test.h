@@ -75,6 +75,23 @@ class LogContractTest : public testing::TestWithParam<LogFactory> {
     }
   }
 
+  // Commits `batches` transactions of `per_batch` records each to partition
+  // 0 of topic, record n (counted across the batches) with key(n) and
+  // value(n); returns what partition 0 then holds.
+  std::vector<LogRecordEntry> CommitBatches(const std::string& topic, int batches, int per_batch,
+                                            const std::function<std::string(int)>& key,
+                                            const std::function<std::string(int)>& value) {
+    for (int b = 0; b < batches; ++b) {
+      auto txn = Begin();
+      if (!txn) return {};
+      for (int n = b * per_batch; n < (b + 1) * per_batch; ++n) {
+        EXPECT_TRUE(txn->AppendTo(topic, 0, key(n), value(n)).ok());
+      }
+      EXPECT_TRUE(txn->Commit().ok());
+    }
+    return ReadAll(topic, 0);
+  }
+
   std::vector<std::string> Values(const std::vector<LogRecordEntry>& records) {
     std::vector<std::string> out;
     for (const auto& r : records) out.push_back(r.value);
@@ -161,12 +178,8 @@ TEST_P(LogContractTest, EmptyKeysAndValuesAndBinaryBytes) {
 TEST_P(LogContractTest, ReadFromMiddleOfBatch) {
   const std::string t = T("middle");
   Create(t, 1);
-  for (int b = 0; b < 3; ++b) {
-    auto txn = Begin();
-    for (int i = 0; i < 10; ++i) ASSERT_TRUE(txn->AppendTo(t, 0, "k", std::to_string(b * 10 + i)).ok());
-    ASSERT_TRUE(txn->Commit().ok());
-  }
-  const auto all = ReadAll(t, 0);
+  const auto all = CommitBatches(
+      t, 3, 10, [](int) { return "k"; }, [](int n) { return std::to_string(n); });
   ASSERT_EQ(all.size(), 30u);
   for (size_t index : {0, 5, 9, 10, 15, 29}) {
     const int64_t from = all[index].offset;
@@ -188,12 +201,7 @@ TEST_P(LogContractTest, LargeBatchesReadBackFromAnyOffset) {
     return "{\"source\":\"host-1\",\"object\":\"host-1/2026-11-24/a.log\",\"offset\":" +
            std::to_string(i * 130) + ",\"message\":\"request " + std::to_string(i * 7919 % 1000) + "\"}";
   };
-  for (int b = 0; b < 3; ++b) {
-    auto txn = Begin();
-    for (int i = 0; i < 300; ++i) ASSERT_TRUE(txn->AppendTo(t, 0, "host-1", value(b * 300 + i)).ok());
-    ASSERT_TRUE(txn->Commit().ok());
-  }
-  const auto all = ReadAll(t, 0);
+  const auto all = CommitBatches(t, 3, 300, [](int) { return "host-1"; }, value);
   ASSERT_EQ(all.size(), 900u);
   for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].value, value(static_cast<int>(i)));
   RecordBuffer buffer;
@@ -211,17 +219,12 @@ TEST_P(LogContractTest, LargeBatchesReadBackFromAnyOffset) {
 TEST_P(LogContractTest, ReadIntoMatchesReadAndReusesTheBuffer) {
   const std::string t = T("readinto");
   Create(t, 2);
-  for (int b = 0; b < 3; ++b) {
-    auto txn = Begin();
-    for (int i = 0; i < 10; ++i) {
-      ASSERT_TRUE(txn->AppendTo(t, 0, "k" + std::to_string(i), std::to_string(b * 10 + i)).ok());
-    }
-    ASSERT_TRUE(txn->Commit().ok());
-  }
+  const auto all = CommitBatches(
+      t, 3, 10, [](int n) { return "k" + std::to_string(n % 10); },
+      [](int n) { return std::to_string(n); });
+  ASSERT_EQ(all.size(), 30u);
   RecordBuffer buffer;
   buffer.Add(99, 1, "stale", "stale");
-  const auto all = ReadAll(t, 0);
-  ASSERT_EQ(all.size(), 30u);
   for (size_t index : {0, 5, 9, 10, 15, 29}) {
     const int64_t from = all[index].offset;
     auto want = log_->Read(t, 0, from, 7);

@@ -4,88 +4,30 @@
 
 namespace logstream {
 
-namespace {
-
-Status TopicNotFound(std::string_view topic) {
-  return NotFound("topic '" + std::string(topic) + "' does not exist; create it with EnsureTopic");
-}
-
-}  // namespace
-
 Status MemoryLog::EnsureTopic(std::string_view topic, const TopicOptions& options) {
   RETURN_IF_ERROR(ValidateTopicName(topic));
   if (options.partitions < 1) return InvalidArgument("a topic needs at least 1 partition");
   std::lock_guard lock(mu_);
   auto it = topics_.find(topic);
-  if (it != topics_.end()) {
-    const TopicOptions& have = it->second.options;
-    if (have.partitions != options.partitions || have.compacted != options.compacted) {
-      return FailedPrecondition("topic '" + std::string(topic) + "' exists with " +
-                                std::to_string(have.partitions) + " partitions" +
-                                (have.compacted ? " (compacted)" : "") + ", not " +
-                                std::to_string(options.partitions) +
-                                (options.compacted ? " (compacted)" : ""));
-    }
-    return Status::Ok();
-  }
-  Topic t;
+  if (it != topics_.end()) return CheckSameTopicShape(topic, it->second.options, options);
+  MemoryTopic t;
   t.options = options;
   t.partitions.resize(options.partitions);
   topics_.emplace(std::string(topic), std::move(t));
   return Status::Ok();
 }
 
-TopicInfo MemoryLog::InfoLocked(const std::string& name, const Topic& topic) const {
-  TopicInfo info;
-  info.name = name;
-  info.partitions = topic.options.partitions;
-  info.compacted = topic.options.compacted;
+void MemoryLog::AddOffsetsLocked(const std::string&, const MemoryTopic& topic, TopicInfo* info) {
   for (const auto& p : topic.partitions) {
-    info.end_offsets.push_back(static_cast<int64_t>(p.size()));
-    info.start_offsets.push_back(0);
+    info->end_offsets.push_back(static_cast<int64_t>(p.size()));
+    info->start_offsets.push_back(0);
   }
-  return info;
-}
-
-Result<std::vector<TopicInfo>> MemoryLog::ListTopics() {
-  std::lock_guard lock(mu_);
-  std::vector<TopicInfo> out;
-  for (const auto& [name, topic] : topics_) out.push_back(InfoLocked(name, topic));
-  return out;
-}
-
-Result<TopicInfo> MemoryLog::DescribeTopic(std::string_view topic) {
-  std::lock_guard lock(mu_);
-  auto it = topics_.find(topic);
-  if (it == topics_.end()) return Err(TopicNotFound(topic));
-  return InfoLocked(it->first, it->second);
-}
-
-Result<TopicOptions> MemoryLog::FindTopic(std::string_view topic) {
-  std::lock_guard lock(mu_);
-  auto it = topics_.find(topic);
-  if (it == topics_.end()) return Err(TopicNotFound(topic));
-  return it->second.options;
-}
-
-Result<std::unique_ptr<Transaction>> MemoryLog::Begin(std::string_view id, const TransactionOptions&) {
-  int64_t epoch;
-  {
-    std::lock_guard lock(mu_);
-    epoch = ++epochs_[std::string(id)];
-  }
-  return std::make_unique<BufferedTransaction>(
-      [this](std::string_view topic) { return FindTopic(topic); },
-      [this, id = std::string(id), epoch](TxnBuffer& buffer) { return Apply(id, epoch, buffer); });
 }
 
 Status MemoryLog::Apply(const std::string& id, int64_t epoch, TxnBuffer& buffer) {
   {
     std::lock_guard lock(mu_);
-    if (epochs_[id] != epoch) {
-      return FailedPrecondition("transaction of '" + id +
-                                "' was fenced by a newer transaction with the same id");
-    }
+    RETURN_IF_ERROR(CheckNotFencedLocked(id, epoch));
     const TimeMs now = NowMs();
     for (auto& batch : buffer.batches) {
       auto& records = topics_.find(batch.topic)->second.partitions[batch.partition];
@@ -109,26 +51,13 @@ Status MemoryLog::Apply(const std::string& id, int64_t epoch, TxnBuffer& buffer)
   return Status::Ok();
 }
 
-Result<std::vector<LogRecordEntry>> MemoryLog::Read(std::string_view topic, int partition,
-                                                    int64_t offset, size_t max_records,
-                                                    TimeMs max_wait) {
-  RecordBuffer records;
-  RETURN_IF_ERROR(ReadInto(topic, partition, offset, max_records, max_wait, &records));
-  std::vector<LogRecordEntry> out;
-  AppendEntries(records, &out);
-  return out;
-}
-
 Status MemoryLog::ReadInto(std::string_view topic, int partition, int64_t offset,
                            size_t max_records, TimeMs max_wait, RecordBuffer* out) {
   out->Clear();
   std::unique_lock lock(mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return TopicNotFound(topic);
-  if (partition < 0 || partition >= it->second.options.partitions) {
-    return InvalidArgument("partition " + std::to_string(partition) + " out of range for topic '" +
-                           std::string(topic) + "'");
-  }
+  RETURN_IF_ERROR(CheckPartition(topic, partition, it->second.options));
   const auto& records = it->second.partitions[partition];
   offset = std::max<int64_t>(offset, 0);
   if (max_wait > 0) {
@@ -172,11 +101,6 @@ Result<std::optional<std::string>> MemoryLog::GetState(std::string_view state_to
   auto kv = it->second.state.find(std::string(key));
   if (kv == it->second.state.end()) return std::optional<std::string>();
   return std::optional<std::string>(kv->second);
-}
-
-Result<std::unique_ptr<Subscription>> MemoryLog::Subscribe(std::string_view group,
-                                                          const std::vector<std::string>& topics) {
-  return groups_.Subscribe(group, topics, [this](std::string_view topic) { return FindTopic(topic); });
 }
 
 }  // namespace logstream

@@ -6,9 +6,8 @@
 #include <cstring>
 #include <ctime>
 
-#include "src/base/curl_global.h"
 #include "src/base/redact.h"
-#include "src/notify/sink.h"
+#include "src/notify/curl_sink.h"
 
 namespace logstream {
 namespace {
@@ -38,12 +37,10 @@ std::string Rfc5322Date(TimeMs now) {
   return buf;
 }
 
-class EmailSink : public Sink {
+class EmailSink : public CurlSink {
  public:
   EmailSink(const SinkConfig& c, std::string username, std::string password)
-      : config_(c), username_(std::move(username)), password_(std::move(password)) {
-    CurlGlobalInit();
-  }
+      : CurlSink(c), username_(std::move(username)), password_(std::move(password)) {}
 
   Delivery Deliver(std::string_view alert_json) override {
     auto alert = ParseAlert(alert_json);
@@ -67,36 +64,30 @@ class EmailSink : public Sink {
   }
 
   Delivery Send(std::string_view mail) {
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) return Delivery::Retry("curl_easy_init failed");
     Upload upload{mail, 0};
-    char error[CURL_ERROR_SIZE] = {0};
-    curl_slist* rcpt = nullptr;
-    for (const std::string& to : config_.to) rcpt = curl_slist_append(rcpt, ("<" + to + ">").c_str());
     const std::string from = "<" + config_.from + ">";
-    curl_easy_setopt(curl, CURLOPT_URL, config_.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
-    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, &EmailSink::Read);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(mail.size()));
-    curl_easy_setopt(curl, CURLOPT_USE_SSL, config_.tls == SmtpTls::kStartTls
-                                                ? static_cast<long>(CURLUSESSL_ALL)
-                                                : static_cast<long>(CURLUSESSL_NONE));
-    if (!username_.empty()) curl_easy_setopt(curl, CURLOPT_USERNAME, username_.c_str());
-    if (!password_.empty()) curl_easy_setopt(curl, CURLOPT_PASSWORD, password_.c_str());
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<TimeMs>(config_.timeout, 10000)));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    CURLcode rc = curl_easy_perform(curl);
-    long smtp_code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &smtp_code);
-    curl_slist_free_all(rcpt);
-    curl_easy_cleanup(curl);
+    auto out = Transfer([&](CURL* curl, curl_slist** rcpt) {
+      for (const std::string& to : config_.to) *rcpt = curl_slist_append(*rcpt, ("<" + to + ">").c_str());
+      curl_easy_setopt(curl, CURLOPT_URL, config_.url.c_str());
+      curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+      curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, *rcpt);
+      curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(curl, CURLOPT_READFUNCTION, &EmailSink::Read);
+      curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+      curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(mail.size()));
+      curl_easy_setopt(curl, CURLOPT_USE_SSL, config_.tls == SmtpTls::kStartTls
+                                                  ? static_cast<long>(CURLUSESSL_ALL)
+                                                  : static_cast<long>(CURLUSESSL_NONE));
+      if (!username_.empty()) curl_easy_setopt(curl, CURLOPT_USERNAME, username_.c_str());
+      if (!password_.empty()) curl_easy_setopt(curl, CURLOPT_PASSWORD, password_.c_str());
+      curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                       static_cast<long>(std::min<TimeMs>(config_.timeout, 10000)));
+    });
+    if (!out) return Delivery::Retry("curl_easy_init failed");
+    const CURLcode rc = out->code;
     if (rc == CURLE_OK) return Delivery::Ok();
-    std::string why = "smtp " + RedactUrl(config_.url) + ": " + (error[0] ? error : curl_easy_strerror(rc));
+    const long smtp_code = out->response;
+    std::string why = "smtp " + RedactUrl(config_.url) + ": " + out->error;
     if (smtp_code > 0) why += " (last reply " + std::to_string(smtp_code) + ")";
     switch (rc) {
       case CURLE_LOGIN_DENIED:
@@ -111,7 +102,6 @@ class EmailSink : public Sink {
     return Delivery::Retry(why);
   }
 
-  SinkConfig config_;
   std::string username_;
   std::string password_;
 };

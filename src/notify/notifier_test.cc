@@ -44,11 +44,40 @@ class FakeSink : public Sink {
   std::shared_ptr<FakeState> s_;
 };
 
+// Waits until `state` has seen `count` deliveries, or `tries` times 5 ms.
+void WaitForCalls(FakeState& state, size_t count, int tries) {
+  for (int i = 0; i < tries && state.Count() < count; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Runs a notifier on a thread of its own until Stop or destruction.
+class RunningNotifier {
+ public:
+  explicit RunningNotifier(Notifier& n) : thread_([this, &n] { EXPECT_TRUE(n.Run(&stop_).ok()); }) {}
+  ~RunningNotifier() { Stop(); }
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 RetryPolicy Fast(int max_attempts = 10) {
   RetryPolicy r;
   r.backoff = 1;
   r.max_backoff = 4;
   r.max_attempts = max_attempts;
+  return r;
+}
+
+// Up to 1000 attempts, `backoff` ms apart.
+RetryPolicy Steady(TimeMs backoff) {
+  RetryPolicy r = Fast(1000);
+  r.backoff = r.max_backoff = backoff;
   return r;
 }
 
@@ -63,6 +92,12 @@ class NotifierTest : public ::testing::Test {
   }
 
   std::shared_ptr<FakeState> NewState() { return std::make_shared<FakeState>(); }
+  // A sink whose deliveries all fail with Retry(why).
+  std::shared_ptr<FakeState> RetryingState(const std::string& why) {
+    auto state = NewState();
+    state->answer = [why](const std::string&, int) { return Delivery::Retry(why); };
+    return state;
+  }
 
   std::unique_ptr<Notifier> Make(std::vector<std::pair<std::string, std::shared_ptr<FakeState>>> fakes,
                                  RetryPolicy retry = Fast(), RuleSinks rules = {}) {
@@ -128,8 +163,7 @@ TEST_F(NotifierTest, RetriesTransientFailuresThenDelivers) {
 
 TEST_F(NotifierTest, ParksAlertsThatKeepFailingOrAreRejected) {
   AddAlerts("r", 2);
-  auto retry = NewState(), reject = NewState();
-  retry->answer = [](const std::string&, int) { return Delivery::Retry("connection refused"); };
+  auto retry = RetryingState("connection refused"), reject = NewState();
   reject->answer = [](const std::string&, int) { return Delivery::Error("HTTP 400"); };
   auto n = Make({{"retry", retry}, {"reject", reject}}, Fast(3));
   ASSERT_TRUE(Drain(*n).ok());
@@ -156,11 +190,8 @@ TEST_F(NotifierTest, ParksAlertsThatKeepFailingOrAreRejected) {
 
 TEST_F(NotifierTest, ParksAfterMaxAge) {
   AddAlerts("r", 1);
-  auto a = NewState();
-  a->answer = [](const std::string&, int) { return Delivery::Retry("down"); };
-  RetryPolicy r = Fast(1000);
-  r.backoff = 20;
-  r.max_backoff = 20;
+  auto a = RetryingState("down");
+  RetryPolicy r = Steady(20);
   r.max_age = 100;
   auto n = Make({{"a", a}}, r);
   ASSERT_TRUE(Drain(*n).ok());
@@ -171,17 +202,11 @@ TEST_F(NotifierTest, ParksAfterMaxAge) {
 
 TEST_F(NotifierTest, RestartNeverResendsToASinkThatConfirmed) {
   AddAlerts("r", 4);
-  auto a = NewState(), b = NewState();
-  b->answer = [](const std::string&, int) { return Delivery::Retry("smtp down"); };
-  RetryPolicy slow = Fast(1000);
-  slow.backoff = slow.max_backoff = 50;
+  auto a = NewState(), b = RetryingState("smtp down");
   {
-    auto n = Make({{"a", a}, {"b", b}}, slow);
-    std::atomic<bool> stop{false};
-    std::thread t([&] { EXPECT_TRUE(n->Run(&stop).ok()); });
-    for (int i = 0; i < 500 && a->Count() < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    stop.store(true);
-    t.join();
+    auto n = Make({{"a", a}, {"b", b}}, Steady(50));
+    RunningNotifier running(*n);
+    WaitForCalls(*a, 4, 500);
   }
   EXPECT_EQ(a->Count(), 4u);
   EXPECT_EQ(Committed(), 0);  // b has not confirmed anything
@@ -201,22 +226,17 @@ TEST_F(NotifierTest, RestartNeverResendsToASinkThatConfirmed) {
 }
 
 TEST_F(NotifierTest, FailingSinkDoesNotBlockTheOthers) {
-  auto ok = NewState(), down = NewState();
-  down->answer = [](const std::string&, int) { return Delivery::Retry("down"); };
-  RetryPolicy slow = Fast(1000);
-  slow.backoff = slow.max_backoff = 10000;
-  auto n = Make({{"ok", ok}, {"down", down}}, slow);
-  std::atomic<bool> stop{false};
-  std::thread t([&] { EXPECT_TRUE(n->Run(&stop).ok()); });
+  auto ok = NewState(), down = RetryingState("down");
+  auto n = Make({{"ok", ok}, {"down", down}}, Steady(10000));
+  RunningNotifier running(*n);
   AddAlerts("r", 3);
-  for (int i = 0; i < 400 && ok->Count() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  WaitForCalls(*ok, 3, 400);
   AddAlerts("r", 2, 3);  // more alerts while "down" is stuck in its backoff
-  for (int i = 0; i < 400 && ok->Count() < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  WaitForCalls(*ok, 5, 400);
   EXPECT_EQ(ok->Count(), 5u);
   EXPECT_EQ(down->Count(), 1u);  // waiting 5-10 s before its retry
   auto start = std::chrono::steady_clock::now();
-  stop.store(true);
-  t.join();  // stop interrupts the backoff
+  running.Stop();  // stop interrupts the backoff
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_EQ(Committed(), 0);
 }

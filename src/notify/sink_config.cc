@@ -74,16 +74,12 @@ const opt::Table<C>& CommonSinkTable() {
                     "its own below. Secrets are never in the file: *_env names an environment "
                     "variable and *_file a file holding the secret.",
                     /*array=*/true);
-    t.Custom(
-        "name", opt::Type::kString, "unique; rules select sinks by name",
-        [](C& c, const opt::Value& v) -> Status {
-          if (v.text.empty() || v.text.find('/') != std::string::npos) {
-            return InvalidArgument("sink name '" + v.text + "' must be non-empty and contain no '/'");
-          }
-          c.name = v.text;
-          return Status::Ok();
-        },
-        [](const C& c) { return opt::Value{c.name, {}}; });
+    t.CheckedString("name", &C::name, "unique; rules select sinks by name",
+                    [](const std::string& name) -> Status {
+                      if (!name.empty() && name.find('/') == std::string::npos) return Status::Ok();
+                      return InvalidArgument("sink name '" + name +
+                                             "' must be non-empty and contain no '/'");
+                    });
     std::vector<std::pair<std::string, SinkType>> types;
     for (const SinkKind& k : SinkKinds()) types.emplace_back(std::string(k.name), k.type);
     t.Enum("type", &C::type, "the kind of sink", types);
@@ -125,14 +121,7 @@ const opt::Table<C>& EmailSinkTable() {
                                                         {"none", SmtpTls::kNone}});
     t.String("username_env", &C::username_env, "environment variable holding the SMTP user name");
     SecretPair(t, "password_env", "password_file", &C::password, "SMTP password");
-    t.Custom(
-        "from", opt::Type::kString, "sender address",
-        [](C& c, const opt::Value& v) -> Status {
-          RETURN_IF_ERROR(PlainAddress(v.text));
-          c.from = v.text;
-          return Status::Ok();
-        },
-        [](const C& c) { return opt::Value{c.from, {}}; });
+    t.CheckedString("from", &C::from, "sender address", PlainAddress);
     t.Custom(
         "to", opt::Type::kList, "recipient addresses",
         [](C& c, const opt::Value& v) -> Status {

@@ -18,32 +18,46 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-void Append(Log& log, const std::string& value) {
-  auto txn = log.Begin("t");
-  ASSERT_TRUE(txn);
-  ASSERT_TRUE((*txn)->Append("aggregates", "k", value).ok());
-  ASSERT_TRUE((*txn)->Commit().ok());
-}
+class TopicFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(log_.EnsureTopic("aggregates", TopicOptions{}).ok()); }
 
-TEST(TopicFileTest, CopiesOnceAndCutsBackUncommittedBytesOnRestart) {
-  MemoryLog log;
-  ASSERT_TRUE(log.EnsureTopic("aggregates", TopicOptions{}).ok());
-  std::string path = ::testing::TempDir() + "/topic_file_test.jsonl";
-  std::filesystem::remove(path);
-  Append(log, "{\"a\":1}");
-  Append(log, "{\"a\":2}");
-  {
-    TopicFile f(log, "aggregates", path, "agg");
-    ASSERT_TRUE(f.Init().ok());
-    auto n = f.Poll(0);
-    ASSERT_TRUE(n);
-    EXPECT_EQ(*n, 2u);
+  // A path in the test's temporary directory with no file there yet.
+  static std::string FreshPath(const std::string& name) {
+    std::string path = ::testing::TempDir() + "/" + name;
+    std::filesystem::remove(path);
+    return path;
   }
+
+  void Append(const std::string& value) {
+    auto txn = log_.Begin("t");
+    ASSERT_TRUE(txn);
+    ASSERT_TRUE((*txn)->Append("aggregates", "k", value).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+
+  // A TopicFile's first run: Init and one Poll; how many records it copied.
+  size_t CopyOnce(const std::string& path) {
+    TopicFile f(log_, "aggregates", path, "agg");
+    EXPECT_TRUE(f.Init().ok());
+    auto n = f.Poll(0);
+    EXPECT_TRUE(n);
+    return n.value_or(0);
+  }
+
+  MemoryLog log_;
+};
+
+TEST_F(TopicFileTest, CopiesOnceAndCutsBackUncommittedBytesOnRestart) {
+  const std::string path = FreshPath("topic_file_test.jsonl");
+  Append("{\"a\":1}");
+  Append("{\"a\":2}");
+  EXPECT_EQ(CopyOnce(path), 2u);
   // A crash after writing but before committing leaves extra bytes.
   { std::ofstream(path, std::ios::app) << "{\"a\":3}\n{\"par"; }
-  Append(log, "{\"a\":3}");
+  Append("{\"a\":3}");
   std::vector<std::string> echoed;
-  TopicFile f(log, "aggregates", path, "agg", [&](std::string_view v) { echoed.emplace_back(v); });
+  TopicFile f(log_, "aggregates", path, "agg", [&](std::string_view v) { echoed.emplace_back(v); });
   ASSERT_TRUE(f.Init().ok());
   ASSERT_TRUE(f.Poll(0));
   EXPECT_EQ(Slurp(path), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
@@ -53,19 +67,12 @@ TEST(TopicFileTest, CopiesOnceAndCutsBackUncommittedBytesOnRestart) {
   EXPECT_EQ(*again, 0u);
 }
 
-TEST(TopicFileTest, TruncatedByOthersIsDataLoss) {
-  MemoryLog log;
-  ASSERT_TRUE(log.EnsureTopic("aggregates", TopicOptions{}).ok());
-  std::string path = ::testing::TempDir() + "/topic_file_test2.jsonl";
-  std::filesystem::remove(path);
-  Append(log, "{\"a\":1}");
-  {
-    TopicFile f(log, "aggregates", path, "agg");
-    ASSERT_TRUE(f.Init().ok());
-    ASSERT_TRUE(f.Poll(0));
-  }
+TEST_F(TopicFileTest, TruncatedByOthersIsDataLoss) {
+  const std::string path = FreshPath("topic_file_test2.jsonl");
+  Append("{\"a\":1}");
+  EXPECT_EQ(CopyOnce(path), 1u);
   std::filesystem::resize_file(path, 2);
-  TopicFile f(log, "aggregates", path, "agg");
+  TopicFile f(log_, "aggregates", path, "agg");
   Status s = f.Init();
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
 }

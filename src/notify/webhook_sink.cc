@@ -4,11 +4,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "src/base/curl_global.h"
 #include "src/base/redact.h"
 #include "src/notify/alert_text.h"
+#include "src/notify/curl_sink.h"
 #include "src/notify/email_sink.h"
-#include "src/notify/sink.h"
 
 namespace logstream {
 namespace {
@@ -16,48 +15,39 @@ namespace {
 // The receiver's response body is not needed.
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
-class WebhookSink : public Sink {
+class WebhookSink : public CurlSink {
  public:
   WebhookSink(const SinkConfig& c, std::string secret, std::string token)
-      : config_(c), secret_(std::move(secret)), token_(std::move(token)) {
-    CurlGlobalInit();
-  }
+      : CurlSink(c), secret_(std::move(secret)), token_(std::move(token)) {}
 
   Delivery Deliver(std::string_view body) override {
     std::string id = "?";
     if (auto a = ParseAlert(body)) id = a->id;
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) return Delivery::Retry("curl_easy_init failed");
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Expect:");
-    headers = curl_slist_append(headers, ("X-Logstream-Alert-Id: " + HeaderValue(id)).c_str());
-    if (!token_.empty()) {
-      headers = curl_slist_append(headers, ("Authorization: Bearer " + token_).c_str());
-    }
-    if (!secret_.empty()) {
-      headers = curl_slist_append(
-          headers, ("X-Logstream-Signature: sha256=" + HmacSha256Hex(secret_, body)).c_str());
-    }
-    char error[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(curl, CURLOPT_URL, config_.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "logstream-notify");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Discard);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    auto out = Transfer([&](CURL* curl, curl_slist** headers) {
+      *headers = curl_slist_append(*headers, "Content-Type: application/json");
+      *headers = curl_slist_append(*headers, "Expect:");
+      *headers = curl_slist_append(*headers, ("X-Logstream-Alert-Id: " + HeaderValue(id)).c_str());
+      if (!token_.empty()) {
+        *headers = curl_slist_append(*headers, ("Authorization: Bearer " + token_).c_str());
+      }
+      if (!secret_.empty()) {
+        *headers = curl_slist_append(
+            *headers, ("X-Logstream-Signature: sha256=" + HmacSha256Hex(secret_, body)).c_str());
+      }
+      curl_easy_setopt(curl, CURLOPT_URL, config_.url.c_str());
+      curl_easy_setopt(curl, CURLOPT_POST, 1L);
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *headers);
+      curl_easy_setopt(curl, CURLOPT_USERAGENT, "logstream-notify");
+      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Discard);
+    });
+    if (!out) return Delivery::Retry("curl_easy_init failed");
+    const CURLcode rc = out->code;
+    const long status = out->response;
     const std::string where = "webhook " + RedactUrl(config_.url);
     if (rc != CURLE_OK) {
-      std::string why = where + ": " + (error[0] ? error : curl_easy_strerror(rc));
+      std::string why = where + ": " + out->error;
       if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) return Delivery::Error(why);
       return Delivery::Retry(why);
     }
@@ -68,7 +58,6 @@ class WebhookSink : public Sink {
   }
 
  private:
-  SinkConfig config_;
   std::string secret_;
   std::string token_;
 };

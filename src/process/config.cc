@@ -110,14 +110,8 @@ const opt::Table<RuleConfig>& RulesTable() {
           for (Level l : r.levels) v.items.emplace_back(LevelName(l));
           return v;
         });
-    t.Custom(
-        "pattern", opt::Type::kString, "RE2 regex a record's message must contain (empty: none)",
-        [](R& r, const opt::Value& v) -> Status {
-          RETURN_IF_ERROR(CheckRegex(v.text));
-          r.pattern = v.text;
-          return Status::Ok();
-        },
-        [](const R& r) { return opt::Value{r.pattern, {}}; });
+    t.CheckedString("pattern", &R::pattern,
+                    "RE2 regex a record's message must contain (empty: none)", CheckRegex);
     t.String("field", &R::field,
              "a record field (docs/formats.md) the rule tests: the record must have it, equal to "
              "`equals` when given, and `pattern` then applies to the field instead of the message");

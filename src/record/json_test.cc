@@ -1,11 +1,14 @@
 #include "src/record/json.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "src/record/parser.h"
 
 namespace logstream {
 namespace {
+
+using ::testing::HasSubstr;
 
 LogRecord Sample() {
   LogRecord r;
@@ -18,6 +21,17 @@ LogRecord Sample() {
   r.logger = "HelperUtils.Parameters$";
   r.message = "quote \" backslash \\ tab \t newline \n ctrl \x01 unicode \xc3\xa9 end ";
   return r;
+}
+
+// json with the first `what` in it replaced by `with`.
+std::string Replaced(std::string json, std::string_view what, std::string_view with) {
+  return json.replace(json.find(what), what.size(), with);
+}
+
+// Why decoding json fails ("(decoded)" if it does not).
+std::string DecodeError(RecordDecoder& decoder, std::string_view json) {
+  auto r = decoder.Decode(json);
+  return r ? "(decoded)" : r.error().message();
 }
 
 TEST(JsonTest, EncodesFieldsInSchemaOrder) {
@@ -84,14 +98,9 @@ TEST(JsonTest, DecodeErrorsNameTheField) {
   RecordDecoder decoder;
   EXPECT_FALSE(decoder.Decode("not json"));
   EXPECT_FALSE(decoder.Decode("[1,2]"));
-  auto r = decoder.Decode(R"({"source":"h"})");
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("object"), std::string::npos);
-  std::string bad_level = RecordToJson(Sample());
-  bad_level.replace(bad_level.find("ERROR"), 5, "OOPS!");
-  auto r2 = decoder.Decode(bad_level);
-  ASSERT_FALSE(r2);
-  EXPECT_NE(r2.error().message().find("level"), std::string::npos);
+  EXPECT_THAT(DecodeError(decoder, R"({"source":"h"})"), HasSubstr("object"));
+  EXPECT_THAT(DecodeError(decoder, Replaced(RecordToJson(Sample()), "ERROR", "OOPS!")),
+              HasSubstr("level"));
 }
 
 TEST(JsonTest, DecodesAnyFieldOrderExtraFieldsAndEscapes) {
@@ -121,22 +130,10 @@ TEST(JsonTest, DecodeRejectsMalformedFields) {
   const std::string good = RecordToJson(Sample());
   EXPECT_TRUE(decoder.Decode(good));
   EXPECT_FALSE(decoder.Decode(good.substr(0, good.size() - 1)));
-  std::string bad_time = good;
-  bad_time.replace(bad_time.find("22:47"), 5, "24:47");
-  auto t = decoder.Decode(bad_time);
-  ASSERT_FALSE(t);
-  EXPECT_NE(t.error().message().find("time"), std::string::npos);
-  std::string bad_ms = good;
-  bad_ms.replace(bad_ms.find(".123Z"), 5, ".1x3Z");
-  EXPECT_FALSE(decoder.Decode(bad_ms));
-  std::string bad_date = good;
-  bad_date.replace(bad_date.find("2026-11-24T"), 10, "2026-02-30");
-  EXPECT_FALSE(decoder.Decode(bad_date));
-  std::string offset_string = good;
-  offset_string.replace(offset_string.find("12345"), 5, "\"12\"");
-  auto o = decoder.Decode(offset_string);
-  ASSERT_FALSE(o);
-  EXPECT_NE(o.error().message().find("offset"), std::string::npos);
+  EXPECT_THAT(DecodeError(decoder, Replaced(good, "22:47", "24:47")), HasSubstr("time"));
+  EXPECT_FALSE(decoder.Decode(Replaced(good, ".123Z", ".1x3Z")));
+  EXPECT_FALSE(decoder.Decode(Replaced(good, "2026-11-24T", "2026-02-30T")));
+  EXPECT_THAT(DecodeError(decoder, Replaced(good, "12345", "\"12\"")), HasSubstr("offset"));
 }
 
 TEST(JsonTest, DecodeInPlaceReadsPaddingOnlyWhenAllowed) {

@@ -91,6 +91,7 @@ class DirWatchSource : public EventSource {
   Result<std::vector<ObjectEvent>> Poll(TimeMs max_wait) override;
   Status Ack(const ObjectEvent&) override { return Status::Ok(); }
   bool Done() const override { return options_.once && pending_.empty(); }
+  uint64_t Backlog() const override { return pending_.size(); }
 
   const Stats& stats() const { return stats_; }
 

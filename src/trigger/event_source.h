@@ -49,6 +49,9 @@ class EventSource {
   // returns no events and tries again later): ingest is not making progress,
   // which /healthz reports once it lasts. Default: never.
   virtual bool Failing() const { return false; }
+  // Events known to the source and not yet returned by Poll (e.g. the rest
+  // of a listing), for progress lines. Default: 0.
+  virtual uint64_t Backlog() const { return 0; }
 };
 
 }  // namespace logstream

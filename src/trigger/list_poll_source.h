@@ -55,6 +55,7 @@ class ListPollSource : public EventSource {
   const Stats& stats() const { return stats_; }
 
  bool Failing() const override { return failing_since_ != 0; }
+  uint64_t Backlog() const override { return pending_.size(); }
 
  private:
   ListPollSource(ObjectStore* store, ListPollOptions options) : store_(store), options_(std::move(options)) {}

@@ -117,16 +117,13 @@ const opt::Table<EventSettings>& EventsTable() {
       help += "\n  " + std::string(k.name) + (k.name.ends_with("://") ? "QUEUE_URL" : "") + ": " +
               std::string(k.help);
     }
-    t.Custom(
-        "source", opt::Type::kString, help,
-        [](E& e, const opt::Value& v) -> Status {
-          if (!v.text.empty() && FindKind(v.text) == nullptr) {
-            return InvalidArgument("'" + v.text + "' is not an event source (want " + KindNames() + ")");
-          }
-          e.source = v.text;
-          return Status::Ok();
+    t.CheckedString(
+        "source", &E::source, help,
+        [](const std::string& source) -> Status {
+          if (source.empty() || FindKind(source) != nullptr) return Status::Ok();
+          return InvalidArgument("'" + source + "' is not an event source (want " + KindNames() + ")");
         },
-        [](const E& e) { return opt::Value{e.source, {}}; }, {.flag = "--events"});
+        {.flag = "--events"});
     t.String("listen", &E::listen, "HOST:PORT the webhook source listens on", {.flag = "--listen"});
     t.String("webhook_token", &E::webhook_token,
              "bearer token webhook requests must carry (default: none)",

@@ -84,6 +84,7 @@ class SqsSource : public EventSource {
   Stats stats() const;
 
  bool Failing() const override { return failing_; }
+  uint64_t Backlog() const override { return pending_.size(); }
 
  private:
   struct InFlight {

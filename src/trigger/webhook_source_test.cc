@@ -1,71 +1,29 @@
 #include "src/trigger/webhook_source.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <thread>
 
+#include "src/serve/http_test_client.h"
+
 namespace logstream {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
 using Clock = std::chrono::steady_clock;
 
-int64_t MsSince(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
-int Connect(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Reads until the server closes the connection or timeout_ms pass.
-std::string ReadAll(int fd, int timeout_ms = 10000) {
-  const auto end = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  std::string out;
-  char buf[4096];
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
-    pollfd p{fd, POLLIN, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return out + "<timeout>";
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
-// Sends a raw HTTP request to 127.0.0.1:port; returns the whole answer.
+// Sends a raw HTTP request to 127.0.0.1:port on a connection of its own;
+// returns the whole answer.
 std::string Request(int port, const std::string& request) {
-  const int fd = Connect(port);
-  if (fd < 0) return "<connect failed>";
-  (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string out = ReadAll(fd);
-  ::close(fd);
-  return out;
-}
-
-std::string Post(const std::string& body, const std::string& extra = "", const std::string& path = "/") {
-  return "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + extra + "Content-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+  RawHttpClient c(port);
+  if (!c.connected()) return "<connect failed>";
+  c.Send(request);
+  return c.ReadAll();
 }
 
 class WebhookSourceTest : public ::testing::Test {
@@ -123,7 +81,7 @@ TEST_F(WebhookSourceTest, AnswersOnlyAfterEveryEventIsAcked) {
                             ObjectEvent{"ObjectCreated:Put", "logs", "raw/h1/b.log", 6, "e2", 1000},
                             ObjectEvent{"ObjectCreated:Put", "logs", "other/c.log", 6, "e3", 1000},
                             ObjectEvent{"ObjectCreated:Put", "else", "raw/d.log", 6, "e4", 1000}});
-  auto [events, answer] = Send(Post(body, "Authorization: Bearer tok\r\n"));
+  auto [events, answer] = Send(HttpPost(body, "Authorization: Bearer tok\r\n"));
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].key, "h1/a b.log");
   EXPECT_EQ(events[1].key, "h1/b.log");
@@ -138,19 +96,19 @@ TEST_F(WebhookSourceTest, AnswersOnlyAfterEveryEventIsAcked) {
 
 TEST_F(WebhookSourceTest, RejectsBadRequests) {
   const std::string good = ObjectEventsToS3Json({ObjectEvent{"ObjectCreated:Put", "logs", "raw/x", 1, "e", 1}});
-  auto no_token = Send(Post(good));
+  auto no_token = Send(HttpPost(good));
   EXPECT_TRUE(no_token.first.empty());
   EXPECT_THAT(no_token.second.get(), StartsWith("HTTP/1.1 401"));
-  auto wrong_token = Send(Post(good, "Authorization: Bearer nope\r\n"));
+  auto wrong_token = Send(HttpPost(good, "Authorization: Bearer nope\r\n"));
   EXPECT_THAT(wrong_token.second.get(), StartsWith("HTTP/1.1 401"));
-  auto malformed = Send(Post("{not json", "Authorization: Bearer tok\r\n"));
+  auto malformed = Send(HttpPost("{not json", "Authorization: Bearer tok\r\n"));
   EXPECT_TRUE(malformed.first.empty());
   EXPECT_THAT(malformed.second.get(), StartsWith("HTTP/1.1 400"));
-  auto big = Send(Post(std::string(20000, 'x'), "Authorization: Bearer tok\r\n"));
+  auto big = Send(HttpPost(std::string(20000, 'x'), "Authorization: Bearer tok\r\n"));
   EXPECT_THAT(big.second.get(), StartsWith("HTTP/1.1 413"));
   auto get = Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_THAT(get.second.get(), StartsWith("HTTP/1.1 405"));
-  auto test_event = Send(Post(R"({"Service":"Amazon S3","Event":"s3:TestEvent"})", "Authorization: Bearer tok\r\n"));
+  auto test_event = Send(HttpPost(R"({"Service":"Amazon S3","Event":"s3:TestEvent"})", "Authorization: Bearer tok\r\n"));
   EXPECT_THAT(test_event.second.get(), StartsWith("HTTP/1.1 200"));
 }
 
@@ -158,39 +116,24 @@ TEST_F(WebhookSourceTest, SlowClientsDoNotDelayAValidRequest) {
   StartAcking();
   // Five clients trickle their headers, a byte every 100 ms (the head
   // deadline is 5 s: they hold a thread each until then).
-  std::vector<int> slow;
-  for (int i = 0; i < 5; ++i) {
-    slow.push_back(Connect(src_->port()));
-    const std::string start = "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n";
-    (void)::send(slow.back(), start.data(), start.size(), MSG_NOSIGNAL);
-  }
-  std::atomic<bool> done{false};
-  std::thread trickle([&] {
-    while (!done.load()) {
-      for (int fd : slow) (void)::send(fd, "X", 1, MSG_NOSIGNAL);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  });
+  TricklingHttpClients slow(src_->port(), 5,
+                        "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   for (int i = 0; i < 3; ++i) {
     const auto t0 = Clock::now();
-    EXPECT_THAT(Request(src_->port(), Post(Body("raw/k" + std::to_string(i)), "Authorization: Bearer tok\r\n")),
+    EXPECT_THAT(Request(src_->port(), HttpPost(Body("raw/k" + std::to_string(i)), "Authorization: Bearer tok\r\n")),
                 StartsWith("HTTP/1.1 200"));
     EXPECT_LT(MsSince(t0), 1000) << "a valid request waited for the slow clients";
   }
-  done.store(true);
-  trickle.join();
-  for (int fd : slow) ::close(fd);
+  slow.Stop();
   EXPECT_EQ(src_->stats().events, 3u);
 }
 
 TEST_F(WebhookSourceTest, RefusesAMissingTokenBeforeTheBody) {
-  const int fd = Connect(src_->port());
-  const std::string head = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n";  // the body never comes
+  RawHttpClient c(src_->port());
   const auto t0 = Clock::now();
-  (void)::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
-  const std::string answer = ReadAll(fd, 3000);
-  ::close(fd);
+  c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");  // the body never comes
+  const std::string answer = c.ReadAll(3000);
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 401"));
   EXPECT_THAT(answer, HasSubstr("missing or wrong bearer token"));
   EXPECT_LT(MsSince(t0), 1000);
@@ -205,34 +148,32 @@ TEST_F(WebhookSourceTest, RefusesAMalformedContentLength) {
 }
 
 TEST_F(WebhookSourceTest, RefusesTrailingDataNamingIt) {
-  auto [events, answer] = Send(Post(R"({"Records":[]} garbage)", "Authorization: Bearer tok\r\n"));
+  auto [events, answer] = Send(HttpPost(R"({"Records":[]} garbage)", "Authorization: Bearer tok\r\n"));
   EXPECT_TRUE(events.empty());
   const std::string a = answer.get();
   EXPECT_THAT(a, StartsWith("HTTP/1.1 400"));
   EXPECT_THAT(a, HasSubstr("trailing data after the JSON document"));
   // Also after a document with events: none of them is ingested.
-  auto [events2, answer2] = Send(Post(Body() + "}", "Authorization: Bearer tok\r\n"));
+  auto [events2, answer2] = Send(HttpPost(Body() + "}", "Authorization: Bearer tok\r\n"));
   EXPECT_TRUE(events2.empty());
   EXPECT_THAT(answer2.get(), HasSubstr("trailing data"));
 }
 
 TEST_F(WebhookSourceTest, RefusesAnOversizedBodyFromItsHead) {
-  const int fd = Connect(src_->port());
-  const std::string head = "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\nContent-Length: 20000\r\n\r\n";
-  (void)::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
-  const std::string answer = ReadAll(fd, 3000);
-  ::close(fd);
+  RawHttpClient c(src_->port());
+  c.Send("POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\nContent-Length: 20000\r\n\r\n");
+  const std::string answer = c.ReadAll(3000);
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 413"));
   EXPECT_THAT(answer, HasSubstr("body over 10000 bytes"));
 }
 
 TEST_F(WebhookSourceTest, ServesOtherRequestsWhileOneWaitsForItsCommit) {
-  auto [events, waiting] = Send(Post(Body("raw/a"), "Authorization: Bearer tok\r\n"));
+  auto [events, waiting] = Send(HttpPost(Body("raw/a"), "Authorization: Bearer tok\r\n"));
   ASSERT_EQ(events.size(), 1u);
-  auto [events2, second] = Send(Post(Body("raw/b"), "Authorization: Bearer tok\r\n", "/hook/path"));
+  auto [events2, second] = Send(HttpPost(Body("raw/b"), "Authorization: Bearer tok\r\n", "/hook/path"));
   ASSERT_EQ(events2.size(), 1u) << "a second request is served while the first waits";
   EXPECT_EQ(events2[0].key, "b");
-  EXPECT_THAT(Request(src_->port(), Post(Body())), StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(Request(src_->port(), HttpPost(Body())), StartsWith("HTTP/1.1 401"));
   EXPECT_TRUE(src_->Ack(events2[0]).ok());
   EXPECT_THAT(second.get(), StartsWith("HTTP/1.1 200"));
   EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
@@ -241,11 +182,11 @@ TEST_F(WebhookSourceTest, ServesOtherRequestsWhileOneWaitsForItsCommit) {
 }
 
 TEST_F(WebhookSourceTest, AbandonedOrUnsettledRequestsAreAnswered503) {
-  auto [events, abandoned] = Send(Post(Body(), "Authorization: Bearer tok\r\n"));
+  auto [events, abandoned] = Send(HttpPost(Body(), "Authorization: Bearer tok\r\n"));
   ASSERT_EQ(events.size(), 1u);
   src_->Abandon(events[0]);
   EXPECT_THAT(abandoned.get(), StartsWith("HTTP/1.1 503"));
-  auto [events2, unsettled] = Send(Post(Body(), "Authorization: Bearer tok\r\n"));
+  auto [events2, unsettled] = Send(HttpPost(Body(), "Authorization: Bearer tok\r\n"));
   ASSERT_EQ(events2.size(), 1u);
   src_.reset();
   EXPECT_THAT(unsettled.get(), StartsWith("HTTP/1.1 503"));
