@@ -13,9 +13,11 @@
 #include <thread>
 
 #include "src/base/json_string.h"
+#include "src/base/time.h"
 #include "src/metrics/feed.h"
 #include "src/metrics/health.h"
 #include "src/metrics/metrics.h"
+#include "src/serve/dashboard.h"
 #include "src/serve/http_server.h"
 
 namespace logstream {
@@ -172,6 +174,7 @@ struct TelemetryServerImpl {
     }
     if (r.path == "/api/v1/windows") return Windows(r);
     if (r.path == "/api/v1/dead-letters") return DeadLetters(r);
+    if (std::optional<HttpResponse> file = DashboardFile(r.path)) return *std::move(file);
     return {404, "no such page: try /, /metrics, /healthz, /readyz or /api/v1/status\n"};
   }
 
@@ -238,9 +241,18 @@ struct TelemetryServerImpl {
     auto keep = [&](std::string_view json) {
       simdjson::dom::element row;
       if (parser.parse(json.data(), json.size()).get(row) != simdjson::SUCCESS) return false;
+      // The processor's rows carry RFC 3339 times (the aggregates topic's
+      // JSON); ms since the epoch are taken too.
       int64_t end = 0;
       std::string_view s;
-      if (row["window_end"].get(end) != simdjson::SUCCESS || end <= since) return false;
+      if (row["window_end"].get(s) == simdjson::SUCCESS) {
+        Result<TimeMs> t = ParseRfc3339(s);
+        if (!t) return false;
+        end = *t;
+      } else if (row["window_end"].get(end) != simdjson::SUCCESS) {
+        return false;
+      }
+      if (end <= since) return false;
       return source.empty() || (row["source"].get(s) == simdjson::SUCCESS && s == source);
     };
     std::vector<std::string> rows = metrics::WindowsFeed().Newest(LimitParam(r, 10000, 50000), keep);

@@ -84,6 +84,21 @@ TEST_F(TelemetryTest, WindowsFilteredBySourceAndTimeOldestFirst) {
   EXPECT_EQ(Get("/api/v1/windows?since=x")->status, 400);
 }
 
+// The processor feeds the aggregates topic's rows, whose times are RFC 3339.
+TEST_F(TelemetryTest, WindowsOfRfc3339RowsFilteredBySinceInMs) {
+  metrics::WindowsFeed().Push(
+      R"({"window_start":"2026-11-24T00:00:00.000Z","window_end":"2026-11-24T00:00:10.000Z","source":"h","level":"ERROR","count":1})");
+  metrics::WindowsFeed().Push(
+      R"({"window_start":"2026-11-24T00:00:10.000Z","window_end":"2026-11-24T00:00:20.000Z","source":"h","level":"ERROR","count":2})");
+  // 2026-11-24T00:00:10Z is 1795478410000 ms.
+  auto r = Get("/api/v1/windows?source=h&since=1795478410000");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(
+      r->body,
+      R"({"windows":[{"window_start":"2026-11-24T00:00:10.000Z","window_end":"2026-11-24T00:00:20.000Z","source":"h","level":"ERROR","count":2}]})");
+  EXPECT_NE(Get("/api/v1/windows?source=h")->body.find("\"count\":1"), std::string::npos);
+}
+
 TEST_F(TelemetryTest, AlertsNewestFirstAndDeadLettersByReason) {
   metrics::AlertsFeed().Push(R"({"id":"1"})");
   metrics::AlertsFeed().Push(R"({"id":"2"})");
