@@ -3,8 +3,9 @@ generated data with error bursts and --http, the page opened in Debian's
 headless Chromium driven by Selenium (chromium-driver); waits for the stage
 rates, the chart and the first alert with its sample lines, a dead letter by
 reason (a junk object dropped into the bucket), checks them against the JSON
-API, saves a screenshot to docs/dashboard.png (DASHBOARD_SCREENSHOT=PATH to
-put it elsewhere) and stops run by its pid.
+API, saves a screenshot (in its work directory; DASHBOARD_SCREENSHOT=PATH to
+put it elsewhere, e.g. docs/dashboard.png for README) and stops run by its
+pid.
 
 Selenium comes from scripts/setup.d/browser.sh in the venv /opt/logstream/venv;
 when the Python running this lacks it, the test runs itself again with the
@@ -37,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import LOGSTREAM, workdir  # noqa: E402
 
 ROOT = os.environ.get("LOGSTREAM_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCREENSHOT = os.environ.get("DASHBOARD_SCREENSHOT") or os.path.join(ROOT, "docs", "dashboard.png")
+SCREENSHOT = os.environ.get("DASHBOARD_SCREENSHOT")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 WAIT_S = 120
@@ -116,6 +117,7 @@ def texts(driver, css):
 
 
 work = workdir("dashboard")
+SCREENSHOT = SCREENSHOT or os.path.join(work, "dashboard.png")
 data = os.path.join(work, "data")
 port = free_port()
 log = os.path.join(work, "run.log")
