@@ -1,3 +1,4 @@
+#include "src/metrics/metrics.h"
 #include "src/aws/s3_client.h"
 
 #include <curl/curl.h>
@@ -372,6 +373,12 @@ Status S3Client::ErrorFor(const S3Request& r, const S3Response& resp) const {
 }
 
 Result<S3Response> S3Client::Send(const S3Request& r) {
+  static metrics::Family<metrics::Counter>& failed = metrics::Default().CounterFamily(
+      "logstream_store_request_errors_total", "S3 requests that failed (status or connection), by method",
+      {"method"});
+  static metrics::Family<metrics::Counter>& retried = metrics::Default().CounterFamily(
+      "logstream_store_request_retries_total", "S3 requests sent again after a retryable failure, by method",
+      {"method"});
   std::unique_ptr<Handle> h = Acquire();
   Status last;
   const int attempts = std::max(1, options_.max_attempts);
@@ -395,6 +402,7 @@ Result<S3Response> S3Client::Send(const S3Request& r) {
         --attempt;
         continue;
       }
+      if (resp.status != 404) failed.With({r.method}).Add();  // a missing key is an answer
       if (!RetryableStatus(resp, code)) {
         Release(std::move(h));
         return Err(ErrorFor(r, resp));
@@ -402,7 +410,9 @@ Result<S3Response> S3Client::Send(const S3Request& r) {
       last = ErrorFor(r, resp);
     } else {
       last = Unavailable("S3 " + Describe(r) + " at " + RedactUrl(endpoint_) + ": " + *curl_error);
+      failed.With({r.method}).Add();
     }
+    if (attempt < attempts) retried.With({r.method}).Add();
     // A quarter to all of base_backoff_ms * 2^(attempt - 1), up to max_backoff_ms.
     const BackoffPolicy backoff{options_.base_backoff_ms, options_.max_backoff_ms, 0.25};
     if (attempt < attempts) SleepMs(RandomBackoffDelay(backoff, attempt));
