@@ -2,6 +2,7 @@
 `--exit-when-done` with a clear error within two minutes, retrying and saying
 so meanwhile; credentials in URLs are never printed."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -50,3 +51,22 @@ assert "HOOKPASS" not in p.stdout + p.stderr and "QTOKEN" not in p.stdout + p.st
 p = run("config", "check", f"{d}/sinks.toml", env={**os.environ, "LOGSTREAM_BROKER": "kafka://u:KPASS@h:1"})
 assert "KPASS" not in p.stdout + p.stderr and "***@h:1" in p.stdout, p.stdout
 print("ok: no credential printed by notify test or config check")
+
+# The most windows per record that config check allows (window / slide =
+# 1000): process keeps working and stops within seconds of SIGINT.
+with open(f"{d}/slide.toml", "w") as f:
+    f.write('[processor]\nwindow = "10s"\nslide = "10ms"\n')
+run("generate", "--hosts", 4, "--max-count", 50000, "--seed", 2, "--start", "2026-11-24T00:00:00Z",
+    "--out", f"{d}/slide-bucket")
+run("ingest", "--store", f"{d}/slide-bucket", "--broker", f"{d}/slide-log", "--exit-when-done")
+proc = subprocess.Popen([LOGSTREAM, "process", "--broker", f"{d}/slide-log", "--config", f"{d}/slide.toml"],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+time.sleep(3)
+assert proc.poll() is None, proc.communicate()
+sent = time.monotonic()
+proc.send_signal(signal.SIGINT)
+out, err = proc.communicate(timeout=60)
+took = time.monotonic() - sent
+assert proc.returncode == 0, (proc.returncode, err[-2000:])
+assert took < 5, f"process took {took:.1f} s to stop after SIGINT"
+print(f"ok: 1000 windows per record: process stopped {took:.1f} s after SIGINT: {out.strip()}")

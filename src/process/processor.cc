@@ -137,8 +137,12 @@ Processor::Processor(Log* log, const ProcessorConfig& config, ProcessorOptions o
       config_(config),
       options_(std::move(options)),
       has_all_rules_(std::ranges::any_of(config_.rules, [](const RuleConfig& r) { return r.per == RulePer::kAll; })),
-      // A read never takes more than a commit's worth of records.
-      read_batch_(std::min(options_.read_batch, static_cast<size_t>(std::max<int64_t>(options_.commit_records, 1)))) {
+      // A read never takes more than a commit's worth of records, and
+      // takes fewer when each record counts in many sliding windows, so
+      // that one pass of the loop (and the wait for a stop) stays short.
+      read_batch_(std::max<size_t>(
+          16, std::min(options_.read_batch, static_cast<size_t>(std::max<int64_t>(options_.commit_records, 1))) /
+                  static_cast<size_t>(config_.slide > 0 ? std::max<TimeMs>(1, config_.window / config_.slide) : 1))) {
   engine_options_.finite_input = options_.exit_when_done;
   engine_options_.partial_all_rules = true;
 }
