@@ -4,6 +4,7 @@
 #include <random>
 
 #include <benchmark/benchmark.h>
+#include <re2/re2.h>
 
 #include "src/log/log.h"
 #include "src/process/window_engine.h"
@@ -76,6 +77,63 @@ void BM_EngineFeed(benchmark::State& state) {
   state.counters["rows_per_iter"] = static_cast<double>(rows) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_EngineFeed)->Unit(benchmark::kMillisecond);
+
+// N regex rules that apply to every level (patterns such as
+// `Timeout[a-z]{0,3}17`, an IPv4 address, `HTTP 5\d\d`), as users write
+// dozens to hundreds of them.
+ProcessorConfig ManyRules(int n) {
+  ProcessorConfig c;
+  c.rules.clear();
+  for (int k = 0; k < n; ++k) {
+    RuleConfig r;
+    r.name = "rule-" + std::to_string(k);
+    r.levels = {};
+    const std::string i = std::to_string(k);
+    switch (k % 4) {
+      case 0: r.pattern = "Timeout[a-z]{0,3}" + i; break;
+      case 1: r.pattern = R"(\b10\.\d{1,3}\.\d{1,3}\.)" + i + R"(\b)"; break;
+      case 2: r.pattern = R"(HTTP 5\d\d .*)" + i; break;
+      default: r.pattern = "(?i)key user:" + i + ":"; break;
+    }
+    r.min_count = 1000000;
+    c.rules.push_back(r);
+  }
+  return c;
+}
+
+// The engine with N rules matched in one Hyperscan pass (RuleMatcher).
+void BM_EngineRules(benchmark::State& state) {
+  const auto& input = Input();
+  std::vector<LogRecordView> views;
+  for (const LogRecord& r : input) views.push_back(ViewOf(r));
+  const ProcessorConfig config = ManyRules(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    auto engine = std::move(*WindowEngine::Create(config));
+    for (const LogRecordView& v : views) engine->Feed(v);
+    engine->Finish();
+    benchmark::DoNotOptimize(engine->TakeOutputs());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(views.size()));
+}
+BENCHMARK(BM_EngineRules)->Arg(2)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// Beside it, the approach before: one RE2 PartialMatch per rule and record
+// (the matching alone, without the windows).
+void BM_Re2PerRule(benchmark::State& state) {
+  const auto& input = Input();
+  const ProcessorConfig config = ManyRules(static_cast<int>(state.range(0)));
+  std::vector<std::unique_ptr<RE2>> res;
+  for (const RuleConfig& r : config.rules) res.push_back(std::make_unique<RE2>(r.pattern));
+  int64_t matches = 0;
+  for (auto _ : state) {
+    for (const LogRecord& r : input) {
+      for (const auto& re : res) matches += RE2::PartialMatch(r.message, *re);
+    }
+  }
+  benchmark::DoNotOptimize(matches);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(input.size()));
+}
+BENCHMARK(BM_Re2PerRule)->Arg(2)->Arg(10)->Arg(100)->Unit(benchmark::kMillisecond);
 
 // As the processor does: values in a RecordBuffer (what a log read fills),
 // decoded in place.

@@ -3,6 +3,7 @@
 
 #include "src/cli/commands.h"
 #include "src/cli/settings.h"
+#include "src/process/rule_matcher.h"
 
 namespace logstream::cli {
 namespace {
@@ -16,6 +17,12 @@ int CheckConfig(const std::string& path, const GivenFlags& given) {
   std::cout << "# " << path << ": OK. Effective configuration (each value's origin: default, file,\n"
             << "# environment or flag):\n"
             << ShowSettings(settings);
+  // Rules are matched in one Hyperscan pass; say which ones are not.
+  if (auto matcher = RuleMatcher::Compile(settings.processor.rules)) {
+    for (const std::string& rule : (*matcher)->re2_only()) {
+      std::cout << "# note: rule " << rule << "; it is matched with RE2 on its own (slower)\n";
+    }
+  }
   return 0;
 }
 

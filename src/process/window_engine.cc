@@ -4,8 +4,8 @@
 #include <charconv>
 #include <limits>
 
-#include <re2/re2.h>
 
+#include "src/process/rule_matcher.h"
 #include "src/process/window_state_codec.h"
 #include "src/record/json.h"
 
@@ -14,8 +14,6 @@ namespace {
 
 struct CompiledRule {
   RuleConfig config;
-  uint8_t level_mask = 0;
-  std::unique_ptr<RE2> re;  // null: no pattern
 };
 
 struct StringHash {
@@ -96,6 +94,7 @@ struct WindowEngine::Impl {
   TimeMs step = 0;
   StateLayout layout;  // window, step, lateness and rule names, as the state is saved
   std::vector<CompiledRule> rules;
+  std::unique_ptr<RuleMatcher> matcher;  // which rules a record matches
   std::vector<uint32_t> source_rules;  // indexes of per = "source" rules
   std::vector<uint32_t> all_rules;     // indexes of per = "all" rules
 
@@ -283,24 +282,9 @@ struct WindowEngine::Impl {
       return;
     }
     MarkDirty(id);
-    matched.clear();
+    matcher->Match(v, &matched);
     bool any_all = false;
-    const uint8_t level_bit = static_cast<uint8_t>(1u << static_cast<int>(v.level));
-    for (uint32_t r = 0; r < rules.size(); ++r) {
-      const CompiledRule& rule = rules[r];
-      if (!(rule.level_mask & level_bit)) continue;
-      std::string_view text = v.message;  // what the pattern tests
-      if (!rule.config.field.empty()) {
-        const std::optional<std::string_view> value = v.fields.Find(rule.config.field);
-        if (!value || (rule.config.equals && *value != *rule.config.equals)) continue;
-        text = *value;
-      }
-      if (rule.re && !RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *rule.re)) {
-        continue;
-      }
-      matched.push_back(r);
-      any_all |= rule.config.per == RulePer::kAll;
-    }
+    for (uint32_t r : matched) any_all |= rules[r].config.per == RulePer::kAll;
     const TimeMs first = (FloorDiv(v.time - window, step) + 1) * step;
     for (TimeMs start = first; start <= v.time; start += step) {
       WindowCell& c = FindOrAddCell(s.cells, start);
@@ -414,21 +398,9 @@ Result<std::unique_ptr<WindowEngine>> WindowEngine::Create(const ProcessorConfig
   impl->window = config.window;
   impl->step = config.step();
   impl->layout = StateLayout{config.window, config.step(), config.lateness, {}};
+  ASSIGN_OR_RETURN(impl->matcher, RuleMatcher::Compile(config.rules));
   for (const RuleConfig& rc : config.rules) {
-    CompiledRule rule;
-    rule.config = rc;
-    if (rc.levels.empty()) {
-      rule.level_mask = (1u << kLevelCount) - 1;
-    } else {
-      for (Level l : rc.levels) rule.level_mask |= static_cast<uint8_t>(1u << static_cast<int>(l));
-    }
-    if (!rc.pattern.empty()) {
-      RE2::Options opts;
-      opts.set_log_errors(false);
-      rule.re = std::make_unique<RE2>(rc.pattern, opts);
-      if (!rule.re->ok()) return Err(InvalidArgument("rule '" + rc.name + "': bad regex"));
-    }
-    impl->rules.push_back(std::move(rule));
+    impl->rules.push_back(CompiledRule{rc});
     impl->layout.rules.push_back(rc.name);
   }
   impl->all_last_fire.assign(impl->rules.size(), kNever);
