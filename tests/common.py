@@ -3,9 +3,12 @@ import gzip
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 
 LOGSTREAM = os.environ.get("LOGSTREAM_BIN") or (sys.argv[1] if len(sys.argv) > 1 else "build/logstream")
 
@@ -101,3 +104,21 @@ def service_env(name):
             if k:
                 env[k] = v
     return env
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=10):
+    """(status, body text) of a GET; (0, the error) when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError as e:
+        return 0, str(e)

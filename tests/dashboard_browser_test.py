@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,7 +34,7 @@ except ImportError:
     raise SystemExit(f"selenium is missing (looked in {VENV_PYTHON}): run scripts/setup --servers")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import LOGSTREAM, workdir  # noqa: E402
+from common import LOGSTREAM, free_port, workdir  # noqa: E402
 
 ROOT = os.environ.get("LOGSTREAM_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCREENSHOT = os.environ.get("DASHBOARD_SCREENSHOT")
@@ -47,11 +46,6 @@ for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver"))
     if not os.access(path, os.X_OK):
         raise SystemExit(f"{path} is missing: run scripts/setup --servers (Debian package {package})")
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def api(port, path):

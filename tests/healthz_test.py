@@ -6,35 +6,17 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import LOGSTREAM, workdir  # noqa: E402
+from common import LOGSTREAM, free_port, http_get as get, workdir  # noqa: E402
 
 VERSITYGW = "/opt/logstream/bin/versitygw"
 if not os.access(VERSITYGW, os.X_OK):
     raise SystemExit(f"{VERSITYGW} is missing: run scripts/setup --servers (as root)")
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except OSError as e:
-        return 0, str(e)
 
 
 def wait_for(url, status, seconds):

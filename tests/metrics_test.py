@@ -6,12 +6,10 @@ records, dead letters, windows and alerts; /healthz and /readyz answer 200,
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 VENV_PYTHON = "/opt/logstream/venv/bin/python"
 try:
@@ -22,23 +20,15 @@ except ImportError:
     raise SystemExit("prometheus_client is missing: run scripts/setup --servers (as root)")
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import LOGSTREAM, bucket_lines, tail, workdir  # noqa: E402
+from common import LOGSTREAM, bucket_lines, free_port, http_get as get, tail, workdir  # noqa: E402
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url):
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return r.status, r.read().decode()
 
 
 def scrape(base):
     """{(name, labels as a sorted tuple): value} of every sample of /metrics."""
-    _, text = get(base + "/metrics")
+    status, text = get(base + "/metrics")
+    if status != 200:
+        raise OSError(f"/metrics answered {status}: {text[:200]}")
     samples = {}
     for family in text_string_to_metric_families(text):
         for s in family.samples:
