@@ -75,6 +75,29 @@ def ms(rfc3339):
     return int(round(datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp() * 1000))
 
 
+def process_and_batch_job(run, d, broker, config):
+    """`logstream process --exit-when-done` on `broker` (the data set must
+    have no late records: the batch job has no watermarks), then the job's
+    batch mode on the same `logs` records; `run` runs logstream (common.run).
+    Returns our aggregates and alerts and the job's, as lists of JSON lines."""
+    out = run("process", "--broker", broker, "--config", config, "--exit-when-done").stdout
+    if " 0 late" not in out:
+        raise SystemExit(f"the data set must have no late records: {out}")
+    records = os.path.join(d, "logs.jsonl")
+    with open(records, "w") as f:
+        f.write(run("log", "tail", "logs", "--broker", broker).stdout)
+    ours_agg = run("log", "tail", "aggregates", "--broker", broker).stdout.splitlines()
+    ours_alerts = run("log", "tail", "alerts", "--broker", broker).stdout.splitlines()
+    spark_out = os.path.join(d, "spark")
+    spark_job("--config", config, "--input-json", records, "--output-dir", spark_out,
+              log=os.path.join(d, "spark.log"))
+    with open(os.path.join(spark_out, "aggregates.jsonl")) as f:
+        spark_agg = f.read().splitlines()
+    with open(os.path.join(spark_out, "alerts.jsonl")) as f:
+        spark_alerts = f.read().splitlines()
+    return ours_agg, ours_alerts, spark_agg, spark_alerts
+
+
 def compare(ours_aggregates, ours_alerts, spark_aggregates, spark_alerts, final_before=None):
     """Aggregates identical row by row (JSON text), alert ids identical as a
     set, on the windows ending at or before `final_before` (ms; None: all).

@@ -63,22 +63,7 @@ def main():
         shutil.copy(os.path.join(LOGHUB, s, f"{s}_2k.log"), os.path.join(dest, f"{s}-000001.log"))
     out = run("ingest", "--config", config, "--store", bucket, "--broker", broker, "--exit-when-done").stdout
     assert "16000 records, 0 dead letters" in out, out
-    out = run("process", "--broker", broker, "--config", config, "--exit-when-done").stdout
-    if " 0 late" not in out:
-        raise SystemExit(f"the data set must have no late records: {out}")
-    records = os.path.join(d, "logs.jsonl")
-    with open(records, "w") as f:
-        f.write(run("log", "tail", "logs", "--broker", broker).stdout)
-    ours_agg = run("log", "tail", "aggregates", "--broker", broker).stdout.splitlines()
-    ours_alerts = run("log", "tail", "alerts", "--broker", broker).stdout.splitlines()
-
-    spark_out = os.path.join(d, "spark")
-    sc.spark_job("--config", config, "--input-json", records, "--output-dir", spark_out,
-                 log=os.path.join(d, "spark.log"))
-    with open(os.path.join(spark_out, "aggregates.jsonl")) as f:
-        spark_agg = f.read().splitlines()
-    with open(os.path.join(spark_out, "alerts.jsonl")) as f:
-        spark_alerts = f.read().splitlines()
+    ours_agg, ours_alerts, spark_agg, spark_alerts = sc.process_and_batch_job(run, d, broker, config)
 
     problems, n_agg, n_alerts = sc.compare(ours_agg, ours_alerts, spark_agg, spark_alerts)
     fired = {json.loads(a)["rule"] for a in ours_alerts}
