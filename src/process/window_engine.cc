@@ -12,10 +12,6 @@
 namespace logstream {
 namespace {
 
-struct CompiledRule {
-  RuleConfig config;
-};
-
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -93,7 +89,7 @@ struct WindowEngine::Impl {
   TimeMs window = 0;
   TimeMs step = 0;
   StateLayout layout;  // window, step, lateness and rule names, as the state is saved
-  std::vector<CompiledRule> rules;
+  const std::vector<RuleConfig>& rules = config.rules;  // RuleMatcher says which a record matches
   std::unique_ptr<RuleMatcher> matcher;  // which rules a record matches
   std::vector<uint32_t> source_rules;  // indexes of per = "source" rules
   std::vector<uint32_t> all_rules;     // indexes of per = "all" rules
@@ -172,7 +168,7 @@ struct WindowEngine::Impl {
       RuleCell& rc = c.rules[r];
       if (rc.count == rc.exported) continue;
       AllRulePartial p;
-      p.rule = rules[r].config.name;
+      p.rule = rules[r].name;
       p.window_start = c.start;
       p.count = rc.count - rc.exported;
       p.max_time = rc.max_time;
@@ -187,7 +183,7 @@ struct WindowEngine::Impl {
             TimeMs& last_fire) {
     ++rc.count;
     if (rc.fired) return;
-    const RuleConfig& rule = rules[r].config;
+    const RuleConfig& rule = rules[r];
     if (static_cast<int>(rc.samples.size()) < options.max_samples) {
       rc.samples.push_back(AlertSample{std::string(v.object), v.offset, v.time, v.level,
                                        std::string(v.message)});
@@ -284,18 +280,18 @@ struct WindowEngine::Impl {
     MarkDirty(id);
     matcher->Match(v, &matched);
     bool any_all = false;
-    for (uint32_t r : matched) any_all |= rules[r].config.per == RulePer::kAll;
+    for (uint32_t r : matched) any_all |= rules[r].per == RulePer::kAll;
     const TimeMs first = (FloorDiv(v.time - window, step) + 1) * step;
     for (TimeMs start = first; start <= v.time; start += step) {
       WindowCell& c = FindOrAddCell(s.cells, start);
       ++c.levels[static_cast<int>(v.level)];
       for (uint32_t r : matched) {
-        if (rules[r].config.per == RulePer::kSource) Bump(c.rules[r], r, s.name, start, v, s.last_fire[r]);
+        if (rules[r].per == RulePer::kSource) Bump(c.rules[r], r, s.name, start, v, s.last_fire[r]);
       }
       if (any_all && start + window > all_mark) {
         WindowCell& ac = FindOrAddCell(all_cells, start);
         for (uint32_t r : matched) {
-          if (rules[r].config.per != RulePer::kAll) continue;
+          if (rules[r].per != RulePer::kAll) continue;
           if (options.partial_all_rules) {
             BumpPartial(ac.rules[r], v);
           } else {
@@ -399,13 +395,10 @@ Result<std::unique_ptr<WindowEngine>> WindowEngine::Create(const ProcessorConfig
   impl->step = config.step();
   impl->layout = StateLayout{config.window, config.step(), config.lateness, {}};
   ASSIGN_OR_RETURN(impl->matcher, RuleMatcher::Compile(config.rules));
-  for (const RuleConfig& rc : config.rules) {
-    impl->rules.push_back(CompiledRule{rc});
-    impl->layout.rules.push_back(rc.name);
-  }
+  for (const RuleConfig& rc : config.rules) impl->layout.rules.push_back(rc.name);
   impl->all_last_fire.assign(impl->rules.size(), kNever);
   for (uint32_t r = 0; r < impl->rules.size(); ++r) {
-    (impl->rules[r].config.per == RulePer::kAll ? impl->all_rules : impl->source_rules).push_back(r);
+    (impl->rules[r].per == RulePer::kAll ? impl->all_rules : impl->source_rules).push_back(r);
   }
   return std::unique_ptr<WindowEngine>(new WindowEngine(std::move(impl)));
 }
