@@ -5,6 +5,7 @@
 // a line fails: this is how a user writes a format.
 #include <simdjson.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -28,11 +29,14 @@ struct FormatsTestArgs {
   int show = 3;
 };
 
-// The object key a file is ingested under: the longest suffix of its path
-// (after a '/') that some format's `match` matches, else the path itself.
-std::string KeyFor(const std::string& path, const std::vector<FormatConfig>& formats) {
-  std::string p = path;
-  while (p.starts_with("./") || p.starts_with("/")) p.erase(0, p[0] == '/' ? 1 : 2);
+}  // namespace
+
+std::string LocalFileKey(const std::string& path, const std::vector<FormatConfig>& formats) {
+  // Without "." and ".." segments, which object keys must not have.
+  std::string p = std::filesystem::path(path).lexically_normal().generic_string();
+  while (p.starts_with("/") || p.starts_with("./") || p.starts_with("../")) {
+    p.erase(0, p[0] == '/' ? 1 : p[1] == '/' ? 2 : 3);
+  }
   for (size_t at = 0; at != std::string::npos; at = p.find('/', at + 1)) {
     const std::string key = p.substr(at == 0 ? 0 : at + 1);
     if (key.empty()) break;
@@ -42,6 +46,25 @@ std::string KeyFor(const std::string& path, const std::vector<FormatConfig>& for
   }
   return p;
 }
+
+Status NarrowToFormat(const std::string& name, const std::string& config,
+                      std::vector<FormatConfig>* formats) {
+  std::vector<FormatConfig> chosen;
+  for (const FormatConfig& f : *formats) {
+    if (f.name == name) chosen.push_back(f);
+  }
+  if (chosen.empty()) {
+    std::string names;
+    for (const FormatConfig& f : *formats) names += (names.empty() ? "" : ", ") + f.name;
+    return InvalidArgument("no format named '" + name + "' in " + config +
+                           " (formats: " + (names.empty() ? "none" : names) + ")");
+  }
+  chosen[0].match.clear();  // every file
+  *formats = {chosen[0]};
+  return Status::Ok();
+}
+
+namespace {
 
 std::string FormatOf(const std::string& key, const std::vector<FormatConfig>& formats) {
   for (const FormatConfig& f : formats) {
@@ -57,19 +80,9 @@ int TestFormats(const FormatsTestArgs& a, const GivenFlags& given) {
   if (Status s = ResolveFile(a.config, given, &settings); !s.ok()) return Fail(s.message(), 2);
   IngestOptions options = settings.ingest;
   if (!a.format.empty()) {
-    std::vector<FormatConfig> chosen;
-    for (const FormatConfig& f : options.formats) {
-      if (f.name == a.format) chosen.push_back(f);
+    if (Status s = NarrowToFormat(a.format, a.config, &options.formats); !s.ok()) {
+      return Fail(s.message(), 2);
     }
-    if (chosen.empty()) {
-      std::string names;
-      for (const FormatConfig& f : options.formats) names += (names.empty() ? "" : ", ") + f.name;
-      return Fail("no format named '" + a.format + "' in " + a.config +
-                      " (formats: " + (names.empty() ? "none" : names) + ")",
-                  2);
-    }
-    chosen[0].match.clear();  // every file
-    options.formats = chosen;
   }
   options.partitions = 1;  // records come back in line order
   options.max_dead_letters = SIZE_MAX;
@@ -79,7 +92,7 @@ int TestFormats(const FormatsTestArgs& a, const GivenFlags& given) {
     if (!in) return Fail("cannot read " + path, 2);
     std::stringstream content;
     content << in.rdbuf();
-    const std::string key = KeyFor(path, options.formats);
+    const std::string key = LocalFileKey(path, options.formats);
     MemoryStore store;
     MemoryLog log;
     if (auto put = store.Put(key, content.str()); !put) return Fail(put.error().message());

@@ -14,6 +14,7 @@
 #include "src/base/status.h"
 
 namespace logstream {
+struct FormatConfig;
 class Log;
 class Notifier;
 struct ProcessorConfig;
@@ -43,6 +44,17 @@ void RegisterNotify(CLI::App& app, Context& ctx);
 void RegisterLambda(CLI::App& app, Context& ctx);
 void RegisterConfig(CLI::App& app, Context& ctx);
 void RegisterFormats(CLI::App& app, Context& ctx);
+void RegisterTemplates(CLI::App& app, Context& ctx);
+
+// Local files parsed with [[formats]] (`formats test`, `templates`;
+// cmd_formats.cc): the object key a file is ingested under, the longest
+// suffix of its path (after a '/') that some format's `match` matches, else
+// the path itself (made relative, without "." and ".." segments).
+std::string LocalFileKey(const std::string& path, const std::vector<FormatConfig>& formats);
+// *formats narrowed to the one named `name` (its match cleared, so it takes
+// every file); InvalidArgument listing the names of `config` when none is.
+Status NarrowToFormat(const std::string& name, const std::string& config,
+                      std::vector<FormatConfig>* formats);
 
 // The notifier of `sinks`, each rule of `rules` to its sinks; retries and
 // parking reported on stderr (cmd_notify.cc, shared with `run`).
