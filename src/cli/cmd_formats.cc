@@ -5,99 +5,43 @@
 // a line fails: this is how a user writes a format.
 #include <simdjson.h>
 
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 #include "src/cli/commands.h"
-#include "src/cli/settings.h"
+#include "src/cli/local_files.h"
 #include "src/format/line_parser.h"
-#include "src/ingest/ingester.h"
-#include "src/log/memory_log.h"
 #include "src/record/json.h"
-#include "src/store/memory_store.h"
 
 namespace logstream::cli {
 namespace {
 
-struct FormatsTestArgs {
-  std::string config;
-  std::string format;
-  std::vector<std::string> files;
+struct FormatsTestArgs : LocalFilesArgs {
   int show = 3;
 };
 
-// The object key a file is ingested under: the longest suffix of its path
-// (after a '/') that some format's `match` matches, else the path itself.
-std::string KeyFor(const std::string& path, const std::vector<FormatConfig>& formats) {
-  std::string p = path;
-  while (p.starts_with("./") || p.starts_with("/")) p.erase(0, p[0] == '/' ? 1 : 2);
-  for (size_t at = 0; at != std::string::npos; at = p.find('/', at + 1)) {
-    const std::string key = p.substr(at == 0 ? 0 : at + 1);
-    if (key.empty()) break;
-    for (const FormatConfig& f : formats) {
-      if (f.match.empty() || GlobMatch(f.match, key)) return key;
-    }
-  }
-  return p;
-}
-
-std::string FormatOf(const std::string& key, const std::vector<FormatConfig>& formats) {
-  for (const FormatConfig& f : formats) {
-    if (f.match.empty() || GlobMatch(f.match, key)) {
-      return "format '" + f.name + "' (" + std::string(FormatKindName(f.kind)) + ")";
-    }
-  }
-  return "the built-in format (no [[formats]] entry matches)";
+std::string FormatOf(const FormatConfig* f) {
+  if (f == nullptr) return "the built-in format (no [[formats]] entry matches)";
+  return "format '" + f->name + "' (" + std::string(FormatKindName(f->kind)) + ")";
 }
 
 int TestFormats(const FormatsTestArgs& a, const GivenFlags& given) {
-  Settings settings;
-  if (Status s = ResolveFile(a.config, given, &settings); !s.ok()) return Fail(s.message(), 2);
-  IngestOptions options = settings.ingest;
-  if (!a.format.empty()) {
-    std::vector<FormatConfig> chosen;
-    for (const FormatConfig& f : options.formats) {
-      if (f.name == a.format) chosen.push_back(f);
-    }
-    if (chosen.empty()) {
-      std::string names;
-      for (const FormatConfig& f : options.formats) names += (names.empty() ? "" : ", ") + f.name;
-      return Fail("no format named '" + a.format + "' in " + a.config +
-                      " (formats: " + (names.empty() ? "none" : names) + ")",
-                  2);
-    }
-    chosen[0].match.clear();  // every file
-    options.formats = chosen;
+  IngestOptions options;
+  if (Status s = LocalIngestOptions(a, given, &options); !s.ok()) {
+    return Fail(s.message(), 2);
   }
-  options.partitions = 1;  // records come back in line order
-  options.max_dead_letters = SIZE_MAX;
   bool failed = false;
   for (const std::string& path : a.files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Fail("cannot read " + path, 2);
-    std::stringstream content;
-    content << in.rdbuf();
-    const std::string key = KeyFor(path, options.formats);
-    MemoryStore store;
-    MemoryLog log;
-    if (auto put = store.Put(key, content.str()); !put) return Fail(put.error().message());
-    Ingester ingester(store, log, options);
-    if (Status s = ingester.Init(); !s.ok()) return Fail(s.message(), 2);
-    ObjectEvent event;
-    event.key = key;
-    if (auto r = ingester.IngestObject(event); !r) return Fail(r.error().message());
-    auto records = log.Read(options.logs_topic, 0, 0, SIZE_MAX);
-    auto dead = log.Read(options.dead_letter_topic, 0, 0, SIZE_MAX);
-    if (!records || !dead) return Fail("cannot read back the records");
-    const IngestCounters& c = ingester.counters();
-    std::cout << path << " (object key " << key << "): " << FormatOf(key, options.formats) << "\n"
-              << "  " << c.lines << " lines, " << c.records << " records, " << c.dead_letters
+    auto file = IngestLocalFile(path, options);
+    if (!file) return Fail(file.error().message(), 2);
+    const std::vector<LogRecordEntry>& records = file->records;
+    const std::vector<LogRecordEntry>& dead = file->dead_letters;
+    std::cout << path << " (object key " << file->key << "): " << FormatOf(file->format) << "\n"
+              << "  " << file->lines << " lines, " << records.size() << " records, " << dead.size()
               << " dead letters\n";
     RecordDecoder decoder;
     std::map<std::string, uint64_t> levels;
-    for (const LogRecordEntry& e : *records) {
+    for (const LogRecordEntry& e : records) {
       auto r = decoder.DecodeView(e.value);
       if (r) ++levels[std::string(LevelName(r->level))];
     }
@@ -114,7 +58,7 @@ int TestFormats(const FormatsTestArgs& a, const GivenFlags& given) {
       std::string reason, raw;
     };
     std::vector<Failing> failing;
-    for (const LogRecordEntry& e : *dead) {
+    for (const LogRecordEntry& e : dead) {
       simdjson::dom::element doc;
       if (parser.parse(e.value).get(doc)) continue;
       std::string_view reason, raw;
@@ -134,14 +78,14 @@ int TestFormats(const FormatsTestArgs& a, const GivenFlags& given) {
       for (const auto& [reason, n] : reasons) std::cout << "    " << n << " x " << reason << "\n";
     }
     const size_t shown =
-        std::min<size_t>(records->size(), static_cast<size_t>(std::max(0, a.show)));
+        std::min<size_t>(records.size(), static_cast<size_t>(std::max(0, a.show)));
     if (shown > 0)
       std::cout << "  first " << shown << " record" << (shown == 1 ? "" : "s") << ":\n";
-    for (size_t i = 0; i < shown; ++i) std::cout << "    " << (*records)[i].value << "\n";
+    for (size_t i = 0; i < shown; ++i) std::cout << "    " << records[i].value << "\n";
     if (!failing.empty()) {
       failed = true;
       // Line numbers from the offsets.
-      const std::string& text = content.str();
+      const std::string& text = file->content;
       std::cout << "  failing lines:\n";
       size_t line_no = 1, pos = 0;
       for (const Failing& f : failing) {
@@ -171,12 +115,8 @@ matches its path (or a trailing part of it), or by --format. Prints per file the
 dead letters by reason and levels, the first records as JSON and every failing line with
 its reason; exits 1 when a line fails.
 )");
-  test->add_option("--config", args->config, "The configuration file with the [[formats]]")
-      ->required()
-      ->check(CLI::ExistingFile);
-  test->add_option("--format", args->format, "Parse every file with this format (its name)");
+  AddLocalFilesOptions(test, args.get(), "Parse every file with this format");
   test->add_option("--show", args->show, "Records printed as JSON per file (default 3)");
-  test->add_option("FILE", args->files, "The files")->required()->check(CLI::ExistingFile);
   test->callback([args = args, &ctx] { ctx.exit_code = TestFormats(*args, ctx.given); });
 }
 

@@ -43,6 +43,7 @@ void RegisterNotify(CLI::App& app, Context& ctx);
 void RegisterLambda(CLI::App& app, Context& ctx);
 void RegisterConfig(CLI::App& app, Context& ctx);
 void RegisterFormats(CLI::App& app, Context& ctx);
+void RegisterTemplates(CLI::App& app, Context& ctx);
 
 // The notifier of `sinks`, each rule of `rules` to its sinks; retries and
 // parking reported on stderr (cmd_notify.cc, shared with `run`).

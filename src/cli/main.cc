@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   RegisterLambda(app, ctx);
   RegisterConfig(app, ctx);
   RegisterFormats(app, ctx);
+  RegisterTemplates(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }

@@ -152,6 +152,7 @@ const opt::Table<FormatConfig>& FormatsTable() {
     t.String(
         "logger_field", &F::logger_field,
         "json, logfmt: key of the logger; empty: the first of logger, logger_name, log.logger");
+    AddTemplateOptions(t, [](F& f) -> TemplateSettings& { return f.templates; });
     return t;
   }();
   return table;

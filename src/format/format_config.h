@@ -10,6 +10,7 @@
 //   multiline = "auto"
 //   default_level = "INFO"
 //   levels = { FAILURE = "ERROR" }
+//   template_similarity = 0.5   # log template mining (src/template/template_settings.h)
 //
 // Declared once (FormatsTable); read by ReadFormats, called from the CLI's
 // settings like every other table. Plain values; thread-compatible.
@@ -24,6 +25,7 @@
 
 #include "src/base/options.h"
 #include "src/record/log_record.h"
+#include "src/template/template_settings.h"
 
 namespace logstream {
 
@@ -49,6 +51,7 @@ struct FormatConfig {
   // the first present of the defaults.
   std::string time_field, level_field, message_field, thread_field, logger_field;
   size_t max_line_bytes = 64 * 1024;  // set by ingest ([ingest] max_line_bytes)
+  TemplateSettings templates = {};     // template_similarity, _depth, _masks, _levels
 
   bool multiline_auto() const {
     if (multiline != Multiline::kDefault) return multiline == Multiline::kAuto;

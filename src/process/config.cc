@@ -12,15 +12,6 @@
 namespace logstream {
 namespace {
 
-Result<Level> LevelOf(const std::string& s) {
-  auto level = ParseLevel(s);
-  if (!level) {
-    return Err(InvalidArgument("unknown level '" + s +
-                               "' (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)"));
-  }
-  return *level;
-}
-
 Status CheckRegex(const std::string& pattern) {
   if (pattern.empty()) return Status::Ok();
   RE2 re(pattern, RE2::Quiet);
@@ -87,7 +78,7 @@ const opt::Table<RuleConfig>& RulesTable() {
     t.Custom(
         "level", opt::Type::kString, "the one level counted (or give levels)",
         [](R& r, const opt::Value& v) -> Status {
-          ASSIGN_OR_RETURN(Level l, LevelOf(v.text));
+          ASSIGN_OR_RETURN(Level l, ParseLevelSetting(v.text));
           r.levels = {l};
           return Status::Ok();
         },
@@ -99,7 +90,7 @@ const opt::Table<RuleConfig>& RulesTable() {
         [](R& r, const opt::Value& v) -> Status {
           r.levels.clear();
           for (const std::string& s : v.items) {
-            ASSIGN_OR_RETURN(Level l, LevelOf(s));
+            ASSIGN_OR_RETURN(Level l, ParseLevelSetting(s));
             if (std::find(r.levels.begin(), r.levels.end(), l) == r.levels.end()) r.levels.push_back(l);
           }
           std::sort(r.levels.begin(), r.levels.end());

@@ -14,6 +14,12 @@ std::optional<Level> ParseLevel(std::string_view name) {
   return std::nullopt;
 }
 
+Result<Level> ParseLevelSetting(std::string_view name) {
+  if (auto level = ParseLevel(name)) return *level;
+  return Err(InvalidArgument("unknown level '" + std::string(name) +
+                             "' (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)"));
+}
+
 std::string_view LineFormatName(LineFormat format) {
   switch (format) {
     case LineFormat::kAuto: return "auto";

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "src/base/status.h"
+
 #include "src/base/time.h"
 
 namespace logstream {
@@ -24,6 +26,8 @@ inline constexpr std::array<Level, kLevelCount> kAllLevels = {
 std::string_view LevelName(Level level);
 // Exact, upper-case names only; nullopt otherwise.
 std::optional<Level> ParseLevel(std::string_view name);
+// The same for a configuration: InvalidArgument naming the six otherwise.
+Result<Level> ParseLevelSetting(std::string_view name);
 
 // One extra value a format captured (a named regex group, %X{key}, a JSON or
 // logfmt key beyond the mapped ones, syslog's PID): its name and value.

@@ -1,0 +1,240 @@
+#include "src/template/masker.h"
+
+#include <re2/re2.h>
+
+namespace logstream {
+namespace {
+
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsHex(unsigned char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+// Letters, digits, '_' and every byte of a UTF-8 sequence (letters of other
+// scripts are word characters too).
+bool IsWord(unsigned char c) { return IsDigit(c) || IsAlpha(c) || c == '_' || c >= 0x80; }
+bool IsSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// The scanner over one message: each matcher returns the length of the
+// variable starting at i, or 0.
+class Scan {
+ public:
+  explicit Scan(std::string_view s) : s_(s) {}
+
+  unsigned char At(size_t i) const { return i < s_.size() ? static_cast<unsigned char>(s_[i]) : 0; }
+  // The character before i ('\0' at the start).
+  unsigned char Before(size_t i) const { return i == 0 ? 0 : static_cast<unsigned char>(s_[i - 1]); }
+  // The end of the run of characters from i that `pred` accepts.
+  template <typename P>
+  size_t Run(size_t i, P pred) const {
+    while (i < s_.size() && pred(static_cast<unsigned char>(s_[i]))) ++i;
+    return i;
+  }
+  // True when no word character follows at i (and, if `dot`, no '.' that is
+  // followed by one: "1.2.3" is no number, "after 3." ends with one).
+  bool EndsAt(size_t i, bool dot) const {
+    const unsigned char c = At(i);
+    return !IsWord(c) && !(dot && c == '.' && IsWord(At(i + 1)));
+  }
+
+  // Called only where the character before i is not a word character.
+  size_t Match(size_t i) const {
+    const unsigned char c = At(i);
+    const unsigned char before = Before(i);
+    size_t n = 0;
+    if (IsHex(c) && (n = Uuid(i))) return n;
+    if (IsAlpha(c) && (n = Url(i))) return n;
+    if (IsDigit(c) && before != '.' && (n = Ipv4(i))) return n;
+    if ((IsHex(c) || c == ':' || c == '[') && before != '.' && before != ':' && (n = Ipv6(i)))
+      return n;
+    if (c == '/' && before != '/' && before != '.' && (n = Path(i))) return n;
+    if (IsAlpha(c) && (n = WindowsPath(i))) return n;
+    if (IsHex(c) && (n = Hex(i))) return n;
+    if ((IsDigit(c) || c == '-' || c == '+') && before != '.' && (n = Number(i))) return n;
+    return 0;
+  }
+
+ private:
+  size_t Uuid(size_t i) const {
+    size_t j = i;
+    for (size_t group : {8, 4, 4, 4, 12}) {
+      if (j != i) {
+        if (At(j) != '-') return 0;
+        ++j;
+      }
+      const size_t end = Run(j, IsHex);
+      if (end - j != group) return 0;
+      j = end;
+    }
+    return EndsAt(j, false) ? j - i : 0;
+  }
+
+  size_t Url(size_t i) const {
+    size_t j = Run(i + 1, [](unsigned char c) {
+      return IsAlpha(c) || IsDigit(c) || c == '+' || c == '.' || c == '-';
+    });
+    if (s_.substr(j, 3) != "://") return 0;
+    const size_t end = Run(j + 3, [](unsigned char c) { return !IsSpace(c); });
+    return end > j + 3 ? end - i : 0;
+  }
+
+  // The end of a run of 1..3 digits at j, or 0.
+  size_t Octet(size_t j) const {
+    const size_t end = Run(j, IsDigit);
+    return end > j && end - j <= 3 ? end : 0;
+  }
+
+  size_t Ipv4(size_t i) const {
+    size_t j = i;
+    for (int part = 0; part < 4; ++part) {
+      if (part > 0) {
+        if (At(j) != '.') return 0;
+        ++j;
+      }
+      if ((j = Octet(j)) == 0) return 0;
+    }
+    if (At(j) == ':' && IsDigit(At(j + 1))) {
+      const size_t port = Run(j + 1, IsDigit);
+      if (EndsAt(port, true)) return port - i;
+    }
+    return EndsAt(j, true) ? j - i : 0;
+  }
+
+  size_t Ipv6(size_t i) const {
+    const bool bracket = At(i) == '[';
+    const size_t start = i + (bracket ? 1 : 0);
+    const size_t end = Run(start, [](unsigned char c) { return IsHex(c) || c == ':'; });
+    int colons = 0, group = 0;
+    bool digit = false, double_colon = false;
+    for (size_t j = start; j < end; ++j) {
+      const unsigned char c = At(j);
+      if (c == ':') {
+        ++colons;
+        if (j > start && At(j - 1) == ':') {
+          if (double_colon) return 0;  // "::" once only (and never ":::")
+          double_colon = true;
+        }
+        group = 0;
+      } else {
+        digit |= IsDigit(c);
+        if (++group > 4) return 0;
+      }
+    }
+    if (colons < 2 || !digit || !(double_colon || colons == 7)) return 0;
+    size_t j = end;
+    if (bracket) {
+      if (At(j) != ']') return 0;
+      ++j;
+      if (At(j) == ':' && IsDigit(At(j + 1))) j = Run(j + 1, IsDigit);
+    }
+    return EndsAt(j, true) ? j - i : 0;
+  }
+
+  size_t Path(size_t i) const {
+    size_t j = i;
+    int parts = 0;
+    while (At(j) == '/') {
+      j = Run(j + 1, [](unsigned char c) {
+        return IsWord(c) || c == '.' || c == '@' || c == '%' || c == '+' || c == '~' || c == '-';
+      });
+      ++parts;
+    }
+    return parts >= 2 ? j - i : 0;
+  }
+
+  size_t WindowsPath(size_t i) const {
+    if (At(i + 1) != ':' || At(i + 2) != '\\') return 0;
+    return Run(i + 3, [](unsigned char c) { return !IsSpace(c); }) - i;
+  }
+
+  size_t Hex(size_t i) const {
+    if (At(i) == '0' && (At(i + 1) == 'x' || At(i + 1) == 'X')) {
+      const size_t end = Run(i + 2, IsHex);
+      if (end > i + 2 && EndsAt(end, false)) return end - i;
+    }
+    const size_t end = Run(i, IsHex);
+    if (end - i < 6 || !EndsAt(end, false)) return 0;
+    bool digit = false, letter = false;
+    for (size_t j = i; j < end; ++j) (IsDigit(At(j)) ? digit : letter) = true;
+    return digit && letter ? end - i : 0;
+  }
+
+  // digits[.digits] at j: its end, or 0.
+  size_t Decimal(size_t j) const {
+    const size_t end = Run(j, IsDigit);
+    if (end == j) return 0;
+    if (At(end) == '.' && IsDigit(At(end + 1))) return Run(end + 1, IsDigit);
+    return end;
+  }
+  // A unit of 1..3 letters at j: its end, or 0.
+  size_t Unit(size_t j) const {
+    const size_t end = Run(j, IsAlpha);
+    return end > j && end - j <= 3 ? end : 0;
+  }
+
+  size_t Number(size_t i) const {
+    size_t j = i + (At(i) == '-' || At(i) == '+' ? 1 : 0);
+    if ((j = Decimal(j)) == 0) return 0;
+    if (IsAlpha(At(j))) {
+      if ((j = Unit(j)) == 0) return 0;
+      while (IsDigit(At(j))) {  // 1h30m15s
+        if ((j = Decimal(j)) == 0 || (j = Unit(j)) == 0) return 0;
+      }
+    }
+    return EndsAt(j, true) ? j - i : 0;
+  }
+
+  std::string_view s_;
+};
+
+}  // namespace
+
+TemplateMasker::TemplateMasker() = default;
+TemplateMasker::~TemplateMasker() = default;
+TemplateMasker::TemplateMasker(TemplateMasker&&) noexcept = default;
+TemplateMasker& TemplateMasker::operator=(TemplateMasker&&) noexcept = default;
+
+Status CheckTemplateMask(const std::string& mask) {
+  RE2 re(mask, RE2::Quiet);
+  if (!re.ok()) return InvalidArgument("bad regex '" + mask + "': " + re.error());
+  if (RE2::FullMatch("", re)) {
+    return InvalidArgument("mask '" + mask + "' matches the empty string; it must match something");
+  }
+  return Status::Ok();
+}
+
+Result<TemplateMasker> TemplateMasker::Make(const std::vector<std::string>& user_masks) {
+  TemplateMasker m;
+  for (const std::string& mask : user_masks) {
+    RETURN_IF_ERROR(CheckTemplateMask(mask));
+    m.user_.push_back(std::make_unique<RE2>(mask, RE2::Quiet));
+  }
+  return m;
+}
+
+void TemplateMasker::MaskBuiltIn(std::string_view message, std::string* out) {
+  out->clear();
+  const Scan scan(message);
+  size_t copied = 0, i = 0;
+  while (i < message.size()) {
+    if (IsWord(scan.Before(i))) {
+      ++i;
+      continue;
+    }
+    const size_t n = scan.Match(i);
+    if (n == 0) {
+      ++i;
+      continue;
+    }
+    out->append(message.substr(copied, i - copied));
+    out->append(kTemplateWildcard);
+    i += n;
+    copied = i;
+  }
+  out->append(message.substr(copied));
+}
+
+void TemplateMasker::Mask(std::string_view message, std::string* out) const {
+  MaskBuiltIn(message, out);
+  for (const auto& re : user_) RE2::GlobalReplace(out, *re, kTemplateWildcard);
+}
+
+}  // namespace logstream
