@@ -8,6 +8,7 @@
 #include "src/cli/signals.h"
 #include "src/log/log.h"
 #include "src/process/processor.h"
+#include "src/process/template_stage.h"
 
 namespace logstream::cli {
 namespace {
@@ -33,6 +34,7 @@ int RunProcess(const ProcessArgs& a, const GivenFlags& given) {
   options.commit_interval_ms = config.commit_interval;
   options.commit_records = config.commit_records;
   options.exit_when_done = a.exit_when_done;
+  if (config.templates) options.templates = TemplateOptionsFor(settings.ingest.formats);
   if (!a.instance.empty()) options.transactional_id = "processor-" + a.instance;
   options.on_rebalance = [](const std::vector<TopicPartition>& owned) {
     std::string line = "process: partitions now:";

@@ -1,7 +1,7 @@
 // `logstream run`: the whole pipeline in one process on embedded defaults:
 // generator hosts -> DIR/bucket -> inotify events -> ingest -> DIR/broker
-// (embedded log) -> processor -> DIR/aggregates.jsonl, DIR/alerts.jsonl and
-// alerts on stdout.
+// (embedded log) -> processor -> DIR/aggregates.jsonl, DIR/alerts.jsonl,
+// DIR/templates.jsonl and alerts on stdout.
 #include <unistd.h>
 
 #include <chrono>
@@ -22,6 +22,7 @@
 #include "src/notify/notifier.h"
 #include "src/notify/topic_file.h"
 #include "src/process/processor.h"
+#include "src/process/template_stage.h"
 #include "src/store/object_store.h"
 #include "src/trigger/dir_watch_source.h"
 
@@ -118,6 +119,7 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
   poptions.input_partitions = ioptions.partitions;
   poptions.commit_interval_ms = pconfig.commit_interval;
   poptions.commit_records = pconfig.commit_records;
+  if (pconfig.templates) poptions.templates = TemplateOptionsFor(ioptions.formats);
   auto make_processor = [&](bool finite) {
     ProcessorOptions o = poptions;
     o.exit_when_done = finite;
@@ -148,8 +150,10 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
                        "aggregates.jsonl");
   TopicFile alerts(**log, poptions.alerts_topic, data + "/alerts.jsonl", "alerts.jsonl",
                    stdout_sink ? nullptr : TopicFile::OnLine(print_alert));
-  if (Status s = aggregates.Init(); !s.ok()) return Fail(s.message());
-  if (Status s = alerts.Init(); !s.ok()) return Fail(s.message());
+  TopicFile templates(**log, poptions.templates_topic, data + "/templates.jsonl", "templates.jsonl");
+  for (TopicFile* f : {&aggregates, &alerts, &templates}) {
+    if (Status s = f->Init(); !s.ok()) return Fail(s.message());
+  }
 
   std::atomic<bool>& stop = InstallStopHandlers();
   Failure failure;
@@ -234,8 +238,9 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
   }
 
   auto poll_sinks = [&](TimeMs wait) -> Status {
-    auto n = aggregates.Poll(0);
-    if (!n) return n.error();
+    for (TopicFile* f : {&aggregates, &templates}) {
+      if (auto n = f->Poll(0); !n) return n.error();
+    }
     auto m = alerts.Poll(wait);
     if (!m) return m.error();
     return Status::Ok();
@@ -277,7 +282,7 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
   const IngestCounters& ic = ingester.counters();
   std::cerr << "run: generated " << generated.load() << " lines; ingested " << ic.objects.load() << " objects, "
             << ic.records.load() << " records, " << ic.dead_letters.load() << " dead letters; data in " << data
-            << " (aggregates.jsonl, alerts.jsonl)\n";
+            << " (aggregates.jsonl, alerts.jsonl, templates.jsonl)\n";
   if (notifier) PrintNotifierSummary(*notifier);
   if (*telemetry && a.exit_when_done) (*telemetry)->Linger(stop);
   return ExitCode(failure.Get());
@@ -288,7 +293,8 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
 constexpr std::string_view kRunHelp = R"(
 Run the whole pipeline in one process: generator hosts -> DIR/bucket -> inotify ->
 ingest -> embedded log DIR/broker -> processor -> DIR/aggregates.jsonl,
-DIR/alerts.jsonl and one line per alert on stdout. Defaults need no configuration:
+DIR/alerts.jsonl, DIR/templates.jsonl (log templates at WARN and above per window and
+host) and one line per alert on stdout. Defaults need no configuration:
 3 hosts in real time with an error burst every minute, window 10s, the error-burst
 rule (>= 20 ERROR lines per host in a window). Ctrl-C stops cleanly; a restart
 resumes without loss or duplicates.

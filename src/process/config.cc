@@ -48,6 +48,15 @@ RuleConfig ReadRule(const toml::table& t, size_t index, std::string_view file, o
 
 std::string_view RulePerName(RulePer per) { return per == RulePer::kAll ? "all" : "source"; }
 
+std::string_view RuleKindName(RuleKind kind) {
+  switch (kind) {
+    case RuleKind::kCount: return "count";
+    case RuleKind::kNewTemplate: return "new_template";
+    case RuleKind::kTemplateSpike: return "template_spike";
+  }
+  return "count";
+}
+
 const opt::Table<ProcessorConfig>& ProcessorTable() {
   using C = ProcessorConfig;
   static const opt::Table<C> table = [] {
@@ -62,6 +71,9 @@ const opt::Table<ProcessorConfig>& ProcessorTable() {
     t.Duration("commit_interval", &C::commit_interval,
                "commit at least this often while caught up (a backlog stretches it)");
     t.Int("commit_records", &C::commit_records, "... or after this many records", 1);
+    t.Bool("templates", &C::templates,
+           "mine log templates of the records at each format's template_levels (the templates topic, "
+           "templates in alerts, new_template and template_spike rules)");
     return t;
   }();
   return table;
@@ -75,6 +87,13 @@ const opt::Table<RuleConfig>& RulesTable() {
                     "ERROR lines per source in a window).",
                     /*array=*/true);
     t.String("name", &R::name, "unique name; alert ids are RULE/KEY/WINDOW_START");
+    t.Enum("kind", &R::kind,
+           "count (records matching in a window), new_template (a log template first seen at WARN "
+           "or above after warmup) or template_spike (a template's window count >= factor x its "
+           "mean over history windows)",
+           std::vector<std::pair<std::string, RuleKind>>{{"count", RuleKind::kCount},
+                                                         {"new_template", RuleKind::kNewTemplate},
+                                                         {"template_spike", RuleKind::kTemplateSpike}});
     t.Custom(
         "level", opt::Type::kString, "the one level counted (or give levels)",
         [](R& r, const opt::Value& v) -> Status {
@@ -119,6 +138,10 @@ const opt::Table<RuleConfig>& RulesTable() {
                                                         {"all", RulePer::kAll}});
     t.Duration("cooldown", &R::cooldown, "event time between two alerts of one key");
     t.List("sinks", &R::sinks, "names of the [[sinks]] that get its alerts (default: every sink)");
+    t.Duration("warmup", &R::warmup,
+               "new_template: event time after the partition's first record before templates count as new");
+    t.Number("factor", &R::factor, "template_spike: how many times its mean a template's count must be", 1, 1e9);
+    t.Int("history", &R::history, "template_spike: the windows before whose mean counts", 1);
     return t;
   }();
   return table;
@@ -155,6 +178,14 @@ Status ValidateProcessorConfig(const ProcessorConfig& c) {
     if (r.cooldown < 0) return InvalidArgument("rule '" + r.name + "': cooldown must not be negative");
     if (Status s = CheckRegex(r.pattern); !s.ok()) return s.WithContext("rule '" + r.name + "'");
     if (r.equals && r.field.empty()) return InvalidArgument("rule '" + r.name + "': 'equals' needs 'field'");
+    if (r.kind != RuleKind::kCount && r.per == RulePer::kAll) {
+      return InvalidArgument("rule '" + r.name + "': kind = \"" + std::string(RuleKindName(r.kind)) +
+                             "\" counts per source (templates are mined per partition); remove per = \"all\"");
+    }
+    if (r.warmup < 0) return InvalidArgument("rule '" + r.name + "': warmup must not be negative");
+    if (r.history < 1 || r.history > 1000) {
+      return InvalidArgument("rule '" + r.name + "': history must be 1 to 1000 windows");
+    }
   }
   return Status::Ok();
 }
@@ -221,6 +252,12 @@ std::string ProcessorConfigToToml(const ProcessorConfig& c, const opt::Provenanc
     out << "\n[[rules]]\nname = ";
     AppendTomlString(r.name, out);
     out << "\n";
+    if (r.kind != RuleKind::kCount) {
+      out << "kind = \"" << RuleKindName(r.kind) << "\"\n";
+      out << "warmup = \"" << FormatDuration(r.warmup) << "\"\n";
+      out << "factor = " << r.factor << "\n";
+      out << "history = " << r.history << "\n";
+    }
     if (r.levels.size() == 1) {
       out << "level = \"" << LevelName(r.levels[0]) << "\"\n";
     } else if (!r.levels.empty()) {

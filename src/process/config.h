@@ -25,8 +25,18 @@ enum class RulePer { kSource, kAll };
 // "source", "all".
 std::string_view RulePerName(RulePer per);
 
+// count: the records matching the rule in a window reach min_count.
+// new_template: a log template first seen at WARN or above after `warmup`
+// of event time (src/process/template_stage.h), once per template.
+// template_spike: a template's count (WARN and above) in a closed window is
+// at least min_count and at least `factor` times its mean over the
+// `history` windows before.
+enum class RuleKind { kCount, kNewTemplate, kTemplateSpike };
+std::string_view RuleKindName(RuleKind kind);
+
 struct RuleConfig {
   std::string name = "error-burst";
+  RuleKind kind = RuleKind::kCount;
   std::vector<Level> levels = {Level::kError};  // empty: any level
   std::string pattern;                          // RE2 regex on the message (or the field); empty: none
   std::string field;                            // a record field the rule tests; empty: none
@@ -35,6 +45,9 @@ struct RuleConfig {
   RulePer per = RulePer::kSource;               // key = source, or "*" for all
   TimeMs cooldown = 0;                          // event time between alerts of one key
   std::vector<std::string> sinks;               // sink names; empty: every sink
+  TimeMs warmup = 600000;                       // new_template: event time before it fires
+  double factor = 10;                           // template_spike: times the mean
+  int64_t history = 10;                         // template_spike: windows averaged
 
   bool operator==(const RuleConfig&) const = default;
 };
@@ -46,6 +59,7 @@ struct ProcessorConfig {
   TimeMs idle_timeout = 30000;  // processing time after which a silent source is idle
   TimeMs commit_interval = 100;     // commit at least this often while input flows...
   int64_t commit_records = 1000000; // ...or after this many records
+  bool templates = true;            // mine log templates (template_stage.h)
   std::vector<RuleConfig> rules = {RuleConfig{}};  // default: the error-burst rule
 
   // The step between window starts: slide, or window when tumbling.

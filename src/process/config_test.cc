@@ -136,7 +136,7 @@ pattern = '^[0-9]{4,}$'
 TEST(ProcessorConfigTest, UnknownKeysNameKeyFileAndLine) {
   EXPECT_EQ(ErrorOf("[processor]\nwindow = \"10s\"\nwindw = \"5s\"\n"),
             "rules.toml:3:1: unknown key 'windw' in [processor] (allowed: window, slide, "
-            "lateness, idle_timeout, commit_interval, commit_records)");
+            "lateness, idle_timeout, commit_interval, commit_records, templates)");
   std::string e = ErrorOf("[[rules]]\nname = \"x\"\nthreshold = 3\n");
   EXPECT_NE(e.find("rules.toml:3:1: unknown key 'threshold' in [[rules]]"), std::string::npos) << e;
 }

@@ -108,7 +108,7 @@ Result<std::unique_ptr<Processor>> Processor::Create(Log* log, const ProcessorCo
   RETURN_IF_ERROR(EnsureExists(log, options.input_topic, input));
   for (const std::string* topic : {&options.aggregates_topic, &options.alerts_topic,
                                    &options.late_topic, &options.dead_letter_topic,
-                                   &options.partials_topic}) {
+                                   &options.partials_topic, &options.templates_topic}) {
     RETURN_IF_ERROR(EnsureExists(log, *topic, TopicOptions{}));
   }
   TopicOptions state;
@@ -127,6 +127,7 @@ Result<std::unique_ptr<Processor>> Processor::Create(Log* log, const ProcessorCo
         "and the group's offsets to reprocess, or use another namespace"));
   }
   auto p = std::unique_ptr<Processor>(new Processor(log, config, std::move(options)));
+  if (auto probe = WindowEngine::Create(config, p->engine_options_); !probe) return Err(probe.error());
   ASSIGN_OR_RETURN(p->subscription_,
                    log->Subscribe(p->options_.group, {p->options_.input_topic, p->options_.partials_topic}));
   return p;
@@ -145,6 +146,7 @@ Processor::Processor(Log* log, const ProcessorConfig& config, ProcessorOptions o
                   static_cast<size_t>(config_.slide > 0 ? std::max<TimeMs>(1, config_.window / config_.slide) : 1))) {
   engine_options_.finite_input = options_.exit_when_done;
   engine_options_.partial_all_rules = true;
+  engine_options_.templates = options_.templates;
 }
 
 std::vector<int> Processor::partitions() const {
@@ -404,6 +406,12 @@ Status Processor::Commit() {
       AppendAggregateJson(row, &json);
       RETURN_IF_ERROR(txn->Append(options_.aggregates_topic, row.source, json));
       lines.aggregates.push_back(std::move(json));
+    }
+    for (const TemplateRow& row : t.out.templates) {
+      std::string json;
+      AppendTemplateJson(row, &json);
+      RETURN_IF_ERROR(txn->Append(options_.templates_topic, row.source, json));
+      lines.templates.push_back(std::move(json));
     }
     for (const Alert& alert : t.out.alerts) RETURN_IF_ERROR(append_alert(alert));
     for (const LogRecord& r : t.out.late) {

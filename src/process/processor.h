@@ -61,6 +61,7 @@ namespace logstream {
 struct CommittedOutputs {
   std::vector<std::string> aggregates;
   std::vector<std::string> alerts;
+  std::vector<std::string> templates;
 };
 
 struct ProcessorOptions {
@@ -74,6 +75,9 @@ struct ProcessorOptions {
   std::string dead_letter_topic = "dead-letter";
   std::string state_topic = "processor-state";
   std::string partials_topic = "rule-partials";  // per = "all" counts, one partition
+  std::string templates_topic = "templates";     // template counts per closed window and source
+  // Log templates (window_engine.h EngineOptions::templates); none: off.
+  std::optional<TemplateOptions> templates;
   // Kafka: transaction.timeout.ms of the processor's transactions, which
   // bounds how long a killed processor's open transaction holds back the
   // member taking over its partitions.

@@ -144,7 +144,9 @@ Result<std::unique_ptr<RuleMatcher>> RuleMatcher::Compile(const std::vector<Rule
     const RuleConfig& rc = impl->configs[r];
     Impl::Rule rule;
     rule.config = &rc;
-    if (rc.levels.empty()) {
+    if (rc.kind != RuleKind::kCount) {
+      rule.level_mask = 0;  // template rules fire in the engine's TemplateStage path
+    } else if (rc.levels.empty()) {
       rule.level_mask = (1u << kLevelCount) - 1;
     } else {
       for (Level l : rc.levels) rule.level_mask |= static_cast<uint8_t>(1u << static_cast<int>(l));

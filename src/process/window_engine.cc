@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <limits>
-
 
 #include "src/process/rule_matcher.h"
 #include "src/process/window_state_codec.h"
@@ -38,6 +38,21 @@ void AppendWindowFields(TimeMs start, TimeMs end, std::string* out) {
   AppendTimeField("window_end", end, out);
 }
 
+// {"object","offset","time","level","message"}
+void AppendSampleJson(const AlertSample& s, std::string* out) {
+  out->append("{\"object\":");
+  AppendJsonString(s.object, out);
+  out->append(",\"offset\":");
+  AppendInt(static_cast<int64_t>(s.offset), out);
+  out->append(",");
+  AppendTimeField("time", s.time, out);
+  out->append(",\"level\":\"");
+  out->append(LevelName(s.level));
+  out->append("\",\"message\":");
+  AppendJsonString(s.message, out);
+  out->append("}");
+}
+
 }  // namespace
 
 void AppendAggregateJson(const AggregateRow& row, std::string* out) {
@@ -67,20 +82,45 @@ void AppendAlertJson(const Alert& a, std::string* out) {
   AppendInt(a.threshold, out);
   out->append(",\"samples\":[");
   for (size_t i = 0; i < a.samples.size(); ++i) {
-    const AlertSample& s = a.samples[i];
-    out->append(i ? ",{\"object\":" : "{\"object\":");
-    AppendJsonString(s.object, out);
-    out->append(",\"offset\":");
-    AppendInt(static_cast<int64_t>(s.offset), out);
-    out->append(",");
-    AppendTimeField("time", s.time, out);
-    out->append(",\"level\":\"");
-    out->append(LevelName(s.level));
-    out->append("\",\"message\":");
-    AppendJsonString(s.message, out);
-    out->append("}");
+    if (i) out->append(",");
+    AppendSampleJson(a.samples[i], out);
   }
-  out->append("]}");
+  out->append("]");
+  if (!a.templates.empty()) {
+    out->append(",\"templates\":[");
+    for (size_t i = 0; i < a.templates.size(); ++i) {
+      const AlertTemplate& t = a.templates[i];
+      out->append(i ? ",{\"id\":\"" : "{\"id\":\"");
+      out->append(TemplateIdHex(t.id));
+      out->append("\",\"template\":");
+      AppendJsonString(t.text, out);
+      out->append(",\"count\":");
+      AppendInt(t.count, out);
+      out->append(",\"sample\":");
+      AppendSampleJson(t.sample, out);
+      out->append("}");
+    }
+    out->append("]");
+  }
+  out->append("}");
+}
+
+void AppendTemplateJson(const TemplateRow& row, std::string* out) {
+  out->append("{");
+  AppendWindowFields(row.window_start, row.window_end, out);
+  out->append(",\"source\":");
+  AppendJsonString(row.source, out);
+  out->append(",\"template_id\":\"");
+  out->append(TemplateIdHex(row.id));
+  out->append("\",\"template\":");
+  AppendJsonString(row.text, out);
+  out->append(",");
+  AppendTimeField("first_seen", row.first_seen, out);
+  out->append(",\"count\":");
+  AppendInt(row.count, out);
+  out->append(",\"sample\":");
+  AppendSampleJson(row.sample, out);
+  out->append("}");
 }
 
 struct WindowEngine::Impl {
@@ -93,6 +133,9 @@ struct WindowEngine::Impl {
   std::unique_ptr<RuleMatcher> matcher;  // which rules a record matches
   std::vector<uint32_t> source_rules;  // indexes of per = "source" rules
   std::vector<uint32_t> all_rules;     // indexes of per = "all" rules
+  std::unique_ptr<TemplateStage> templates;  // options.templates
+  std::vector<uint32_t> new_template_rules, spike_rules;
+  int64_t max_history = 0;  // of the spike rules
 
   std::vector<SourceState> sources;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index;
@@ -144,6 +187,7 @@ struct WindowEngine::Impl {
     c.start = start;
     c.levels.fill(0);
     c.rules.resize(rules.size());
+    c.templates.clear();
     return *cells.insert(cells.begin() + static_cast<ptrdiff_t>(i), std::move(c));
   }
 
@@ -179,8 +223,92 @@ struct WindowEngine::Impl {
     }
   }
 
+  static AlertSample SampleOf(const LogRecordView& v) {
+    return AlertSample{std::string(v.object), v.offset, v.time, v.level, std::string(v.message)};
+  }
+
+  AlertTemplate TemplateOf(const TemplateCount& t) const {
+    auto view = templates->Find(t.id);
+    return AlertTemplate{t.id, view ? view->text : "", t.count, t.sample};
+  }
+
+  // The cell's most frequent templates, for an alert.
+  std::vector<AlertTemplate> TopTemplates(const WindowCell& c) const {
+    std::vector<const TemplateCount*> top;
+    for (const TemplateCount& t : c.templates) top.push_back(&t);
+    const size_t n = std::min(top.size(), static_cast<size_t>(std::max(0, options.max_alert_templates)));
+    std::partial_sort(top.begin(), top.begin() + static_cast<ptrdiff_t>(n), top.end(),
+                      [](const TemplateCount* a, const TemplateCount* b) { return a->count > b->count; });
+    std::vector<AlertTemplate> out;
+    for (size_t i = 0; i < n; ++i) out.push_back(TemplateOf(*top[i]));
+    return out;
+  }
+
+  static void CountTemplate(WindowCell& c, uint64_t id, const LogRecordView& v) {
+    for (TemplateCount& t : c.templates) {
+      if (t.id == id) {
+        ++t.count;
+        return;
+      }
+    }
+    c.templates.push_back(TemplateCount{id, 1, SampleOf(v)});
+  }
+
+  // A template rule's alert: key = the source; the id names the template.
+  Alert TemplateAlert(const RuleConfig& rule, std::string_view source, TimeMs start, bool with_window,
+                      const TemplateCount& t, int64_t threshold) {
+    Alert a;
+    a.id.append(rule.name).append("/").append(source).append("/");
+    if (with_window) {
+      AppendRfc3339Ms(start, &a.id);
+      a.id.append("/");
+    }
+    a.id.append(TemplateIdHex(t.id));
+    a.rule = rule.name;
+    a.key = std::string(source);
+    a.window_start = start;
+    a.window_end = start + window;
+    a.count = t.count;
+    a.threshold = threshold;
+    a.samples = {t.sample};
+    a.templates = {TemplateOf(t)};
+    ++stats.alerts;
+    return a;
+  }
+
+  // new_template: the record started a template, after the warm-up.
+  void FireNewTemplate(const SourceState& s, const LogRecordView& v, uint64_t id) {
+    for (uint32_t r : new_template_rules) {
+      const RuleConfig& rule = rules[r];
+      if (v.time < templates->first_time() + rule.warmup) continue;
+      const TimeMs start = FloorDiv(v.time, step) * step;  // the latest window holding it
+      out.alerts.push_back(TemplateAlert(rule, s.name, start, false, TemplateCount{id, 1, SampleOf(v)}, 1));
+    }
+  }
+
+  // template_spike, as a source's window closes: each template's count
+  // against its mean over the `history` windows before.
+  void CheckSpikes(SourceState& s, const WindowCell& c) {
+    for (const TemplateCount& t : c.templates) {
+      auto& history = s.template_history[t.id];  // (window start, count), oldest first
+      for (uint32_t r : spike_rules) {
+        const RuleConfig& rule = rules[r];
+        const TimeMs from = c.start - rule.history * step;
+        int64_t sum = 0;
+        for (const auto& [start, n] : history) sum += start >= from && start < c.start ? n : 0;
+        const double least = rule.factor * static_cast<double>(sum) / static_cast<double>(rule.history);
+        if (t.count < rule.min_count || static_cast<double>(t.count) < least) continue;
+        const auto threshold = std::max(rule.min_count, static_cast<int64_t>(std::ceil(least)));
+        out.alerts.push_back(TemplateAlert(rule, s.name, c.start, true, t, threshold));
+      }
+      history.emplace_back(c.start, t.count);
+      const TimeMs keep = c.start - max_history * step;
+      while (!history.empty() && history.front().first < keep) history.erase(history.begin());
+    }
+  }
+
   void Bump(RuleCell& rc, uint32_t r, std::string_view key, TimeMs start, const LogRecordView& v,
-            TimeMs& last_fire) {
+            TimeMs& last_fire, const WindowCell* cell) {
     ++rc.count;
     if (rc.fired) return;
     const RuleConfig& rule = rules[r];
@@ -205,18 +333,25 @@ struct WindowEngine::Impl {
     a.threshold = rule.min_count;
     a.samples = std::move(rc.samples);
     rc.samples = {};
+    if (cell != nullptr && templates) a.templates = TopTemplates(*cell);
     rc.fired = true;
     last_fire = v.time;
     ++stats.alerts;
     out.alerts.push_back(std::move(a));
   }
 
-  void EmitCell(const SourceState& s, WindowCell& c) {
+  void EmitCell(SourceState& s, WindowCell& c) {
     for (int l = 0; l < kLevelCount; ++l) {
       if (c.levels[l] == 0) continue;
       out.aggregates.push_back(
           AggregateRow{c.start, c.start + window, s.name, static_cast<Level>(l), c.levels[l]});
     }
+    for (const TemplateCount& t : c.templates) {
+      auto view = templates->Find(t.id);
+      out.templates.push_back(TemplateRow{c.start, c.start + window, s.name, t.id, view ? view->text : "",
+                                          view ? view->first_seen : 0, t.count, t.sample});
+    }
+    if (!spike_rules.empty()) CheckSpikes(s, c);
     ++stats.windows_closed;
   }
 
@@ -278,6 +413,15 @@ struct WindowEngine::Impl {
       return;
     }
     MarkDirty(id);
+    MinedTemplate mined;
+    if (templates) {
+      mined = templates->Mine(v);
+      if (v.level < Level::kWarn) {
+        mined.id = 0;  // counted at WARN and above
+      } else if (mined.created) {
+        FireNewTemplate(s, v, mined.id);
+      }
+    }
     matcher->Match(v, &matched);
     bool any_all = false;
     for (uint32_t r : matched) any_all |= rules[r].per == RulePer::kAll;
@@ -285,8 +429,9 @@ struct WindowEngine::Impl {
     for (TimeMs start = first; start <= v.time; start += step) {
       WindowCell& c = FindOrAddCell(s.cells, start);
       ++c.levels[static_cast<int>(v.level)];
+      if (mined.id != 0) CountTemplate(c, mined.id, v);
       for (uint32_t r : matched) {
-        if (rules[r].per == RulePer::kSource) Bump(c.rules[r], r, s.name, start, v, s.last_fire[r]);
+        if (rules[r].per == RulePer::kSource) Bump(c.rules[r], r, s.name, start, v, s.last_fire[r], &c);
       }
       if (any_all && start + window > all_mark) {
         WindowCell& ac = FindOrAddCell(all_cells, start);
@@ -295,7 +440,7 @@ struct WindowEngine::Impl {
           if (options.partial_all_rules) {
             BumpPartial(ac.rules[r], v);
           } else {
-            Bump(ac.rules[r], r, "*", start, v, all_last_fire[r]);
+            Bump(ac.rules[r], r, "*", start, v, all_last_fire[r], nullptr);
           }
         }
         global_dirty = true;
@@ -361,6 +506,7 @@ struct WindowEngine::Impl {
       return DataLoss("processor state has source entries but no '" + std::string(kGlobalKey) +
                       "' entry; delete the state topic and the group's offsets to reprocess");
     }
+    if (templates) RETURN_IF_ERROR(templates->Restore(state));
     StateDecoder decoder(layout);
     RETURN_IF_ERROR(decoder.DecodeGlobal(JoinGlobalChunks(state, &global_chunks), &all_mark,
                                          &all_last_fire, &all_cells));
@@ -379,6 +525,7 @@ struct WindowEngine::Impl {
       s.watermark = decoded.watermark;
       s.last_fire = std::move(decoded.last_fire);
       s.cells = std::move(decoded.cells);
+      s.template_history = std::move(decoded.template_history);
     }
     global_dirty = false;
     return Status::Ok();
@@ -398,7 +545,24 @@ Result<std::unique_ptr<WindowEngine>> WindowEngine::Create(const ProcessorConfig
   for (const RuleConfig& rc : config.rules) impl->layout.rules.push_back(rc.name);
   impl->all_last_fire.assign(impl->rules.size(), kNever);
   for (uint32_t r = 0; r < impl->rules.size(); ++r) {
-    (impl->rules[r].per == RulePer::kAll ? impl->all_rules : impl->source_rules).push_back(r);
+    const RuleConfig& rule = impl->rules[r];
+    if (rule.kind == RuleKind::kNewTemplate) {
+      impl->new_template_rules.push_back(r);
+    } else if (rule.kind == RuleKind::kTemplateSpike) {
+      impl->spike_rules.push_back(r);
+      impl->max_history = std::max(impl->max_history, rule.history);
+    } else {
+      (rule.per == RulePer::kAll ? impl->all_rules : impl->source_rules).push_back(r);
+    }
+  }
+  if (options.templates && options.templates->enabled) {
+    ASSIGN_OR_RETURN(impl->templates, TemplateStage::Make(*options.templates));
+  } else if (!impl->new_template_rules.empty() || !impl->spike_rules.empty()) {
+    return Err(InvalidArgument("rule '" +
+                               impl->rules[impl->new_template_rules.empty() ? impl->spike_rules[0]
+                                                                            : impl->new_template_rules[0]]
+                                   .name +
+                               "' needs log templates, which are off"));
   }
   return std::unique_ptr<WindowEngine>(new WindowEngine(std::move(impl)));
 }
@@ -435,6 +599,9 @@ std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges(
     changes.emplace_back(std::string(kSourcePrefix) + s.name, EncodeSourceEntry(s));
   }
   impl_->dirty_sources.clear();
+  if (impl_->templates) {
+    for (auto& kv : impl_->templates->TakeStateChanges()) changes.push_back(std::move(kv));
+  }
   return changes;
 }
 
@@ -444,6 +611,7 @@ std::map<std::string, std::string> WindowEngine::State() const {
   for (const SourceState& s : impl_->sources) {
     state.emplace(std::string(kSourcePrefix) + s.name, EncodeSourceEntry(s));
   }
+  if (impl_->templates) state.merge(impl_->templates->State());
   return state;
 }
 

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,6 +43,7 @@
 #include "src/base/status.h"
 #include "src/base/time.h"
 #include "src/process/config.h"
+#include "src/process/template_stage.h"
 #include "src/record/log_record.h"
 
 namespace logstream {
@@ -64,6 +66,15 @@ struct AlertSample {
   bool operator==(const AlertSample&) const = default;
 };
 
+// One of the templates an alert's window holds most of (WARN and above).
+struct AlertTemplate {
+  uint64_t id = 0;
+  std::string text;
+  int64_t count = 0;
+  AlertSample sample;  // its first record in the window
+  bool operator==(const AlertTemplate&) const = default;
+};
+
 struct Alert {
   std::string id;    // RULE/KEY/WINDOW_START
   std::string rule;
@@ -73,7 +84,22 @@ struct Alert {
   int64_t count = 0;      // at firing time
   int64_t threshold = 0;  // the rule's min_count
   std::vector<AlertSample> samples;
+  std::vector<AlertTemplate> templates;  // the window's top templates, most frequent first
   bool operator==(const Alert&) const = default;
+};
+
+// A template's count in one closed (window, source) cell: its records at
+// WARN and above.
+struct TemplateRow {
+  TimeMs window_start = 0;
+  TimeMs window_end = 0;
+  std::string source;
+  uint64_t id = 0;
+  std::string text;      // as the miner holds it when the window closes
+  TimeMs first_seen = 0;  // the event time of its first record in the partition
+  int64_t count = 0;
+  AlertSample sample;    // its first record in the window
+  bool operator==(const TemplateRow&) const = default;
 };
 
 // Outputs accumulated since the last TakeOutputs, in the order they arose.
@@ -81,14 +107,19 @@ struct EngineOutputs {
   std::vector<AggregateRow> aggregates;
   std::vector<Alert> alerts;
   std::vector<LogRecord> late;
-  bool empty() const { return aggregates.empty() && alerts.empty() && late.empty(); }
+  std::vector<TemplateRow> templates;
+  bool empty() const { return aggregates.empty() && alerts.empty() && late.empty() && templates.empty(); }
 };
 
 // {"window_start","window_end","source","level","count"}
 void AppendAggregateJson(const AggregateRow& row, std::string* out);
 // {"id","rule","key","window_start","window_end","count","threshold",
-//  "samples":[{"object","offset","time","level","message"}...]}
+//  "samples":[{"object","offset","time","level","message"}...]}, and when it
+// has them "templates":[{"id","template","count","sample":{...}}...]
 void AppendAlertJson(const Alert& alert, std::string* out);
+// {"window_start","window_end","source","template_id","template","first_seen",
+//  "count","sample":{"object","offset","time","level","message"}}
+void AppendTemplateJson(const TemplateRow& row, std::string* out);
 
 // Counts of per = "all" rules one engine added since the last
 // TakeAllPartials: per (rule, window) the new matching records, the first
@@ -143,6 +174,12 @@ struct EngineOptions {
   bool partial_all_rules = false;
   // Samples kept per alert.
   int max_samples = 3;
+  // Log templates (template_stage.h): mined per record when set; counted per
+  // (window, source) at WARN and above, in alerts (the top ones) and by the
+  // new_template and template_spike rules.
+  std::optional<TemplateOptions> templates;
+  // Templates an alert carries.
+  int max_alert_templates = 3;
 };
 
 class WindowEngine {

@@ -1,9 +1,13 @@
 #include "src/process/window_state_codec.h"
 
+#include <algorithm>
+
 namespace logstream {
 namespace {
 
 constexpr uint64_t kPartialsVersion = 1;
+// Tagged sections at the end of a source entry.
+constexpr uint64_t kTemplateCountsTag = 1, kTemplateHistoryTag = 2;
 // The global entry is stored in values of at most this size ("global",
 // "global/1", "global/2", ...): with many open per = "all" windows it can
 // outgrow a broker's message limit (Kafka: 1 MB by default).
@@ -109,6 +113,29 @@ std::string EncodeSourceEntry(const SourceState& s) {
   w.I(s.max_time);
   w.I(s.watermark);
   EncodeFiresAndCells(s.last_fire, s.cells, w);
+  if (std::ranges::any_of(s.cells, [](const WindowCell& c) { return !c.templates.empty(); })) {
+    w.U(kTemplateCountsTag);
+    for (const WindowCell& c : s.cells) {
+      w.U(c.templates.size());
+      for (const TemplateCount& t : c.templates) {
+        w.U(t.id);
+        w.I(t.count);
+        EncodeSample(t.sample, w);
+      }
+    }
+  }
+  if (!s.template_history.empty()) {
+    w.U(kTemplateHistoryTag);
+    w.U(s.template_history.size());
+    for (const auto& [id, history] : s.template_history) {
+      w.U(id);
+      w.U(history.size());
+      for (const auto& [start, n] : history) {
+        w.I(start);
+        w.I(n);
+      }
+    }
+  }
   return v;
 }
 
@@ -152,6 +179,33 @@ Status StateDecoder::DecodeSource(std::string_view key, std::string_view value,
   s->watermark = r.I();
   s->last_fire.assign(current_.rules.size(), kNever);
   DecodeFiresAndCells(r, &s->last_fire, &s->cells);
+  while (!r.failed() && !r.ok()) {  // tagged sections
+    const uint64_t tag = r.U();
+    if (tag == kTemplateCountsTag) {
+      for (WindowCell& c : s->cells) {
+        const uint64_t n = r.Count();
+        for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+          TemplateCount t;
+          t.id = r.U();
+          t.count = r.I();
+          t.sample = DecodeSample(r);
+          c.templates.push_back(std::move(t));
+        }
+      }
+    } else if (tag == kTemplateHistoryTag) {
+      const uint64_t n = r.Count();
+      for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+        auto& history = s->template_history[r.U()];
+        const uint64_t m = r.Count();
+        for (uint64_t j = 0; j < m && !r.failed(); ++j) {
+          const TimeMs start = r.I();
+          history.emplace_back(start, r.I());
+        }
+      }
+    } else {
+      return CorruptState(key);
+    }
+  }
   if (!r.ok()) return CorruptState(key);
   return Status::Ok();
 }

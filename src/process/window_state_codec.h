@@ -68,12 +68,22 @@ struct RuleCell : RuleCount {
   TimeMs max_time = 0;
 };
 
-// Counts of one window: of one source (levels and per = "source" rules), or of
-// all sources (per = "all" rules). Rule cells are indexed by rule.
+// A log template's count in one source window: its records at WARN and
+// above, and the first of them.
+struct TemplateCount {
+  uint64_t id = 0;
+  int64_t count = 0;
+  AlertSample sample;
+};
+
+// Counts of one window: of one source (levels, per = "source" rules and
+// templates), or of all sources (per = "all" rules). Rule cells are indexed
+// by rule.
 struct WindowCell {
   TimeMs start = 0;
   std::array<int64_t, kLevelCount> levels{};
   std::vector<RuleCell> rules;
+  std::vector<TemplateCount> templates;  // in order of first record
 };
 
 // What the engine keeps of one log source (a host): its watermark, open
@@ -84,6 +94,8 @@ struct SourceState {
   TimeMs watermark = kNever;
   std::vector<WindowCell> cells;  // open windows, sorted by start
   std::vector<TimeMs> last_fire;  // per rule, event time of the last alert
+  // template_spike: per template, (window start, count) of its last windows.
+  std::map<uint64_t, std::vector<std::pair<TimeMs, int64_t>>> template_history;
   TimeMs last_active = kNever;    // processing time of the last tick that saw it fed
   bool fed_since_tick = false;
   bool idle = false;
@@ -103,7 +115,10 @@ struct StateLayout {
 std::string EncodeGlobalEntry(const StateLayout& layout, TimeMs all_mark,
                               const std::vector<TimeMs>& all_last_fire,
                               const std::vector<WindowCell>& all_cells);
-// A source's entry (the persistent fields of SourceState).
+// A source's entry (the persistent fields of SourceState). The windows'
+// template counts and the template history, when there are any, follow
+// everything else as tagged sections, so entries written before templates
+// existed still decode.
 std::string EncodeSourceEntry(const SourceState& source);
 
 // Decodes the entries into the rule order of the current layout; the rules

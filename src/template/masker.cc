@@ -1,5 +1,8 @@
 #include "src/template/masker.h"
 
+#include <algorithm>
+#include <array>
+
 #include <re2/re2.h>
 
 namespace logstream {
@@ -211,23 +214,39 @@ Result<TemplateMasker> TemplateMasker::Make(const std::vector<std::string>& user
 }
 
 void TemplateMasker::MaskBuiltIn(std::string_view message, std::string* out) {
+  // Every variable holds a digit, ':', '/', '\\' or '-' and no white space:
+  // a token without them is copied as it is (most words of most messages).
+  static constexpr auto kMaybe = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view("0123456789:/\\-")) t[c] = true;
+    return t;
+  }();
   out->clear();
   const Scan scan(message);
   size_t copied = 0, i = 0;
   while (i < message.size()) {
-    if (IsWord(scan.Before(i))) {
-      ++i;
+    const size_t token_end = scan.Run(i, [](unsigned char c) { return !IsSpace(c); });
+    bool maybe = false;
+    for (size_t j = i; j < token_end && !maybe; ++j) maybe = kMaybe[static_cast<unsigned char>(message[j])];
+    if (!maybe) {
+      i = token_end + 1;
       continue;
     }
-    const size_t n = scan.Match(i);
-    if (n == 0) {
-      ++i;
-      continue;
+    while (i < token_end) {
+      if (IsWord(scan.Before(i))) {
+        i = std::max(i + 1, scan.Run(i, IsWord));  // the rest of the word: no variable starts in it
+        continue;
+      }
+      const size_t n = scan.Match(i);
+      if (n == 0) {
+        ++i;
+        continue;
+      }
+      out->append(message.substr(copied, i - copied));
+      out->append(kTemplateWildcard);
+      i += n;
+      copied = i;
     }
-    out->append(message.substr(copied, i - copied));
-    out->append(kTemplateWildcard);
-    i += n;
-    copied = i;
   }
   out->append(message.substr(copied));
 }

@@ -1,0 +1,142 @@
+#include "src/process/template_stage.h"
+
+#include "src/base/varint.h"
+#include "src/format/line_parser.h"
+
+namespace logstream {
+namespace {
+
+constexpr uint64_t kMetaVersion = 1;
+constexpr std::string_view kMetaKey = "templates/meta";
+constexpr std::string_view kFormatPrefix = "templates/f/";
+
+}  // namespace
+
+TemplateOptions TemplateOptionsFor(const std::vector<FormatConfig>& formats) {
+  TemplateOptions options;
+  for (const FormatConfig& f : formats) options.formats.push_back({f.name, f.match, f.templates});
+  return options;
+}
+
+Result<std::unique_ptr<TemplateStage>> TemplateStage::Make(const TemplateOptions& options) {
+  std::unique_ptr<TemplateStage> stage(new TemplateStage(options));
+  for (Slot& slot : stage->slots_) {  // the settings are checked once, here
+    if (Status s = stage->MakeMiner(slot); !s.ok()) {
+      return Err(s.WithContext("templates of format '" + slot.format->name + "'"));
+    }
+    slot.miner.reset();
+  }
+  return stage;
+}
+
+TemplateStage::TemplateStage(TemplateOptions options) : options_(std::move(options)) {
+  fallback_.name = "auto";
+  fallback_.settings = options_.fallback;
+  for (const TemplateFormat& f : options_.formats) slots_.push_back(Slot{&f, nullptr});
+  slots_.push_back(Slot{&fallback_, nullptr});
+  for (const Slot& slot : slots_) {
+    for (Level l : slot.format->settings.levels) mined_levels_ |= 1u << static_cast<int>(l);
+  }
+}
+
+Status TemplateStage::MakeMiner(Slot& slot) const {
+  TemplateMinerOptions mo = slot.format->settings.MinerOptions();
+  mo.max_templates = options_.max_templates;
+  ASSIGN_OR_RETURN(TemplateMiner miner, TemplateMiner::Make(mo));
+  slot.miner = std::make_unique<TemplateMiner>(std::move(miner));
+  return Status::Ok();
+}
+
+std::string TemplateStage::KeyOf(const Slot& slot) const {
+  return std::string(kFormatPrefix) + slot.format->name;
+}
+
+size_t TemplateStage::SlotOf(std::string_view object) {
+  if (slots_.size() == 1) return 0;
+  if (object == last_object_) return last_slot_;
+  size_t i = 0;
+  while (i + 1 < slots_.size()) {
+    const std::string& glob = slots_[i].format->match;
+    if (glob.empty() || GlobMatch(glob, object)) break;
+    ++i;
+  }
+  last_object_.assign(object);
+  last_slot_ = i;
+  return i;
+}
+
+MinedTemplate TemplateStage::Mine(const LogRecordView& record) {
+  if (first_time_ == kNoTime || record.time < first_time_) {
+    first_time_ = record.time;
+    meta_dirty_ = true;
+  }
+  if (!((mined_levels_ >> static_cast<int>(record.level)) & 1)) return {};  // no format mines it
+  Slot& slot = slots_[SlotOf(record.object)];
+  if (!slot.format->settings.Mines(record.level)) return {};
+  if (!slot.miner && !MakeMiner(slot).ok()) return {};  // checked in Make
+  const TemplateMatch m = slot.miner->Add(record.message, record.time);
+  slot.dirty = true;
+  return MinedTemplate{m.id, m.created};
+}
+
+std::optional<TemplateView> TemplateStage::Find(uint64_t id) const {
+  for (const Slot& slot : slots_) {
+    if (!slot.miner) continue;
+    if (auto t = slot.miner->Find(id)) return t;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> TemplateStage::TakeStateChanges() {
+  std::vector<std::pair<std::string, std::string>> changes;
+  if (meta_dirty_) {
+    std::string meta;
+    VarintWriter w(&meta);
+    w.U(kMetaVersion);
+    w.I(first_time_);
+    changes.emplace_back(std::string(kMetaKey), std::move(meta));
+    meta_dirty_ = false;
+  }
+  for (Slot& slot : slots_) {
+    if (!slot.dirty) continue;
+    changes.emplace_back(KeyOf(slot), slot.miner->Encode());
+    slot.dirty = false;
+  }
+  return changes;
+}
+
+std::map<std::string, std::string> TemplateStage::State() const {
+  std::map<std::string, std::string> state;
+  if (first_time_ != kNoTime) {
+    std::string meta;
+    VarintWriter w(&meta);
+    w.U(kMetaVersion);
+    w.I(first_time_);
+    state.emplace(std::string(kMetaKey), std::move(meta));
+  }
+  for (const Slot& slot : slots_) {
+    if (slot.miner) state.emplace(KeyOf(slot), slot.miner->Encode());
+  }
+  return state;
+}
+
+Status TemplateStage::Restore(const std::map<std::string, std::string>& state) {
+  if (auto it = state.find(std::string(kMetaKey)); it != state.end()) {
+    VarintReader r(it->second);
+    const uint64_t version = r.U();
+    const TimeMs first = r.I();
+    if (!r.ok() || version != kMetaVersion) return DataLoss("corrupt processor state entry '" + it->first + "'");
+    first_time_ = first;
+  }
+  for (Slot& slot : slots_) {
+    auto it = state.find(KeyOf(slot));
+    if (it == state.end()) continue;
+    RETURN_IF_ERROR(MakeMiner(slot));
+    if (Status s = slot.miner->Decode(it->second); !s.ok()) {
+      return s.WithContext("processor state entry '" + it->first + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace logstream
