@@ -118,8 +118,6 @@ void AppendTemplateJson(const TemplateRow& row, std::string* out) {
   AppendTimeField("first_seen", row.first_seen, out);
   out->append(",\"count\":");
   AppendInt(row.count, out);
-  out->append(",\"sample\":");
-  AppendSampleJson(row.sample, out);
   out->append("}");
 }
 
@@ -151,6 +149,7 @@ struct WindowEngine::Impl {
 
   std::vector<AllRulePartial> dropped_partials;  // of cells dropped before TakeAllPartials
   std::vector<WindowCell> spare_cells;  // recycled, to avoid allocations
+  std::vector<TemplateCount> spare_templates;  // likewise
   std::vector<uint32_t> matched;        // scratch: rules matching the current record
   EngineOutputs out;
   EngineStats stats;
@@ -193,6 +192,8 @@ struct WindowEngine::Impl {
 
   void Recycle(WindowCell&& c) {
     for (RuleCell& rc : c.rules) rc = RuleCell{};
+    for (TemplateCount& t : c.templates) spare_templates.push_back(std::move(t));
+    c.templates.clear();
     spare_cells.push_back(std::move(c));
   }
 
@@ -244,14 +245,27 @@ struct WindowEngine::Impl {
     return out;
   }
 
-  static void CountTemplate(WindowCell& c, uint64_t id, const LogRecordView& v) {
+  void CountTemplate(WindowCell& c, uint64_t id, const LogRecordView& v) {
     for (TemplateCount& t : c.templates) {
       if (t.id == id) {
         ++t.count;
         return;
       }
     }
-    c.templates.push_back(TemplateCount{id, 1, SampleOf(v)});
+    if (spare_templates.empty()) {
+      c.templates.push_back(TemplateCount{id, 1, SampleOf(v)});
+      return;
+    }
+    // A recycled one: its strings keep their buffers.
+    TemplateCount& t = c.templates.emplace_back(std::move(spare_templates.back()));
+    spare_templates.pop_back();
+    t.id = id;
+    t.count = 1;
+    t.sample.object.assign(v.object);
+    t.sample.offset = v.offset;
+    t.sample.time = v.time;
+    t.sample.level = v.level;
+    t.sample.message.assign(v.message);
   }
 
   // A template rule's alert: key = the source; the id names the template.
@@ -346,12 +360,13 @@ struct WindowEngine::Impl {
       out.aggregates.push_back(
           AggregateRow{c.start, c.start + window, s.name, static_cast<Level>(l), c.levels[l]});
     }
+    if (!spike_rules.empty()) CheckSpikes(s, c);
     for (const TemplateCount& t : c.templates) {
       auto view = templates->Find(t.id);
-      out.templates.push_back(TemplateRow{c.start, c.start + window, s.name, t.id, view ? view->text : "",
-                                          view ? view->first_seen : 0, t.count, t.sample});
+      out.templates.push_back(TemplateRow{c.start, c.start + window, s.name, t.id,
+                                          view ? std::move(view->text) : std::string(),
+                                          view ? view->first_seen : 0, t.count});
     }
-    if (!spike_rules.empty()) CheckSpikes(s, c);
     ++stats.windows_closed;
   }
 

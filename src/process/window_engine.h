@@ -98,7 +98,6 @@ struct TemplateRow {
   std::string text;      // as the miner holds it when the window closes
   TimeMs first_seen = 0;  // the event time of its first record in the partition
   int64_t count = 0;
-  AlertSample sample;    // its first record in the window
   bool operator==(const TemplateRow&) const = default;
 };
 
@@ -117,8 +116,7 @@ void AppendAggregateJson(const AggregateRow& row, std::string* out);
 //  "samples":[{"object","offset","time","level","message"}...]}, and when it
 // has them "templates":[{"id","template","count","sample":{...}}...]
 void AppendAlertJson(const Alert& alert, std::string* out);
-// {"window_start","window_end","source","template_id","template","first_seen",
-//  "count","sample":{"object","offset","time","level","message"}}
+// {"window_start","window_end","source","template_id","template","first_seen","count"}
 void AppendTemplateJson(const TemplateRow& row, std::string* out);
 
 // Counts of per = "all" rules one engine added since the last

@@ -68,8 +68,8 @@ void AddTemplateOptions(opt::Table<T>& table, Get get) {
       [get](const T& t) { return opt::Value{{}, get(const_cast<T&>(t)).masks}; });
   table.Custom(
       "template_levels", opt::Type::kList,
-      "templates: the levels of the records the stream processor mines (not wired in yet; "
-      "`logstream templates` mines every record)",
+      "templates: the levels of the records the stream processor mines (`logstream templates` "
+      "mines every record)",
       [get](T& t, const opt::Value& v) -> Status {
         std::vector<Level> levels;
         for (const std::string& name : v.items) {
