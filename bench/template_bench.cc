@@ -1,4 +1,4 @@
-// Template miner throughput (src/template/miner.h) on real messages: the
+// Part of process_bench: template miner throughput (src/template/miner.h) on real messages: the
 // `Content` of the eight LogHub samples of testdata/loghub (16,000 messages,
 // one miner per system, as one per format and partition), with the default
 // settings. Warm: the miners have seen the messages before (the steady state
