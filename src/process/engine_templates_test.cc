@@ -46,7 +46,7 @@ TEST(EngineTemplatesTest, CountsPerWindowAndSourceAtWarnAndAbove) {
   EngineOutputs out = e->TakeOutputs();
   std::map<std::string, int64_t> counts;  // "source window template" -> count
   for (const TemplateRow& t : out.templates) {
-    counts[t.source + " " + std::to_string((t.window_start - kT0) / 1000) + " " + t.text] += t.count;
+    counts[t.source + " " + std::to_string((t.window_start - kT0) / 1000) + " " + *t.text] += t.count;
     EXPECT_EQ(t.window_end - t.window_start, 10000);
   }
   // h1: 20 WARN of 30 (the INFO ones are not mined), h2: 30 ERROR.

@@ -79,12 +79,12 @@ MinedTemplate TemplateStage::Mine(const LogRecordView& record) {
   return MinedTemplate{m.id, m.created};
 }
 
-std::optional<TemplateView> TemplateStage::Find(uint64_t id) const {
+TemplateRef TemplateStage::Find(uint64_t id) const {
   for (const Slot& slot : slots_) {
     if (!slot.miner) continue;
-    if (auto t = slot.miner->Find(id)) return t;
+    if (TemplateRef t = slot.miner->Ref(id); t.text) return t;
   }
-  return std::nullopt;
+  return {};
 }
 
 std::vector<std::pair<std::string, std::string>> TemplateStage::TakeStateChanges() {

@@ -60,8 +60,8 @@ class TemplateStage {
   // The earliest event time mined or seen (kNoTime before any record).
   static constexpr TimeMs kNoTime = INT64_MIN;
   TimeMs first_time() const { return first_time_; }
-  // The template `id` as one of the miners holds it.
-  std::optional<TemplateView> Find(uint64_t id) const;
+  // The template `id` as one of the miners holds it (text nullptr: none does).
+  TemplateRef Find(uint64_t id) const;
 
   // Entries changed since the last call (key -> value), and all of them.
   std::vector<std::pair<std::string, std::string>> TakeStateChanges();

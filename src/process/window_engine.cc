@@ -113,7 +113,7 @@ void AppendTemplateJson(const TemplateRow& row, std::string* out) {
   out->append(",\"template_id\":\"");
   out->append(TemplateIdHex(row.id));
   out->append("\",\"template\":");
-  AppendJsonString(row.text, out);
+  AppendJsonString(row.text ? std::string_view(*row.text) : std::string_view(), out);
   out->append(",");
   AppendTimeField("first_seen", row.first_seen, out);
   out->append(",\"count\":");
@@ -229,8 +229,8 @@ struct WindowEngine::Impl {
   }
 
   AlertTemplate TemplateOf(const TemplateCount& t) const {
-    auto view = templates->Find(t.id);
-    return AlertTemplate{t.id, view ? view->text : "", t.count, t.sample};
+    TemplateRef ref = templates->Find(t.id);
+    return AlertTemplate{t.id, ref.text ? *ref.text : "", t.count, t.sample};
   }
 
   // The cell's most frequent templates, for an alert.
@@ -362,10 +362,9 @@ struct WindowEngine::Impl {
     }
     if (!spike_rules.empty()) CheckSpikes(s, c);
     for (const TemplateCount& t : c.templates) {
-      auto view = templates->Find(t.id);
-      out.templates.push_back(TemplateRow{c.start, c.start + window, s.name, t.id,
-                                          view ? std::move(view->text) : std::string(),
-                                          view ? view->first_seen : 0, t.count});
+      TemplateRef ref = templates->Find(t.id);
+      out.templates.push_back(
+          TemplateRow{c.start, c.start + window, s.name, t.id, std::move(ref.text), ref.first_seen, t.count});
     }
     ++stats.windows_closed;
   }

@@ -95,10 +95,13 @@ struct TemplateRow {
   TimeMs window_end = 0;
   std::string source;
   uint64_t id = 0;
-  std::string text;      // as the miner holds it when the window closes
+  std::shared_ptr<const std::string> text;  // as the miner holds it when the window closes
   TimeMs first_seen = 0;  // the event time of its first record in the partition
   int64_t count = 0;
-  bool operator==(const TemplateRow&) const = default;
+  bool operator==(const TemplateRow& o) const {
+    return window_start == o.window_start && window_end == o.window_end && source == o.source && id == o.id &&
+           (text && o.text ? *text == *o.text : text == o.text) && first_seen == o.first_seen && count == o.count;
+  }
 };
 
 // Outputs accumulated since the last TakeOutputs, in the order they arose.

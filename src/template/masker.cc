@@ -216,19 +216,25 @@ Result<TemplateMasker> TemplateMasker::Make(const std::vector<std::string>& user
 void TemplateMasker::MaskBuiltIn(std::string_view message, std::string* out) {
   // Every variable holds a digit, ':', '/', '\\' or '-' and no white space:
   // a token without them is copied as it is (most words of most messages).
-  static constexpr auto kMaybe = [] {
-    std::array<bool, 256> t{};
-    for (unsigned char c : std::string_view("0123456789:/\\-")) t[c] = true;
+  enum : uint8_t { kSpace = 1, kMaybe = 2 };
+  static constexpr auto kClass = [] {
+    std::array<uint8_t, 256> t{};
+    for (unsigned char c : std::string_view(" \t\n\v\f\r")) t[c] = kSpace;
+    for (unsigned char c : std::string_view("0123456789:/\\-")) t[c] = kMaybe;
     return t;
   }();
   out->clear();
   const Scan scan(message);
+  const size_t size = message.size();
   size_t copied = 0, i = 0;
-  while (i < message.size()) {
-    const size_t token_end = scan.Run(i, [](unsigned char c) { return !IsSpace(c); });
-    bool maybe = false;
-    for (size_t j = i; j < token_end && !maybe; ++j) maybe = kMaybe[static_cast<unsigned char>(message[j])];
-    if (!maybe) {
+  while (i < size) {
+    uint8_t seen = 0;
+    size_t token_end = i;
+    for (uint8_t c; token_end < size && !((c = kClass[static_cast<unsigned char>(message[token_end])]) & kSpace);
+         ++token_end) {
+      seen |= c;
+    }
+    if (!(seen & kMaybe)) {
       i = token_end + 1;
       continue;
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 namespace logstream {
 namespace {
@@ -27,6 +28,34 @@ uint64_t Rehash(uint64_t x) {
 }
 
 bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Token equality without a call to memcmp: tokens are short, and the miner
+// compares every token of a message with every template of its leaf.
+inline bool SameToken(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i) {
+      if (x[i] != y[i]) return false;
+    }
+    return true;
+  }
+  uint64_t u, v;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&u, x + i, 8);
+    std::memcpy(&v, y + i, 8);
+    if (u != v) return false;
+  }
+  std::memcpy(&u, x + n - 8, 8);  // the last 8 bytes (overlapping)
+  std::memcpy(&v, y + n - 8, 8);
+  return u == v;
+}
+
+inline bool IsWildcard(std::string_view token) {
+  return token.size() == 3 && token[0] == '<' && token[1] == '*' && token[2] == '>';
+}
 
 bool HasDigit(std::string_view token) {
   return std::any_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -154,7 +183,7 @@ uint32_t TemplateMiner::Best(uint32_t leaf) const {
     for (size_t i = 0; i < n; ++i) {
       const std::string& a = t.tokens[i];
       const std::string_view b = tokens_[i];
-      same += a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+      same += SameToken(a, b);
     }
     if (best == kNone || same > best_same || (same == best_same && t.wildcards > best_wild)) {
       best = slot;
@@ -250,7 +279,8 @@ uint32_t TemplateMiner::Create(TimeMs time) {
   t.tokens.assign(tokens_.begin(), tokens_.end());
   t.wildcards = static_cast<uint32_t>(
       std::count(t.tokens.begin(), t.tokens.end(), std::string(kTemplateWildcard)));
-  t.id = FreeId(Join(t.tokens));
+  t.text = std::make_shared<const std::string>(Join(t.tokens));
+  t.id = FreeId(*t.text);
   t.count = 1;
   t.first_seen = time;
   t.first_seq = seq_;
@@ -276,12 +306,13 @@ TemplateMatch TemplateMiner::Add(std::string_view message, TimeMs time) {
     Template& t = templates_[best];
     for (size_t i = 0; i < tokens_.size(); ++i) {
       std::string& token = t.tokens[i];
-      if (token != kTemplateWildcard && token != tokens_[i]) {
+      if (!IsWildcard(token) && !SameToken(token, tokens_[i])) {
         token = kTemplateWildcard;
         ++t.wildcards;
         match.changed = true;
       }
     }
+    if (match.changed) t.text = std::make_shared<const std::string>(Join(t.tokens));
     ++t.count;
     Touch(best);
     match.id = t.id;
@@ -292,7 +323,7 @@ TemplateMatch TemplateMiner::Add(std::string_view message, TimeMs time) {
 
 TemplateView TemplateMiner::View(uint32_t slot) const {
   const Template& t = templates_[slot];
-  return TemplateView{t.id, Join(t.tokens), t.count, t.first_seen, t.first_seq};
+  return TemplateView{t.id, *t.text, t.count, t.first_seen, t.first_seq};
 }
 
 std::optional<TemplateView> TemplateMiner::Find(uint64_t id) const {
@@ -303,7 +334,14 @@ std::optional<TemplateView> TemplateMiner::Find(uint64_t id) const {
 
 std::string TemplateMiner::Text(uint64_t id) const {
   auto it = by_id_.find(id);
-  return it == by_id_.end() ? std::string() : Join(templates_[it->second].tokens);
+  return it == by_id_.end() ? std::string() : *templates_[it->second].text;
+}
+
+TemplateRef TemplateMiner::Ref(uint64_t id) const {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return {};
+  const Template& t = templates_[it->second];
+  return {t.text, t.first_seen};
 }
 
 std::vector<TemplateView> TemplateMiner::Templates() const {

@@ -43,6 +43,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,13 @@ struct TemplateView {
   uint64_t first_seq = 0;   // the number of the message that started it (0-based)
 };
 
+// A held template's current text, shared: copying it costs no allocation, and
+// the string never changes (a template that gains "<*>" gets a new one).
+struct TemplateRef {
+  std::shared_ptr<const std::string> text;  // nullptr: not held
+  TimeMs first_seen = 0;
+};
+
 // What Add did with one message.
 struct TemplateMatch {
   uint64_t id = 0;
@@ -101,6 +109,7 @@ class TemplateMiner {
   std::optional<TemplateView> Find(uint64_t id) const;
   // The text of the template of `id` ("" when not held).
   std::string Text(uint64_t id) const;
+  TemplateRef Ref(uint64_t id) const;
   // Every template held, in the order they were started.
   std::vector<TemplateView> Templates() const;
   size_t size() const { return live_; }
@@ -138,6 +147,7 @@ class TemplateMiner {
     bool live = false;
     uint64_t id = 0;
     std::vector<std::string> tokens = {};
+    std::shared_ptr<const std::string> text = {};  // tokens joined
     uint32_t wildcards = 0;
     uint64_t count = 0;
     TimeMs first_seen = 0;

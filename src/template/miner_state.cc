@@ -122,6 +122,7 @@ Status TemplateMiner::Decode(std::string_view bytes) {
     if (r.failed()) return corrupt("truncated template");
     t.tokens.reserve(tokens);
     for (uint64_t i = 0; i < tokens; ++i) t.tokens.emplace_back(r.S());
+    t.text = std::make_shared<const std::string>(Join(t.tokens));
     t.wildcards = static_cast<uint32_t>(
         std::count(t.tokens.begin(), t.tokens.end(), std::string(kTemplateWildcard)));
     if (r.failed()) return corrupt("truncated template");
