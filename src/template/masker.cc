@@ -213,48 +213,93 @@ Result<TemplateMasker> TemplateMasker::Make(const std::vector<std::string>& user
   return m;
 }
 
-void TemplateMasker::MaskBuiltIn(std::string_view message, std::string* out) {
-  // Every variable holds a digit, ':', '/', '\\' or '-' and no white space:
-  // a token without them is copied as it is (most words of most messages).
-  enum : uint8_t { kSpace = 1, kMaybe = 2 };
-  static constexpr auto kClass = [] {
-    std::array<uint8_t, 256> t{};
-    for (unsigned char c : std::string_view(" \t\n\v\f\r")) t[c] = kSpace;
-    for (unsigned char c : std::string_view("0123456789:/\\-")) t[c] = kMaybe;
-    return t;
-  }();
-  out->clear();
-  const Scan scan(message);
-  const size_t size = message.size();
-  size_t copied = 0, i = 0;
-  while (i < size) {
-    uint8_t seen = 0;
-    size_t token_end = i;
-    for (uint8_t c; token_end < size && !((c = kClass[static_cast<unsigned char>(message[token_end])]) & kSpace);
-         ++token_end) {
-      seen |= c;
-    }
-    if (!(seen & kMaybe)) {
-      i = token_end + 1;
+namespace {
+
+// Character classes of the token scan: every variable holds a digit, ':',
+// '/', '\\' or '-' and no white space, so a token without them is kept as it
+// is (most words of most messages).
+enum : uint8_t { kSpace = 1, kMaybe = 2 };
+constexpr auto kClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned char c : std::string_view(" \t\n\v\f\r")) t[c] = kSpace;
+  for (unsigned char c : std::string_view("0123456789:/\\-")) t[c] = kMaybe;
+  return t;
+}();
+
+// The end of the token at i, and whether it may hold a variable.
+size_t TokenEnd(std::string_view message, size_t i, bool* maybe) {
+  uint8_t seen = 0;
+  for (uint8_t c; i < message.size() && !((c = kClass[static_cast<unsigned char>(message[i])]) & kSpace); ++i) {
+    seen |= c;
+  }
+  *maybe = seen & kMaybe;
+  return i;
+}
+
+// Appends the token [i, end) of the scanned message to *out, each variable
+// in it as "<*>".
+void AppendMaskedToken(const Scan& scan, std::string_view message, size_t i, size_t end, std::string* out) {
+  size_t copied = i;
+  while (i < end) {
+    if (IsWord(scan.Before(i))) {
+      i = std::max(i + 1, scan.Run(i, IsWord));  // the rest of the word: no variable starts in it
       continue;
     }
-    while (i < token_end) {
-      if (IsWord(scan.Before(i))) {
-        i = std::max(i + 1, scan.Run(i, IsWord));  // the rest of the word: no variable starts in it
-        continue;
-      }
-      const size_t n = scan.Match(i);
-      if (n == 0) {
-        ++i;
-        continue;
-      }
-      out->append(message.substr(copied, i - copied));
-      out->append(kTemplateWildcard);
-      i += n;
-      copied = i;
+    const size_t n = scan.Match(i);
+    if (n == 0) {
+      ++i;
+      continue;
     }
+    out->append(message.substr(copied, i - copied));
+    out->append(kTemplateWildcard);
+    i += n;
+    copied = i;
   }
-  out->append(message.substr(copied));
+  out->append(message.substr(copied, end - copied));
+}
+
+}  // namespace
+
+void TemplateMasker::MaskBuiltIn(std::string_view message, std::string* out) {
+  out->clear();
+  const Scan scan(message);
+  size_t copied = 0, i = 0;
+  while (i < message.size()) {
+    bool maybe;
+    const size_t end = TokenEnd(message, i, &maybe);
+    if (maybe) {
+      out->append(message.substr(copied, i - copied));
+      AppendMaskedToken(scan, message, i, end, out);
+      copied = end;
+    }
+    i = end + 1;
+  }
+  if (copied < message.size()) out->append(message.substr(copied));
+}
+
+void TemplateMasker::MaskBuiltInTokens(std::string_view message, std::string* scratch,
+                                       std::vector<std::string_view>* tokens) {
+  tokens->clear();
+  scratch->clear();
+  // A masked token is at most three times its length ("7" -> "<*>"): with
+  // this much room, the views into *scratch stay valid.
+  scratch->reserve(3 * message.size());
+  const Scan scan(message);
+  size_t i = 0;
+  while (i < message.size()) {
+    bool maybe;
+    const size_t end = TokenEnd(message, i, &maybe);
+    if (end > i) {
+      if (!maybe) {
+        tokens->push_back(message.substr(i, end - i));
+      } else {
+        const size_t start = scratch->size();
+        AppendMaskedToken(scan, message, i, end, scratch);
+        tokens->emplace_back(scratch->data() + start, scratch->size() - start);
+      }
+    }
+    i = end + 1;
+  }
 }
 
 void TemplateMasker::Mask(std::string_view message, std::string* out) const {

@@ -59,6 +59,11 @@ class TemplateMasker {
 
   // The built-in masks alone.
   static void MaskBuiltIn(std::string_view message, std::string* out);
+  // The built-in masks alone, split into tokens at white space in the same
+  // pass: each token a view into `message` or into *scratch.
+  static void MaskBuiltInTokens(std::string_view message, std::string* scratch,
+                                std::vector<std::string_view>* tokens);
+  bool has_user_masks() const { return !user_.empty(); }
 
  private:
   std::vector<std::unique_ptr<re2::RE2>> user_;

@@ -1,5 +1,7 @@
 #include "src/template/masker.h"
 
+#include <random>
+
 #include <gtest/gtest.h>
 
 namespace logstream {
@@ -41,6 +43,31 @@ TEST(TemplateMasker, BuiltInMasks) {
       {"no variables here", "no variables here"},
   };
   for (const auto& [in, want] : cases) EXPECT_EQ(BuiltIn(in), want) << in;
+}
+
+// MaskBuiltInTokens is MaskBuiltIn split at white space, on random text.
+TEST(TemplateMasker, TokensInOnePassEqualTheMaskedTextSplit) {
+  std::mt19937 rng(7);
+  const std::string_view alphabet = "ab0x9f:/.-_ \t[]\\Cms";
+  std::string scratch, masked;
+  std::vector<std::string_view> tokens;
+  for (int n = 0; n < 20000; ++n) {
+    std::string message;
+    for (size_t len = rng() % 40; len > 0; --len) message += alphabet[rng() % alphabet.size()];
+    TemplateMasker::MaskBuiltIn(message, &masked);
+    std::vector<std::string> want;
+    std::string token;
+    for (char c : masked + " ") {
+      if (c == ' ' || c == '\t') {
+        if (!token.empty()) want.push_back(token);
+        token.clear();
+      } else {
+        token += c;
+      }
+    }
+    TemplateMasker::MaskBuiltInTokens(message, &scratch, &tokens);
+    ASSERT_EQ(std::vector<std::string>(tokens.begin(), tokens.end()), want) << message;
+  }
 }
 
 TEST(TemplateMasker, UserMasksRunInOrderAfterTheBuiltInOnes) {

@@ -112,6 +112,16 @@ void TemplateMiner::Tokenize(std::string_view masked) {
   }
 }
 
+void TemplateMiner::LimitTokens() {
+  if (tokens_.size() > options_.max_tokens) {  // the rest as one variable
+    tokens_.resize(options_.max_tokens);
+    tokens_.push_back(kTemplateWildcard);
+  }
+  for (std::string_view& token : tokens_) {
+    if (token.size() > options_.max_token_bytes) token = kTemplateWildcard;
+  }
+}
+
 uint32_t TemplateMiner::FindLeaf() const {
   auto it = by_length_.find(static_cast<uint32_t>(tokens_.size()));
   if (it == by_length_.end()) return kNone;
@@ -293,8 +303,13 @@ uint32_t TemplateMiner::Create(TimeMs time) {
 }
 
 TemplateMatch TemplateMiner::Add(std::string_view message, TimeMs time) {
-  masker_.Mask(message, &masked_);
-  Tokenize(masked_);
+  if (masker_.has_user_masks()) {
+    masker_.Mask(message, &masked_);
+    Tokenize(masked_);
+  } else {
+    TemplateMasker::MaskBuiltInTokens(message, &masked_, &tokens_);
+    LimitTokens();
+  }
   const uint32_t leaf = FindLeaf();
   const uint32_t best = leaf == kNone ? kNone : Best(leaf);
   TemplateMatch match;

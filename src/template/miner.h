@@ -159,6 +159,8 @@ class TemplateMiner {
   explicit TemplateMiner(TemplateMinerOptions options, TemplateMasker masker);
 
   void Tokenize(std::string_view masked);
+  // Tokenize's limits (max_tokens, max_token_bytes) on tokens_ split elsewhere.
+  void LimitTokens();
   uint32_t FindLeaf() const;
   uint32_t MakeLeaf();
   uint32_t NewNode(uint32_t parent, uint32_t length, std::string_view key);
