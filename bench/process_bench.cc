@@ -141,14 +141,16 @@ void BM_Re2PerRule(benchmark::State& state) {
 BENCHMARK(BM_Re2PerRule)->Arg(2)->Arg(10)->Arg(100)->Unit(benchmark::kMillisecond);
 
 // As the processor does: values in a RecordBuffer (what a log read fills),
-// decoded in place.
+// decoded in place. Arg: log templates off (0) or on (1), as in BM_EngineFeed.
 void BM_DecodeAndFeed(benchmark::State& state) {
   RecordBuffer records;
   for (const LogRecord& r : Input()) records.Add(0, 0, r.source, RecordToJson(r));
   RecordDecoder decoder;
   LogRecordView view;
+  EngineOptions options;
+  if (state.range(0) == 1) options.templates = TemplateOptions{};
   for (auto _ : state) {
-    auto engine = std::move(*WindowEngine::Create(BenchConfig()));
+    auto engine = std::move(*WindowEngine::Create(BenchConfig(), options));
     for (size_t i = 0; i < records.size(); ++i) {
       if (decoder.DecodeInPlace(records.value(i), RecordBuffer::kPadding, &view).ok()) engine->Feed(view);
     }
@@ -157,7 +159,7 @@ void BM_DecodeAndFeed(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
 }
-BENCHMARK(BM_DecodeAndFeed)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DecodeAndFeed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 void BM_Snapshot(benchmark::State& state) {
   auto engine = std::move(*WindowEngine::Create(BenchConfig()));

@@ -65,12 +65,7 @@ size_t TemplateStage::SlotOf(std::string_view object) {
   return i;
 }
 
-MinedTemplate TemplateStage::Mine(const LogRecordView& record) {
-  if (first_time_ == kNoTime || record.time < first_time_) {
-    first_time_ = record.time;
-    meta_dirty_ = true;
-  }
-  if (!((mined_levels_ >> static_cast<int>(record.level)) & 1)) return {};  // no format mines it
+MinedTemplate TemplateStage::MineLevel(const LogRecordView& record) {
   Slot& slot = slots_[SlotOf(record.object)];
   if (!slot.format->settings.Mines(record.level)) return {};
   if (!slot.miner && !MakeMiner(slot).ok()) return {};  // checked in Make

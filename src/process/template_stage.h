@@ -55,7 +55,16 @@ class TemplateStage {
   // InvalidArgument naming the format whose settings are wrong.
   static Result<std::unique_ptr<TemplateStage>> Make(const TemplateOptions& options);
 
-  MinedTemplate Mine(const LogRecordView& record);
+  // Mines `record` when its format mines its level; every record counts
+  // for first_time().
+  MinedTemplate Mine(const LogRecordView& record) {
+    if (first_time_ == kNoTime || record.time < first_time_) {
+      first_time_ = record.time;
+      meta_dirty_ = true;
+    }
+    if (!((mined_levels_ >> static_cast<int>(record.level)) & 1)) return {};  // no format mines it
+    return MineLevel(record);
+  }
 
   // The earliest event time mined or seen (kNoTime before any record).
   static constexpr TimeMs kNoTime = INT64_MIN;
@@ -80,6 +89,7 @@ class TemplateStage {
   };
   explicit TemplateStage(TemplateOptions options);
   size_t SlotOf(std::string_view object);
+  MinedTemplate MineLevel(const LogRecordView& record);
   Status MakeMiner(Slot& slot) const;
   std::string KeyOf(const Slot& slot) const;
 

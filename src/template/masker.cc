@@ -57,6 +57,7 @@ class Scan {
 
  private:
   size_t Uuid(size_t i) const {
+    if (At(i + 8) != '-') return 0;
     size_t j = i;
     for (size_t group : {8, 4, 4, 4, 12}) {
       if (j != i) {
@@ -102,6 +103,10 @@ class Scan {
   }
 
   size_t Ipv6(size_t i) const {
+    // A ':' within the first five characters (after a '[').
+    bool colon = false;
+    for (size_t j = i; j < i + 6 && !colon; ++j) colon = At(j) == ':';
+    if (!colon) return 0;
     const bool bracket = At(i) == '[';
     const size_t start = i + (bracket ? 1 : 0);
     const size_t end = Run(start, [](unsigned char c) { return IsHex(c) || c == ':'; });
