@@ -70,6 +70,7 @@ Status CheckTemplateMinerOptions(const TemplateMinerOptions& o) {
   if (o.depth < 3 || o.depth > 16) return InvalidArgument("template depth must be from 3 to 16");
   if (o.max_children < 2) return InvalidArgument("template max children must be at least 2");
   if (o.max_templates < 1) return InvalidArgument("template cap must be at least 1");
+  if (o.max_leaf_templates < 2) return InvalidArgument("template leaf cap must be at least 2");
   if (o.max_tokens < 1 || o.max_token_bytes < 1) {
     return InvalidArgument("template token limits must be at least 1");
   }
@@ -233,6 +234,7 @@ void TemplateMiner::Unlink(uint32_t slot) {
 
 void TemplateMiner::PushNewest(uint32_t slot) {
   Template& t = templates_[slot];
+  t.touched = ++touch_clock_;
   t.newer = kNone;
   t.older = newest_;
   if (newest_ != kNone) templates_[newest_].newer = slot;
@@ -258,8 +260,18 @@ void TemplateMiner::PruneFrom(uint32_t node) {
   }
 }
 
-void TemplateMiner::Evict() {
-  const uint32_t slot = oldest_;
+void TemplateMiner::Evict() { Forget(oldest_); }
+
+void TemplateMiner::EvictFromLeaf(uint32_t leaf) {
+  const std::vector<uint32_t>& slots = nodes_[leaf].templates;
+  uint32_t slot = slots.front();  // the least recently matched template of the leaf
+  for (uint32_t s : slots) {
+    if (templates_[s].touched < templates_[slot].touched) slot = s;
+  }
+  Forget(slot);
+}
+
+void TemplateMiner::Forget(uint32_t slot) {
   Template& t = templates_[slot];
   Unlink(slot);
   by_id_.erase(t.id);
@@ -276,6 +288,10 @@ void TemplateMiner::Evict() {
 uint32_t TemplateMiner::Create(TimeMs time) {
   if (live_ >= options_.max_templates) Evict();
   const uint32_t leaf = MakeLeaf();
+  // A full leaf (messages that share no shape: random text) forgets its
+  // least recently matched template, so that a message is compared with at
+  // most max_leaf_templates templates.
+  if (nodes_[leaf].templates.size() >= options_.max_leaf_templates) EvictFromLeaf(leaf);
   uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -378,6 +394,7 @@ void TemplateMiner::Clear() {
   free_slots_.clear();
   by_id_.clear();
   newest_ = oldest_ = kNone;
+  touch_clock_ = 0;
   live_ = 0;
   seq_ = 0;
   evicted_ = 0;

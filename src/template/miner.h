@@ -26,10 +26,14 @@
 // Determinism: the ids, templates and state depend only on the settings and
 // the order of the messages (no clocks, no randomness, no address order).
 //
-// Memory: at most `max_templates` templates. A message that would start one
-// more first forgets the least recently matched template (its count and
-// first-seen time go with it; a later message of its shape starts a new
-// template, whose id is the same only if its text is). Messages are mined on
+// Memory and time: at most `max_templates` templates, and at most
+// `max_leaf_templates` in one leaf (each message is compared with every
+// template of its leaf: messages of no common shape, such as random text,
+// would otherwise fill one leaf with thousands). A message that would start
+// one more first forgets the least recently matched template (of the miner,
+// or of its leaf when that is full; its count and first-seen time go with
+// it; a later message of its shape starts a new template, whose id is the
+// same only if its text is). Messages are mined on
 // their first `max_tokens` tokens (the rest counts as one more "<*>"), and a
 // token longer than `max_token_bytes` is a variable. So a template costs at
 // most about max_tokens * (max_token_bytes + 32) bytes.
@@ -64,6 +68,7 @@ struct TemplateMinerOptions {
   std::vector<std::string> masks = {};  // user masks (RE2), after the built-in ones
   size_t max_children = 100;            // per tree node, at least 2
   size_t max_templates = 10000;         // at least 1
+  size_t max_leaf_templates = 64;       // per tree leaf, at least 2
   size_t max_tokens = 128;              // tokens mined per message, at least 1
   size_t max_token_bytes = 64;          // longer tokens are variables
 };
@@ -154,6 +159,7 @@ class TemplateMiner {
     uint64_t first_seq = 0;
     uint32_t leaf = kNone;
     uint32_t newer = kNone, older = kNone;  // the recency list
+    uint64_t touched = 0;  // orders the recency list: larger is more recent
   };
 
   explicit TemplateMiner(TemplateMinerOptions options, TemplateMasker masker);
@@ -167,6 +173,8 @@ class TemplateMiner {
   uint32_t Best(uint32_t leaf) const;
   uint32_t Create(TimeMs time);
   void Evict();
+  void EvictFromLeaf(uint32_t leaf);
+  void Forget(uint32_t slot);
   void PruneFrom(uint32_t node);
   void Touch(uint32_t slot);
   void Unlink(uint32_t slot);
@@ -189,6 +197,7 @@ class TemplateMiner {
   std::vector<uint32_t> free_slots_;
   std::unordered_map<uint64_t, uint32_t> by_id_;
   uint32_t newest_ = kNone, oldest_ = kNone;
+  uint64_t touch_clock_ = 0;
   size_t live_ = 0;
   uint64_t seq_ = 0;
   uint64_t evicted_ = 0;

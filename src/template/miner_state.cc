@@ -130,7 +130,9 @@ Status TemplateMiner::Decode(std::string_view bytes) {
     // The list was written newest first.
     t.newer = place == 0 ? kNone : static_cast<uint32_t>(place - 1);
     t.older = place + 1 == n ? kNone : static_cast<uint32_t>(place + 1);
+    t.touched = n - place;  // only their order counts
   }
+  touch_clock_ = n;
   if (n > 0) {
     newest_ = 0;
     oldest_ = static_cast<uint32_t>(n - 1);

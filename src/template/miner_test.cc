@@ -226,6 +226,28 @@ TEST(TemplateMiner, CapForgetsTheLeastRecentlyMatched) {
   EXPECT_TRUE(small.Find(b));
 }
 
+// A full leaf forgets its least recently matched template, also after a
+// restore from the state.
+TEST(TemplateMiner, FullLeafForgetsItsLeastRecentlyMatched) {
+  TemplateMinerOptions o;
+  o.similarity = 0.9;  // "x w1" and "x w2" stay apart, in one leaf
+  o.max_leaf_templates = 3;
+  TemplateMiner m = Miner(o);
+  const uint64_t w1 = m.Add("x w1").id, w2 = m.Add("x w2").id;
+  m.Add("y other");  // another leaf
+  m.Add("x w3");
+  m.Add("x w1");  // w2 is now the leaf's least recent
+  TemplateMiner restored = Miner(o);
+  ASSERT_TRUE(restored.Decode(m.Encode()).ok());
+  for (TemplateMiner* miner : {&m, &restored}) {
+    EXPECT_TRUE(miner->Add("x w4").created);
+    EXPECT_EQ(miner->size(), 4u);
+    EXPECT_TRUE(miner->Find(w1));
+    EXPECT_FALSE(miner->Find(w2));
+  }
+  EXPECT_EQ(m.Encode(), restored.Encode());
+}
+
 TEST(TemplateMiner, BadOptions) {
   TemplateMinerOptions o;
   o.depth = 2;
