@@ -1,5 +1,7 @@
 // Log templates in the WindowEngine (template_stage.h): counts per window and
 // source, the template rules, alerts' top templates and the state.
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "src/process/window_engine.h"
@@ -169,6 +171,29 @@ TEST(EngineTemplatesTest, StateRestoresMinersCountsAndHistory) {
     EXPECT_EQ(got.templates, expected.templates) << "cut " << cut;
     EXPECT_EQ(got.alerts, expected.alerts) << "cut " << cut;
   }
+}
+
+// Random text: thousands of templates, a miner state larger than a broker
+// message may be, written in chunks and restored from them.
+TEST(EngineTemplatesTest, LargeMinerStateIsChunked) {
+  auto e = Engine({});
+  std::mt19937 rng(1);
+  for (int i = 0; i < 8000; ++i) {
+    std::string message;
+    for (int c = 0; c < 60; ++c) message += "abcdefghijklmnopqrstuvwxyz   "[rng() % 29];
+    e->Feed(Rec("h1", i * 0.01, Level::kError, message));
+  }
+  std::map<std::string, std::string> state;
+  size_t chunks = 0;
+  for (auto& [k, v] : e->TakeStateChanges()) {
+    EXPECT_LE(v.size(), 256u << 10) << k;
+    chunks += k.starts_with("templates/f/auto");
+    state[k] = v;
+  }
+  EXPECT_GE(chunks, 2u);
+  auto restored = Engine({});
+  ASSERT_TRUE(restored->RestoreState(state).ok());
+  EXPECT_EQ(restored->State(), e->State());
 }
 
 TEST(EngineTemplatesTest, TemplateRulesNeedTemplates) {

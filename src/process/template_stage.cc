@@ -2,6 +2,7 @@
 
 #include "src/base/varint.h"
 #include "src/format/line_parser.h"
+#include "src/process/window_state_codec.h"
 
 namespace logstream {
 namespace {
@@ -94,7 +95,11 @@ std::vector<std::pair<std::string, std::string>> TemplateStage::TakeStateChanges
   }
   for (Slot& slot : slots_) {
     if (!slot.dirty) continue;
-    changes.emplace_back(KeyOf(slot), slot.miner->Encode());
+    const std::string key = KeyOf(slot);
+    auto chunks = Chunks(key, slot.miner->Encode());
+    EmptyChunks(key, chunks.size(), slot.chunks, &chunks);
+    slot.chunks = chunks.size();
+    for (auto& kv : chunks) changes.push_back(std::move(kv));
     slot.dirty = false;
   }
   return changes;
@@ -110,7 +115,8 @@ std::map<std::string, std::string> TemplateStage::State() const {
     state.emplace(std::string(kMetaKey), std::move(meta));
   }
   for (const Slot& slot : slots_) {
-    if (slot.miner) state.emplace(KeyOf(slot), slot.miner->Encode());
+    if (!slot.miner) continue;
+    for (auto& [key, value] : Chunks(KeyOf(slot), slot.miner->Encode())) state.emplace(std::move(key), std::move(value));
   }
   return state;
 }
@@ -124,11 +130,11 @@ Status TemplateStage::Restore(const std::map<std::string, std::string>& state) {
     first_time_ = first;
   }
   for (Slot& slot : slots_) {
-    auto it = state.find(KeyOf(slot));
-    if (it == state.end()) continue;
+    const std::string key = KeyOf(slot);
+    if (!state.contains(key)) continue;
     RETURN_IF_ERROR(MakeMiner(slot));
-    if (Status s = slot.miner->Decode(it->second); !s.ok()) {
-      return s.WithContext("processor state entry '" + it->first + "'");
+    if (Status s = slot.miner->Decode(JoinChunks(state, key, &slot.chunks)); !s.ok()) {
+      return s.WithContext("processor state entry '" + key + "'");
     }
   }
   return Status::Ok();

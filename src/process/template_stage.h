@@ -8,7 +8,8 @@
 // partition's records, so a replay from the committed state gives the same
 // ids. The state (every miner, and the first event time seen, which starts
 // the new_template warm-up) is saved as entries "templates/meta" and
-// "templates/f/FORMAT" beside the window state, committed with it.
+// "templates/f/FORMAT" (in chunks: "templates/f/FORMAT/1", ...) beside the
+// window state, committed with it.
 //
 // Not thread-safe; one per WindowEngine.
 #pragma once
@@ -86,6 +87,7 @@ class TemplateStage {
     const TemplateFormat* format;
     std::unique_ptr<TemplateMiner> miner;  // on its first record
     bool dirty = false;
+    size_t chunks = 0;  // of its state entry, as last written
   };
   explicit TemplateStage(TemplateOptions options);
   size_t SlotOf(std::string_view object);

@@ -522,7 +522,7 @@ struct WindowEngine::Impl {
     }
     if (templates) RETURN_IF_ERROR(templates->Restore(state));
     StateDecoder decoder(layout);
-    RETURN_IF_ERROR(decoder.DecodeGlobal(JoinGlobalChunks(state, &global_chunks), &all_mark,
+    RETURN_IF_ERROR(decoder.DecodeGlobal(JoinChunks(state, kGlobalKey, &global_chunks), &all_mark,
                                          &all_last_fire, &all_cells));
     for (WindowCell& c : all_cells) {
       for (RuleCell& rc : c.rules) {  // saved after everything was handed out
@@ -601,9 +601,9 @@ AllPartials WindowEngine::TakeAllPartials() { return impl_->TakeAllPartials(); }
 std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges() {
   std::vector<std::pair<std::string, std::string>> changes;
   if (impl_->global_dirty) {
-    changes = GlobalChunks(impl_->EncodeGlobal());
+    changes = Chunks(kGlobalKey, impl_->EncodeGlobal());
     const size_t written = changes.size();
-    for (size_t i = written; i < impl_->global_chunks; ++i) changes.emplace_back(GlobalChunkKey(i), "");
+    EmptyChunks(kGlobalKey, written, impl_->global_chunks, &changes);
     impl_->global_chunks = written;
     impl_->global_dirty = false;
   }
@@ -621,7 +621,7 @@ std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges(
 
 std::map<std::string, std::string> WindowEngine::State() const {
   std::map<std::string, std::string> state;
-  for (auto& [key, value] : GlobalChunks(impl_->EncodeGlobal())) state.emplace(std::move(key), std::move(value));
+  for (auto& [key, value] : Chunks(kGlobalKey, impl_->EncodeGlobal())) state.emplace(std::move(key), std::move(value));
   for (const SourceState& s : impl_->sources) {
     state.emplace(std::string(kSourcePrefix) + s.name, EncodeSourceEntry(s));
   }

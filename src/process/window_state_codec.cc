@@ -8,10 +8,9 @@ namespace {
 constexpr uint64_t kPartialsVersion = 1;
 // Tagged sections at the end of a source entry.
 constexpr uint64_t kTemplateCountsTag = 1, kTemplateHistoryTag = 2;
-// The global entry is stored in values of at most this size ("global",
-// "global/1", "global/2", ...): with many open per = "all" windows it can
-// outgrow a broker's message limit (Kafka: 1 MB by default).
-constexpr size_t kGlobalChunkBytes = 256 << 10;
+// Long values are stored in chunks of at most this size (Kafka's message
+// limit is 1 MB by default).
+constexpr size_t kChunkBytes = 256 << 10;
 
 void EncodeCell(const WindowCell& c, VarintWriter& w) {
   w.I(c.start);
@@ -34,26 +33,31 @@ Status CorruptState(std::string_view key) {
                   "' is corrupt; delete the state topic and the group's offsets to reprocess");
 }
 
-std::string GlobalChunkKey(size_t i) {
-  return i == 0 ? std::string(kGlobalKey) : std::string(kGlobalKey) + "/" + std::to_string(i);
+std::string ChunkKey(std::string_view base, size_t i) {
+  return i == 0 ? std::string(base) : std::string(base) + "/" + std::to_string(i);
 }
 
-std::vector<std::pair<std::string, std::string>> GlobalChunks(const std::string& value) {
+std::vector<std::pair<std::string, std::string>> Chunks(std::string_view base, const std::string& value) {
   std::vector<std::pair<std::string, std::string>> chunks;
-  for (size_t pos = 0; pos == 0 || pos < value.size(); pos += kGlobalChunkBytes) {
-    chunks.emplace_back(GlobalChunkKey(chunks.size()), value.substr(pos, kGlobalChunkBytes));
+  for (size_t pos = 0; pos == 0 || pos < value.size(); pos += kChunkBytes) {
+    chunks.emplace_back(ChunkKey(base, chunks.size()), value.substr(pos, kChunkBytes));
   }
   return chunks;
 }
 
-std::string JoinGlobalChunks(const std::map<std::string, std::string>& state, size_t* chunks) {
-  std::string value = state.at(std::string(kGlobalKey));
+std::string JoinChunks(const std::map<std::string, std::string>& state, std::string_view base, size_t* chunks) {
+  std::string value = state.at(std::string(base));
   for (*chunks = 1;; ++*chunks) {
-    auto chunk = state.find(GlobalChunkKey(*chunks));
+    auto chunk = state.find(ChunkKey(base, *chunks));
     if (chunk == state.end()) break;
     value += chunk->second;
   }
   return value;
+}
+
+void EmptyChunks(std::string_view base, size_t now, size_t before,
+                 std::vector<std::pair<std::string, std::string>>* changes) {
+  for (size_t i = now; i < before; ++i) changes->emplace_back(ChunkKey(base, i), "");
 }
 
 void EncodeSample(const AlertSample& s, VarintWriter& w) {

@@ -38,14 +38,18 @@ constexpr std::string_view kAllWindowPrefix = "all/w/";
 // DataLoss naming the corrupt entry.
 Status CorruptState(std::string_view key);
 
-// The global entry's key for its chunk i: "global", "global/1", ...
-std::string GlobalChunkKey(size_t i);
-// The global entry's value as its chunks (key, value): with many open
-// per = "all" windows it can outgrow a broker's message limit.
-std::vector<std::pair<std::string, std::string>> GlobalChunks(const std::string& value);
-// The global entry's value joined from the chunks in `state`, which holds
-// "global"; *chunks gets their number.
-std::string JoinGlobalChunks(const std::map<std::string, std::string>& state, size_t* chunks);
+// A value that can outgrow a broker's message limit (the global entry with
+// many open per = "all" windows, a template miner) is stored as chunks of at
+// most 256 KiB: "BASE", "BASE/1", "BASE/2", ...
+std::string ChunkKey(std::string_view base, size_t i);
+std::vector<std::pair<std::string, std::string>> Chunks(std::string_view base, const std::string& value);
+// The value joined from the chunks of `base` in `state`, which holds `base`;
+// *chunks gets their number.
+std::string JoinChunks(const std::map<std::string, std::string>& state, std::string_view base, size_t* chunks);
+// The chunks written before (`before`) beyond the `now` written this time,
+// emptied.
+void EmptyChunks(std::string_view base, size_t now, size_t before,
+                 std::vector<std::pair<std::string, std::string>>* changes);
 
 void EncodeSample(const AlertSample& s, VarintWriter& w);
 AlertSample DecodeSample(VarintReader& r);
