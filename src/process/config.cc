@@ -49,12 +49,8 @@ RuleConfig ReadRule(const toml::table& t, size_t index, std::string_view file, o
 std::string_view RulePerName(RulePer per) { return per == RulePer::kAll ? "all" : "source"; }
 
 std::string_view RuleKindName(RuleKind kind) {
-  switch (kind) {
-    case RuleKind::kCount: return "count";
-    case RuleKind::kNewTemplate: return "new_template";
-    case RuleKind::kTemplateSpike: return "template_spike";
-  }
-  return "count";
+  static constexpr std::string_view kNames[] = {"count", "new_template", "template_spike"};
+  return kNames[static_cast<int>(kind)];
 }
 
 const opt::Table<ProcessorConfig>& ProcessorTable() {

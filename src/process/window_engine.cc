@@ -1,7 +1,6 @@
 #include "src/process/window_engine.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -17,109 +16,7 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-void AppendInt(int64_t v, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr - buf);
-}
-
-void AppendTimeField(std::string_view name, TimeMs t, std::string* out) {
-  out->append("\"");
-  out->append(name);
-  out->append("\":\"");
-  AppendRfc3339Ms(t, out);
-  out->append("\"");
-}
-
-// "window_start":"...","window_end":"..."
-void AppendWindowFields(TimeMs start, TimeMs end, std::string* out) {
-  AppendTimeField("window_start", start, out);
-  out->append(",");
-  AppendTimeField("window_end", end, out);
-}
-
-// {"object","offset","time","level","message"}
-void AppendSampleJson(const AlertSample& s, std::string* out) {
-  out->append("{\"object\":");
-  AppendJsonString(s.object, out);
-  out->append(",\"offset\":");
-  AppendInt(static_cast<int64_t>(s.offset), out);
-  out->append(",");
-  AppendTimeField("time", s.time, out);
-  out->append(",\"level\":\"");
-  out->append(LevelName(s.level));
-  out->append("\",\"message\":");
-  AppendJsonString(s.message, out);
-  out->append("}");
-}
-
 }  // namespace
-
-void AppendAggregateJson(const AggregateRow& row, std::string* out) {
-  out->append("{");
-  AppendWindowFields(row.window_start, row.window_end, out);
-  out->append(",\"source\":");
-  AppendJsonString(row.source, out);
-  out->append(",\"level\":\"");
-  out->append(LevelName(row.level));
-  out->append("\",\"count\":");
-  AppendInt(row.count, out);
-  out->append("}");
-}
-
-void AppendAlertJson(const Alert& a, std::string* out) {
-  out->append("{\"id\":");
-  AppendJsonString(a.id, out);
-  out->append(",\"rule\":");
-  AppendJsonString(a.rule, out);
-  out->append(",\"key\":");
-  AppendJsonString(a.key, out);
-  out->append(",");
-  AppendWindowFields(a.window_start, a.window_end, out);
-  out->append(",\"count\":");
-  AppendInt(a.count, out);
-  out->append(",\"threshold\":");
-  AppendInt(a.threshold, out);
-  out->append(",\"samples\":[");
-  for (size_t i = 0; i < a.samples.size(); ++i) {
-    if (i) out->append(",");
-    AppendSampleJson(a.samples[i], out);
-  }
-  out->append("]");
-  if (!a.templates.empty()) {
-    out->append(",\"templates\":[");
-    for (size_t i = 0; i < a.templates.size(); ++i) {
-      const AlertTemplate& t = a.templates[i];
-      out->append(i ? ",{\"id\":\"" : "{\"id\":\"");
-      out->append(TemplateIdHex(t.id));
-      out->append("\",\"template\":");
-      AppendJsonString(t.text, out);
-      out->append(",\"count\":");
-      AppendInt(t.count, out);
-      out->append(",\"sample\":");
-      AppendSampleJson(t.sample, out);
-      out->append("}");
-    }
-    out->append("]");
-  }
-  out->append("}");
-}
-
-void AppendTemplateJson(const TemplateRow& row, std::string* out) {
-  out->append("{");
-  AppendWindowFields(row.window_start, row.window_end, out);
-  out->append(",\"source\":");
-  AppendJsonString(row.source, out);
-  out->append(",\"template_id\":\"");
-  out->append(TemplateIdHex(row.id));
-  out->append("\",\"template\":");
-  AppendJsonString(row.text ? std::string_view(*row.text) : std::string_view(), out);
-  out->append(",");
-  AppendTimeField("first_seen", row.first_seen, out);
-  out->append(",\"count\":");
-  AppendInt(row.count, out);
-  out->append("}");
-}
 
 struct WindowEngine::Impl {
   ProcessorConfig config;
