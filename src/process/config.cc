@@ -178,6 +178,10 @@ Status ValidateProcessorConfig(const ProcessorConfig& c) {
       return InvalidArgument("rule '" + r.name + "': kind = \"" + std::string(RuleKindName(r.kind)) +
                              "\" counts per source (templates are mined per partition); remove per = \"all\"");
     }
+    if (r.kind != RuleKind::kCount && !c.templates) {
+      return InvalidArgument("rule '" + r.name + "': kind = \"" + std::string(RuleKindName(r.kind)) +
+                             "\" needs log templates, which [processor] templates = false turns off");
+    }
     if (r.warmup < 0) return InvalidArgument("rule '" + r.name + "': warmup must not be negative");
     if (r.history < 1 || r.history > 1000) {
       return InvalidArgument("rule '" + r.name + "': history must be 1 to 1000 windows");
