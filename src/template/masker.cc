@@ -223,21 +223,28 @@ namespace {
 // Character classes of the token scan: every variable holds a digit, ':',
 // '/', '\\' or '-' and no white space, so a token without them is kept as it
 // is (most words of most messages).
-enum : uint8_t { kSpace = 1, kMaybe = 2 };
+enum : uint8_t { kSpace = 1, kMaybe = 2, kDigit = 4 };
 constexpr auto kClass = [] {
   std::array<uint8_t, 256> t{};
   for (unsigned char c : std::string_view(" \t\n\v\f\r")) t[c] = kSpace;
-  for (unsigned char c : std::string_view("0123456789:/\\-")) t[c] = kMaybe;
+  for (unsigned char c : std::string_view(":/\\-")) t[c] = kMaybe;
+  for (unsigned char c = '0'; c <= '9'; ++c) t[c] = kMaybe | kDigit;
   return t;
 }();
 
-// The end of the token at i, and whether it may hold a variable.
-size_t TokenEnd(std::string_view message, size_t i, bool* maybe) {
-  uint8_t seen = 0;
+// What a token is, for the masks.
+enum class TokenKind { kPlain, kDigits, kMaybe };  // no variable, a number, look
+
+// The end of the token at i, and its kind. A token of digits alone is one
+// number by every mask's rules (no '.', ':' or '-' for an address, no
+// letter for hex).
+size_t TokenEnd(std::string_view message, size_t i, TokenKind* kind) {
+  uint8_t seen = 0, all = kDigit;
   for (uint8_t c; i < message.size() && !((c = kClass[static_cast<unsigned char>(message[i])]) & kSpace); ++i) {
     seen |= c;
+    all &= c;
   }
-  *maybe = seen & kMaybe;
+  *kind = !(seen & kMaybe) ? TokenKind::kPlain : all ? TokenKind::kDigits : TokenKind::kMaybe;
   return i;
 }
 
@@ -270,11 +277,15 @@ void TemplateMasker::MaskBuiltIn(std::string_view message, std::string* out) {
   const Scan scan(message);
   size_t copied = 0, i = 0;
   while (i < message.size()) {
-    bool maybe;
-    const size_t end = TokenEnd(message, i, &maybe);
-    if (maybe) {
+    TokenKind kind;
+    const size_t end = TokenEnd(message, i, &kind);
+    if (kind != TokenKind::kPlain) {
       out->append(message.substr(copied, i - copied));
-      AppendMaskedToken(scan, message, i, end, out);
+      if (kind == TokenKind::kDigits) {
+        out->append(kTemplateWildcard);
+      } else {
+        AppendMaskedToken(scan, message, i, end, out);
+      }
       copied = end;
     }
     i = end + 1;
@@ -292,11 +303,13 @@ void TemplateMasker::MaskBuiltInTokens(std::string_view message, std::string* sc
   const Scan scan(message);
   size_t i = 0;
   while (i < message.size()) {
-    bool maybe;
-    const size_t end = TokenEnd(message, i, &maybe);
+    TokenKind kind;
+    const size_t end = TokenEnd(message, i, &kind);
     if (end > i) {
-      if (!maybe) {
+      if (kind == TokenKind::kPlain) {
         tokens->push_back(message.substr(i, end - i));
+      } else if (kind == TokenKind::kDigits) {
+        tokens->push_back(kTemplateWildcard);
       } else {
         const size_t start = scratch->size();
         AppendMaskedToken(scan, message, i, end, scratch);

@@ -41,6 +41,9 @@ TEST(TemplateMasker, BuiltInMasks) {
       {"gave up after 3. Next 1.2.3.4.", "gave up after <*>. Next <*>."},
       {"", ""},
       {"no variables here", "no variables here"},
+      // a token of digits alone is a number
+      {"42 7 0012345678901234567890 x9", "<*> <*> <*> x9"},
+      {"\t42\t", "\t<*>\t"},
   };
   for (const auto& [in, want] : cases) EXPECT_EQ(BuiltIn(in), want) << in;
 }
