@@ -213,8 +213,15 @@ struct WindowEngine::Impl {
         out.alerts.push_back(TemplateAlert(rule, s.name, c.start, true, t, threshold));
       }
       history.emplace_back(c.start, t.count);
-      const TimeMs keep = c.start - max_history * step;
-      while (!history.empty() && history.front().first < keep) history.erase(history.begin());
+    }
+    // Only the last max_history windows count: older counts go, and so do
+    // the templates that have none left (ids churn: the history stays bounded).
+    const TimeMs keep = c.start - max_history * step;
+    for (auto it = s.template_history.begin(); it != s.template_history.end();) {
+      auto& history = it->second;
+      history.erase(history.begin(), std::find_if(history.begin(), history.end(),
+                                                  [&](const auto& h) { return h.first >= keep; }));
+      it = history.empty() ? s.template_history.erase(it) : std::next(it);
     }
   }
 
