@@ -1,8 +1,13 @@
 #include "src/generate/generator.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <thread>
 
 #include "src/generate/pattern.h"
@@ -145,7 +150,25 @@ class Generator {
                           Rng(o.seed, static_cast<uint64_t>(i) + 1),
                           o.burst.enabled && (o.burst.hosts == 0 || i < o.burst.hosts));
       stats_.hosts[static_cast<size_t>(i)].host = hosts_.back().name;
-      if (o.roll_bytes > 0) hosts_.back().buf.reserve(static_cast<size_t>(o.roll_bytes) + 1024);
+      if (o.roll_bytes > 0) {
+        size_t keep = static_cast<size_t>(o.roll_bytes);
+        if (o.spill_bytes > 0) keep = std::min(keep, o.spill_bytes);
+        hosts_.back().buf.reserve(keep + 1024);
+      }
+    }
+    // A spill file per host: allow that many descriptors, keeping 512 for
+    // the rest of the process (a broker, sockets); hosts past that keep
+    // their objects in memory.
+    if (o.spill_bytes > 0) {
+      rlimit limit{};
+      if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        if (limit.rlim_cur < limit.rlim_max) {
+          limit.rlim_cur = limit.rlim_max;
+          setrlimit(RLIMIT_NOFILE, &limit);
+          getrlimit(RLIMIT_NOFILE, &limit);
+        }
+        spill_files_left_ = limit.rlim_cur > 512 + 64 ? static_cast<size_t>(limit.rlim_cur - 512) : 0;
+      }
     }
   }
 
@@ -186,7 +209,7 @@ class Generator {
         }
       }
     }
-    for (Host& h : hosts_) RETURN_IF_ERROR(Flush(h, stats_.hosts[&h - hosts_.data()], h.buf.size()));
+    for (Host& h : hosts_) RETURN_IF_ERROR(Flush(h, stats_.hosts[&h - hosts_.data()], h.ObjectBytes()));
     stats_.elapsed_ms = hooks_.now() - wall_start;
     return std::move(stats_);
   }
@@ -207,6 +230,10 @@ class Generator {
     return true;
   }
 
+  struct CloseFile {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+
   struct Host {
     Host(std::string n, std::string t, Rng r, bool b)
         : name(std::move(n)), thread(std::move(t)), rng(r), bursts(b) {}
@@ -214,7 +241,11 @@ class Generator {
     std::string thread;
     Rng rng;
     bool bursts = false;
-    std::string buf;             // the open object's lines
+    // The open object: its first `spilled` bytes in `spill`, the rest in buf.
+    std::unique_ptr<FILE, CloseFile> spill;
+    size_t spilled = 0;
+    std::string buf;
+    size_t ObjectBytes() const { return spilled + buf.size(); }
     TimeMs object_day = 0;       // UTC day number of the open object
     TimeMs object_first = 0;     // stamp of its first line
     int64_t object_lines = 0;
@@ -235,7 +266,7 @@ class Generator {
     if (h.object_lines > 0 &&
         (day != h.object_day || (o_.roll_lines > 0 && h.object_lines >= o_.roll_lines) ||
          (o_.roll_seconds > 0 && stamp - h.object_first >= o_.roll_seconds * 1000))) {
-      RETURN_IF_ERROR(Flush(h, st, h.buf.size()));
+      RETURN_IF_ERROR(Flush(h, st, h.ObjectBytes()));
     }
     if (h.object_lines == 0) {
       h.object_day = day;
@@ -262,13 +293,36 @@ class Generator {
     ++st.lines[static_cast<size_t>(level)];
     st.bytes += h.buf.size() - line_start;
 
-    if (o_.roll_bytes > 0 && h.buf.size() > static_cast<size_t>(o_.roll_bytes) && line_start > 0) {
+    if (o_.roll_bytes > 0 && h.ObjectBytes() > static_cast<size_t>(o_.roll_bytes) && h.spilled + line_start > 0) {
       // Publish the lines before this one; this line opens the next object.
-      RETURN_IF_ERROR(Flush(h, st, line_start));
+      RETURN_IF_ERROR(Flush(h, st, h.spilled + line_start));
       h.object_day = day;
       h.object_first = stamp;
     }
     ++h.object_lines;
+    return Spill(h);
+  }
+
+  // Moves the open object's lines from memory to the host's spill file once
+  // they pass spill_bytes (the file made on first need; without one, they
+  // stay in memory).
+  Status Spill(Host& h) {
+    if (o_.spill_bytes == 0 || h.buf.size() < o_.spill_bytes) return Status::Ok();
+    if (!h.spill) {
+      if (spill_files_left_ == 0) return Status::Ok();
+      h.spill.reset(std::tmpfile());
+      if (!h.spill) {
+        spill_files_left_ = 0;  // no more temporary files: memory it is
+        return Status::Ok();
+      }
+      --spill_files_left_;
+    }
+    if (std::fwrite(h.buf.data(), 1, h.buf.size(), h.spill.get()) != h.buf.size()) {
+      return IoError("writing host " + h.name + "'s open object to a temporary file: " + std::strerror(errno) +
+                     " (free space in $TMPDIR)");
+    }
+    h.spilled += h.buf.size();
+    h.buf.clear();
     return Status::Ok();
   }
 
@@ -280,7 +334,19 @@ class Generator {
                                 "roll less often (raise roll_lines, roll_bytes or roll_seconds)");
     }
     const std::string key = ObjectKey(o_.prefix, h.name, h.object_day * kDayMs, ++h.sequence, o_.compress);
-    std::string_view data(h.buf.data(), n);
+    const size_t from_buf = n - h.spilled;  // n covers the spilled bytes
+    std::string_view data(h.buf.data(), from_buf);
+    if (h.spilled > 0) {
+      object_.resize(h.spilled);
+      std::rewind(h.spill.get());
+      if (std::fread(object_.data(), 1, h.spilled, h.spill.get()) != h.spilled) {
+        return IoError("reading host " + h.name + "'s open object back from its temporary file: " +
+                       std::strerror(errno));
+      }
+      std::rewind(h.spill.get());  // the next object overwrites it
+      object_.append(h.buf, 0, from_buf);
+      data = object_;
+    }
     if (o_.compress != codec::Compression::kNone) {
       RETURN_IF_ERROR(codec::Compress(o_.compress, data, &compressed_));
       data = compressed_;
@@ -289,7 +355,8 @@ class Generator {
     if (!created) return created.error().WithContext("publishing " + key);
     ++(*created ? st.objects_created : st.objects_unchanged);
     stats_.stored_bytes += data.size();
-    h.buf.erase(0, n);
+    h.buf.erase(0, from_buf);
+    h.spilled = 0;
     h.object_lines = 0;  // a kept remainder is the line being emitted, counted by Emit
     return Status::Ok();
   }
@@ -301,7 +368,8 @@ class Generator {
   LevelPicker picker_;
   std::vector<Host> hosts_;
   GenerateStats stats_;
-  std::string message_, insert_, compressed_;  // reused across lines
+  std::string message_, insert_, compressed_, object_;  // reused across lines
+  size_t spill_files_left_ = 0;
 };
 
 }  // namespace

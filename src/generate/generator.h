@@ -102,6 +102,11 @@ struct GeneratorOptions {
   int64_t roll_seconds = 60;
   codec::Compression compress = codec::Compression::kNone;
   std::string prefix;  // key prefix ("" = keys start at the host name)
+  // Memory: a host keeps at most this many bytes of its open object in
+  // memory; the rest waits in an unlinked temporary file until the object is
+  // published (1,000 hosts with objects of megabytes otherwise hold
+  // gigabytes). 0 = all in memory. Not a setting: tests lower it.
+  size_t spill_bytes = 64 << 10;
 };
 
 // Checks every field; InvalidArgument naming the option and the fix.

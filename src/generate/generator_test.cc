@@ -187,6 +187,26 @@ TEST(GeneratorTest, RollsByBytesWithoutExceedingTheLimit) {
   EXPECT_EQ(RunInto(whole).objects.begin()->second, all);
 }
 
+// Open objects spilled to temporary files past a few bytes come out the
+// same, in the same order, whatever makes them roll.
+TEST(GeneratorTest, SpilledObjectsAreTheSameObjects) {
+  for (int roll = 0; roll < 4; ++roll) {
+    GeneratorOptions o = Simulated(4000, 3);
+    o.roll_seconds = roll == 0 ? 60 : 0;
+    o.roll_lines = roll == 1 ? 700 : 0;
+    o.roll_bytes = roll == 2 ? 20000 : 0;
+    o.compress = roll == 3 ? codec::Compression::kGzip : codec::Compression::kNone;
+    o.spill_bytes = 0;
+    const Collector memory = RunInto(o);
+    for (size_t spill : {1, 100, 5000}) {
+      o.spill_bytes = spill;
+      const Collector spilled = RunInto(o);
+      EXPECT_EQ(spilled.order, memory.order) << roll << " " << spill;
+      EXPECT_EQ(spilled.objects, memory.objects) << roll << " " << spill;
+    }
+  }
+}
+
 TEST(GeneratorTest, RollsBySeconds) {
   GeneratorOptions o = Simulated(3000);  // 30 s of lines at 10 ms
   o.roll_seconds = 5;
