@@ -83,14 +83,18 @@ TemplateRef TemplateStage::Find(uint64_t id) const {
   return {};
 }
 
+std::string TemplateStage::EncodeMeta() const {
+  std::string meta;
+  VarintWriter w(&meta);
+  w.U(kMetaVersion);
+  w.I(first_time_);
+  return meta;
+}
+
 std::vector<std::pair<std::string, std::string>> TemplateStage::TakeStateChanges() {
   std::vector<std::pair<std::string, std::string>> changes;
   if (meta_dirty_) {
-    std::string meta;
-    VarintWriter w(&meta);
-    w.U(kMetaVersion);
-    w.I(first_time_);
-    changes.emplace_back(std::string(kMetaKey), std::move(meta));
+    changes.emplace_back(std::string(kMetaKey), EncodeMeta());
     meta_dirty_ = false;
   }
   for (Slot& slot : slots_) {
@@ -107,13 +111,7 @@ std::vector<std::pair<std::string, std::string>> TemplateStage::TakeStateChanges
 
 std::map<std::string, std::string> TemplateStage::State() const {
   std::map<std::string, std::string> state;
-  if (first_time_ != kNoTime) {
-    std::string meta;
-    VarintWriter w(&meta);
-    w.U(kMetaVersion);
-    w.I(first_time_);
-    state.emplace(std::string(kMetaKey), std::move(meta));
-  }
+  if (first_time_ != kNoTime) state.emplace(std::string(kMetaKey), EncodeMeta());
   for (const Slot& slot : slots_) {
     if (!slot.miner) continue;
     for (auto& [key, value] : Chunks(KeyOf(slot), slot.miner->Encode())) state.emplace(std::move(key), std::move(value));
@@ -126,7 +124,7 @@ Status TemplateStage::Restore(const std::map<std::string, std::string>& state) {
     VarintReader r(it->second);
     const uint64_t version = r.U();
     const TimeMs first = r.I();
-    if (!r.ok() || version != kMetaVersion) return DataLoss("corrupt processor state entry '" + it->first + "'");
+    if (!r.ok() || version != kMetaVersion) return CorruptState(it->first);
     first_time_ = first;
   }
   for (Slot& slot : slots_) {

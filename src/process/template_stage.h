@@ -94,6 +94,7 @@ class TemplateStage {
   MinedTemplate MineLevel(const LogRecordView& record);
   Status MakeMiner(Slot& slot) const;
   std::string KeyOf(const Slot& slot) const;
+  std::string EncodeMeta() const;
 
   TemplateOptions options_;
   TemplateFormat fallback_;

@@ -46,7 +46,7 @@ struct WindowEngine::Impl {
 
   std::vector<AllRulePartial> dropped_partials;  // of cells dropped before TakeAllPartials
   std::vector<WindowCell> spare_cells;  // recycled, to avoid allocations
-  std::vector<TemplateCount> spare_templates;  // likewise
+  std::vector<AlertSample> spare_samples;  // likewise
   std::vector<uint32_t> matched;        // scratch: rules matching the current record
   EngineOutputs out;
   EngineStats stats;
@@ -89,7 +89,8 @@ struct WindowEngine::Impl {
 
   void Recycle(WindowCell&& c) {
     for (RuleCell& rc : c.rules) rc = RuleCell{};
-    for (TemplateCount& t : c.templates) spare_templates.push_back(std::move(t));
+    for (AlertSample& sample : c.template_samples) spare_samples.push_back(std::move(sample));
+    c.template_samples.clear();
     c.templates.clear();
     spare_cells.push_back(std::move(c));
   }
@@ -125,49 +126,50 @@ struct WindowEngine::Impl {
     return AlertSample{std::string(v.object), v.offset, v.time, v.level, std::string(v.message)};
   }
 
-  AlertTemplate TemplateOf(const TemplateCount& t) const {
+  AlertTemplate TemplateOf(TemplateTally t, const AlertSample& sample) const {
     TemplateRef ref = templates->Find(t.id);
-    return AlertTemplate{t.id, ref.text ? *ref.text : "", t.count, t.sample};
+    return AlertTemplate{t.id, ref.text ? *ref.text : "", t.count, sample};
   }
 
   // The cell's most frequent templates, for an alert.
   std::vector<AlertTemplate> TopTemplates(const WindowCell& c) const {
-    std::vector<const TemplateCount*> top;
-    for (const TemplateCount& t : c.templates) top.push_back(&t);
+    std::vector<size_t> top(c.templates.size());
+    for (size_t i = 0; i < top.size(); ++i) top[i] = i;
     const size_t n = std::min(top.size(), static_cast<size_t>(std::max(0, options.max_alert_templates)));
     std::partial_sort(top.begin(), top.begin() + static_cast<ptrdiff_t>(n), top.end(),
-                      [](const TemplateCount* a, const TemplateCount* b) { return a->count > b->count; });
+                      [&](size_t a, size_t b) { return c.templates[a].count > c.templates[b].count; });
     std::vector<AlertTemplate> out;
-    for (size_t i = 0; i < n; ++i) out.push_back(TemplateOf(*top[i]));
+    for (size_t i = 0; i < n; ++i) out.push_back(TemplateOf(c.templates[top[i]], c.template_samples[top[i]]));
     return out;
   }
 
+  // Counts the record's template in the cell; the first record of each is
+  // its sample (kept apart: most records only bump a count).
   void CountTemplate(WindowCell& c, uint64_t id, const LogRecordView& v) {
-    for (TemplateCount& t : c.templates) {
+    for (TemplateTally& t : c.templates) {
       if (t.id == id) {
         ++t.count;
         return;
       }
     }
-    if (spare_templates.empty()) {
-      c.templates.push_back(TemplateCount{id, 1, SampleOf(v)});
+    c.templates.push_back(TemplateTally{id, 1});
+    if (spare_samples.empty()) {
+      c.template_samples.push_back(SampleOf(v));
       return;
     }
     // A recycled one: its strings keep their buffers.
-    TemplateCount& t = c.templates.emplace_back(std::move(spare_templates.back()));
-    spare_templates.pop_back();
-    t.id = id;
-    t.count = 1;
-    t.sample.object.assign(v.object);
-    t.sample.offset = v.offset;
-    t.sample.time = v.time;
-    t.sample.level = v.level;
-    t.sample.message.assign(v.message);
+    AlertSample& sample = c.template_samples.emplace_back(std::move(spare_samples.back()));
+    spare_samples.pop_back();
+    sample.object.assign(v.object);
+    sample.offset = v.offset;
+    sample.time = v.time;
+    sample.level = v.level;
+    sample.message.assign(v.message);
   }
 
   // A template rule's alert: key = the source; the id names the template.
   Alert TemplateAlert(const RuleConfig& rule, std::string_view source, TimeMs start, bool with_window,
-                      const TemplateCount& t, int64_t threshold) {
+                      TemplateTally t, const AlertSample& sample, int64_t threshold) {
     Alert a;
     a.id.append(rule.name).append("/").append(source).append("/");
     if (with_window) {
@@ -181,8 +183,8 @@ struct WindowEngine::Impl {
     a.window_end = start + window;
     a.count = t.count;
     a.threshold = threshold;
-    a.samples = {t.sample};
-    a.templates = {TemplateOf(t)};
+    a.samples = {sample};
+    a.templates = {TemplateOf(t, sample)};
     ++stats.alerts;
     return a;
   }
@@ -193,14 +195,15 @@ struct WindowEngine::Impl {
       const RuleConfig& rule = rules[r];
       if (v.time < templates->first_time() + rule.warmup) continue;
       const TimeMs start = FloorDiv(v.time, step) * step;  // the latest window holding it
-      out.alerts.push_back(TemplateAlert(rule, s.name, start, false, TemplateCount{id, 1, SampleOf(v)}, 1));
+      out.alerts.push_back(TemplateAlert(rule, s.name, start, false, TemplateTally{id, 1}, SampleOf(v), 1));
     }
   }
 
   // template_spike, as a source's window closes: each template's count
   // against its mean over the `history` windows before.
   void CheckSpikes(SourceState& s, const WindowCell& c) {
-    for (const TemplateCount& t : c.templates) {
+    for (size_t i = 0; i < c.templates.size(); ++i) {
+      const TemplateTally t = c.templates[i];
       auto& history = s.template_history[t.id];  // (window start, count), oldest first
       for (uint32_t r : spike_rules) {
         const RuleConfig& rule = rules[r];
@@ -210,7 +213,7 @@ struct WindowEngine::Impl {
         const double least = rule.factor * static_cast<double>(sum) / static_cast<double>(rule.history);
         if (t.count < rule.min_count || static_cast<double>(t.count) < least) continue;
         const auto threshold = std::max(rule.min_count, static_cast<int64_t>(std::ceil(least)));
-        out.alerts.push_back(TemplateAlert(rule, s.name, c.start, true, t, threshold));
+        out.alerts.push_back(TemplateAlert(rule, s.name, c.start, true, t, c.template_samples[i], threshold));
       }
       history.emplace_back(c.start, t.count);
     }
@@ -265,7 +268,7 @@ struct WindowEngine::Impl {
           AggregateRow{c.start, c.start + window, s.name, static_cast<Level>(l), c.levels[l]});
     }
     if (!spike_rules.empty()) CheckSpikes(s, c);
-    for (const TemplateCount& t : c.templates) {
+    for (const TemplateTally& t : c.templates) {
       TemplateRef ref = templates->Find(t.id);
       out.templates.push_back(
           TemplateRow{c.start, c.start + window, s.name, t.id, std::move(ref.text), ref.first_seen, t.count});

@@ -121,10 +121,10 @@ std::string EncodeSourceEntry(const SourceState& s) {
     w.U(kTemplateCountsTag);
     for (const WindowCell& c : s.cells) {
       w.U(c.templates.size());
-      for (const TemplateCount& t : c.templates) {
-        w.U(t.id);
-        w.I(t.count);
-        EncodeSample(t.sample, w);
+      for (size_t i = 0; i < c.templates.size(); ++i) {
+        w.U(c.templates[i].id);
+        w.I(c.templates[i].count);
+        EncodeSample(c.template_samples[i], w);
       }
     }
   }
@@ -189,11 +189,11 @@ Status StateDecoder::DecodeSource(std::string_view key, std::string_view value,
       for (WindowCell& c : s->cells) {
         const uint64_t n = r.Count();
         for (uint64_t i = 0; i < n && !r.failed(); ++i) {
-          TemplateCount t;
+          TemplateTally t;
           t.id = r.U();
           t.count = r.I();
-          t.sample = DecodeSample(r);
-          c.templates.push_back(std::move(t));
+          c.templates.push_back(t);
+          c.template_samples.push_back(DecodeSample(r));
         }
       }
     } else if (tag == kTemplateHistoryTag) {

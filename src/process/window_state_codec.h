@@ -73,11 +73,10 @@ struct RuleCell : RuleCount {
 };
 
 // A log template's count in one source window: its records at WARN and
-// above, and the first of them.
-struct TemplateCount {
+// above.
+struct TemplateTally {
   uint64_t id = 0;
   int64_t count = 0;
-  AlertSample sample;
 };
 
 // Counts of one window: of one source (levels, per = "source" rules and
@@ -87,7 +86,8 @@ struct WindowCell {
   TimeMs start = 0;
   std::array<int64_t, kLevelCount> levels{};
   std::vector<RuleCell> rules;
-  std::vector<TemplateCount> templates;  // in order of first record
+  std::vector<TemplateTally> templates;        // in order of first record
+  std::vector<AlertSample> template_samples;  // [i]: the first record of templates[i]
 };
 
 // What the engine keeps of one log source (a host): its watermark, open
