@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/loghub_messages.h"
 #include "src/template/masker.h"
 #include "src/template/miner.h"
 
@@ -51,30 +52,7 @@ std::vector<std::string> CsvRow(std::string_view line) {
   return fields;
 }
 
-// The messages of each system, from <System>_2k.log_structured.csv.
-const std::vector<std::vector<std::string>>& Messages() {
-  static const std::vector<std::vector<std::string>> all = [] {
-    const char* env = std::getenv("LOGHUB_DIR");
-    const std::string dir = env ? env : std::string(LOGSTREAM_SOURCE_DIR) + "/testdata/loghub";
-    std::vector<std::vector<std::string>> out;
-    for (const char* system : kSystems) {
-      std::ifstream in(dir + "/" + system + "/" + system + "_2k.log_structured.csv");
-      std::string line;
-      std::getline(in, line);
-      const std::vector<std::string> header = CsvRow(line);
-      size_t content = 0;
-      while (content < header.size() && header[content] != "Content") ++content;
-      std::vector<std::string> messages;
-      while (std::getline(in, line)) {
-        std::vector<std::string> row = CsvRow(line);
-        if (content < row.size()) messages.push_back(std::move(row[content]));
-      }
-      out.push_back(std::move(messages));
-    }
-    return out;
-  }();
-  return all;
-}
+const std::vector<std::vector<std::string>>& Messages() { return LoghubMessages(); }
 
 int64_t MessageCount() {
   int64_t n = 0;
@@ -193,4 +171,29 @@ void BM_StateEncodeDecode(benchmark::State& state) {
 BENCHMARK(BM_StateEncodeDecode)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
+
+const std::vector<std::vector<std::string>>& LoghubMessages() {
+  static const std::vector<std::vector<std::string>> all = [] {
+    const char* env = std::getenv("LOGHUB_DIR");
+    const std::string dir = env ? env : std::string(LOGSTREAM_SOURCE_DIR) + "/testdata/loghub";
+    std::vector<std::vector<std::string>> out;
+    for (const char* system : kSystems) {
+      std::ifstream in(dir + "/" + system + "/" + system + "_2k.log_structured.csv");
+      std::string line;
+      std::getline(in, line);
+      const std::vector<std::string> header = CsvRow(line);
+      size_t content = 0;
+      while (content < header.size() && header[content] != "Content") ++content;
+      std::vector<std::string> messages;
+      while (std::getline(in, line)) {
+        std::vector<std::string> row = CsvRow(line);
+        if (content < row.size()) messages.push_back(std::move(row[content]));
+      }
+      out.push_back(std::move(messages));
+    }
+    return out;
+  }();
+  return all;
+}
+
 }  // namespace logstream

@@ -286,6 +286,7 @@ void TemplateMiner::Forget(uint32_t slot) {
 }
 
 uint32_t TemplateMiner::Create(TimeMs time) {
+  ++epoch_;
   if (live_ >= options_.max_templates) Evict();
   const uint32_t leaf = MakeLeaf();
   // A full leaf (messages that share no shape: random text) forgets its
@@ -319,6 +320,20 @@ uint32_t TemplateMiner::Create(TimeMs time) {
 }
 
 TemplateMatch TemplateMiner::Add(std::string_view message, TimeMs time) {
+  Repeat* repeat = nullptr;
+  size_t hash = 0;
+  if (message.size() <= kRepeatMaxBytes) {
+    if (repeats_.empty()) repeats_.resize(kRepeatSlots);
+    hash = std::hash<std::string_view>{}(message);
+    repeat = &repeats_[hash % kRepeatSlots];
+    if (repeat->epoch == epoch_ && repeat->hash == hash && repeat->message == message) {
+      Template& t = templates_[repeat->slot];
+      ++t.count;
+      Touch(repeat->slot);
+      ++seq_;
+      return TemplateMatch{t.id, false, false};
+    }
+  }
   if (masker_.has_user_masks()) {
     masker_.Mask(message, &masked_);
     Tokenize(masked_);
@@ -343,7 +358,15 @@ TemplateMatch TemplateMiner::Add(std::string_view message, TimeMs time) {
         match.changed = true;
       }
     }
-    if (match.changed) t.text = std::make_shared<const std::string>(Join(t.tokens));
+    if (match.changed) {
+      t.text = std::make_shared<const std::string>(Join(t.tokens));
+      ++epoch_;
+    } else if (repeat != nullptr) {
+      repeat->hash = hash;
+      repeat->epoch = epoch_;
+      repeat->slot = best;
+      repeat->message.assign(message);
+    }
     ++t.count;
     Touch(best);
     match.id = t.id;
@@ -387,6 +410,7 @@ std::vector<TemplateView> TemplateMiner::Templates() const {
 }
 
 void TemplateMiner::Clear() {
+  ++epoch_;
   by_length_.clear();
   nodes_.clear();
   free_nodes_.clear();

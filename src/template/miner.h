@@ -202,6 +202,22 @@ class TemplateMiner {
   uint64_t seq_ = 0;
   uint64_t evicted_ = 0;
 
+  // Repeated messages: a message that last joined a template without
+  // changing it does so again as long as no template was created, changed
+  // or forgotten since (epoch_: the tree and Best depend on nothing else),
+  // so a direct-mapped cache of such messages skips masking and the tree.
+  // Results are the same with or without it (it is not part of the state).
+  struct Repeat {
+    size_t hash = 0;
+    uint64_t epoch = 0;
+    uint32_t slot = kNone;
+    std::string message;
+  };
+  static constexpr size_t kRepeatSlots = 1024;
+  static constexpr size_t kRepeatMaxBytes = 256;  // longer messages are not cached
+  std::vector<Repeat> repeats_;
+  uint64_t epoch_ = 1;
+
   // Scratch of Add.
   std::string masked_;
   std::vector<std::string_view> tokens_;

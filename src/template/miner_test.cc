@@ -149,6 +149,37 @@ TEST(TemplateMiner, DeterministicForAnOrder) {
                        "quota exceeded for user <*>"}));
 }
 
+// A repeated message skips the tree (the repeat cache): at every step, the
+// miner gives what a copy restored from its state (an empty cache, so the
+// whole path) gives, and ends in the same state. The corpus repeats messages
+// while templates of their leaf appear, gain "<*>" and are forgotten.
+TEST(TemplateMiner, RepeatedMessagesAsTheWholePath) {
+  const std::vector<std::string> shapes = Corpus(60);
+  std::vector<std::string> corpus;
+  for (int i = 0; i < 1500; ++i) {
+    corpus.push_back(shapes[(i * 7) % 13]);  // repeats
+    if (i % 3 == 0) corpus.push_back(shapes[13 + i % 47]);
+    if (i % 50 == 0) corpus.push_back("session opened for user " + std::to_string(i) + "x by (uid=0)");
+    if (i % 70 == 0) corpus.push_back("session opened for root x" + std::to_string(i) + " (uid=0)");
+  }
+  for (size_t cap : {size_t{10000}, size_t{3}}) {
+    TemplateMinerOptions o;
+    o.max_templates = cap;  // 3: evictions all along
+    o.max_leaf_templates = 2;
+    TemplateMiner miner = Miner(o);
+    for (size_t i = 0; i < corpus.size(); ++i) {
+      TemplateMiner whole = Miner(o);
+      ASSERT_TRUE(whole.Decode(miner.Encode()).ok());
+      const TemplateMatch x = miner.Add(corpus[i], static_cast<TimeMs>(i));
+      const TemplateMatch y = whole.Add(corpus[i], static_cast<TimeMs>(i));
+      ASSERT_EQ(x.id, y.id) << i;
+      ASSERT_EQ(x.created, y.created) << i;
+      ASSERT_EQ(x.changed, y.changed) << i;
+      ASSERT_EQ(miner.Encode(), whole.Encode()) << i;
+    }
+  }
+}
+
 TEST(TemplateMiner, StateRoundTrip) {
   const std::vector<std::string> corpus = Corpus(3000);
   TemplateMinerOptions o;
