@@ -1,9 +1,14 @@
 """S3 GET -> parse -> embedded log throughput against the local S3 server
 (scripts/services start s3), next to a plain `curl` download of the same
-objects and an ingest of the same data from a directory bucket, in one run.
+objects, an ingest of the same data from a directory bucket, the same
+ingest with no object read ahead ([ingest] prefetch_objects = 0), and the
+peer: `aws s3 cp --recursive` (awscli) to local disk, then a directory
+ingest. With a Kafka broker up (scripts/services start kafka), the same
+ingests into Kafka too. One run, side by side.
 
 usage: python3 bench/s3_ingest_bench.py build/logstream [LINES_PER_HOST]"""
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,12 +50,46 @@ for k in keys:
 curl_s = timed(["curl", "-sf", "--aws-sigv4", f"aws:amz:{env['AWS_REGION']}:s3",
                 "-u", f"{env['AWS_ACCESS_KEY_ID']}:{env['AWS_SECRET_ACCESS_KEY']}",
                 "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", *args])
-s3_s = timed([logstream, "ingest", "--store", f"s3://{bucket}", "--events", "poll",
-              "--broker", f"{d}/log-s3", "--exit-when-done"], env=env)
-dir_s = timed([logstream, "ingest", "--store", f"file://{d}/local", "--broker", f"{d}/log-dir",
-               "--exit-when-done"])
+def ingest(store, broker, pre=(), post=(), **kw):
+    return timed([logstream, *pre, "ingest", "--store", store, "--events", "poll", "--broker", broker,
+                  "--exit-when-done", *post], **kw)
+
+
+with open(f"{d}/no-prefetch.toml", "w") as f:
+    f.write("[ingest]\nprefetch_objects = 0\n")
+s3_s = ingest(f"s3://{bucket}", f"{d}/log-s3", env=env)
+dir_s = ingest(f"file://{d}/local", f"{d}/log-dir")
+s3_off_s = ingest(f"s3://{bucket}", f"{d}/log-s3-off", post=["--config", f"{d}/no-prefetch.toml"], env=env)
+aws = shutil.which("aws")
+if aws:
+    cp_s = timed([aws, "s3", "cp", "--recursive", "--quiet", "--endpoint-url", env["AWS_ENDPOINT_URL_S3"],
+                  f"s3://{bucket}", f"{d}/copied"], env=env)
+    copied_s = ingest(f"file://{d}/copied", f"{d}/log-copied")
+kafka = subprocess.run([os.path.join(os.path.dirname(__file__), "..", "scripts", "services"), "env", "kafka"],
+                       capture_output=True, text=True).stdout.strip().removeprefix("KAFKA_URL=")
+if kafka.startswith("kafka://"):
+    ns = f"s3bench{os.getpid()}"
+    s3_k = ingest(f"s3://{bucket}", kafka, pre=["--namespace", ns + "a"], env=env)
+    dir_k = ingest(f"file://{d}/local", kafka, pre=["--namespace", ns + "b"])
 mb = total / 1e6
-print(f"{len(keys)} objects, {mb:.0f} MB, {lines} lines")
-print(f"curl download (GET only)      : {mb / curl_s:7.1f} MB/s  {curl_s:6.2f} s")
-print(f"ingest s3:// (GET+parse+log)  : {mb / s3_s:7.1f} MB/s  {lines / s3_s / 1e6:5.2f} M lines/s  {s3_s:6.2f} s")
-print(f"ingest file:// (read+parse+log): {mb / dir_s:7.1f} MB/s  {lines / dir_s / 1e6:5.2f} M lines/s  {dir_s:6.2f} s")
+load = os.getloadavg()[0]
+
+
+def row(name, secs):
+    print(f"{name:40}: {mb / secs:7.1f} MB/s  {lines / secs / 1e6:5.2f} M lines/s  {secs:6.2f} s")
+
+
+print(f"{len(keys)} objects, {mb:.0f} MB, {lines} lines, load {load:.1f}")
+print(f"{'curl download (GET only)':40}: {mb / curl_s:7.1f} MB/s  {curl_s:6.2f} s")
+row("ingest s3:// -> embedded log", s3_s)
+row("ingest file:// -> embedded log", dir_s)
+row("ingest s3://, no read-ahead", s3_off_s)
+print(f"s3 / file: {dir_s / s3_s:.2f}x (no read-ahead: {dir_s / s3_off_s:.2f}x)")
+if aws:
+    row("peer: aws s3 cp --recursive", cp_s)
+    row("peer: aws s3 cp, then file:// ingest", cp_s + copied_s)
+    print(f"ingest s3:// vs the peer's sum: {(cp_s + copied_s) / s3_s:.2f}x faster")
+if kafka.startswith("kafka://"):
+    row("ingest s3:// -> Kafka", s3_k)
+    row("ingest file:// -> Kafka", dir_k)
+    print(f"Kafka: s3 / file: {dir_k / s3_k:.2f}x")

@@ -1,4 +1,5 @@
 #include "src/ingest/ingester.h"
+#include "src/ingest/prefetch.h"
 
 #include <algorithm>
 #include <chrono>
@@ -539,6 +540,11 @@ const opt::Table<IngestOptions>& IngestTable() {
           return Status::Ok();
         },
         [](const O& o) { return opt::Value{o.default_source, {}}; });
+    t.Int("prefetch_objects", &O::prefetch_objects,
+          "objects read ahead of the one being parsed (their HEAD and first bytes; 0: none)", 0, 64);
+    t.Int("prefetch_bytes", &O::prefetch_bytes,
+          "bytes of objects read ahead, in all (each at most prefetch_bytes / prefetch_objects)", 1,
+          INT64_MAX, {.unit = "bytes"});
     t.Bool("reingest_changed", &O::reingest_changed,
            "an object re-published with other content (new etag) is ingested again; default: "
            "dead-lettered as changed after ingest");
@@ -553,6 +559,7 @@ Ingester::Ingester(ObjectStore& store, Log& log, IngestOptions options)
   if (options_.chunk_records == 0) options_.chunk_records = preferred.records;
   if (options_.chunk_bytes == 0) options_.chunk_bytes = preferred.bytes;
   batch_ = std::make_unique<Batch>(log_, options_, counters_, &committed_);
+  prefetch_ = std::make_unique<Prefetcher>(store_, PrefetchOptions{options_.prefetch_objects, options_.prefetch_bytes});
   FormatConfig fallback;
   fallback.kind = options_.format == LineFormat::kIso       ? FormatKind::kIso
                   : options_.format == LineFormat::kClassic ? FormatKind::kClassic
@@ -631,8 +638,13 @@ Result<IngestOutcome> Ingester::IngestObject(const ObjectEvent& event) {
   return outcome;
 }
 
+void Ingester::Prefetch(const ObjectEvent& event) { prefetch_->Want(event.key); }
+
+void Ingester::DropPrefetched() { prefetch_->Clear(); }
+
 Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   Batch& batch = *batch_;
+  std::optional<Prefetcher::Object> read_ahead = prefetch_->Take(event.key);
   std::string bucket = event.bucket.empty() ? store_.Bucket() : event.bucket;
   std::string manifest_key = bucket + "/" + event.key;
   // The open transaction's own entry first (the same object twice in it).
@@ -686,7 +698,7 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
     m = Manifest{};
   }
 
-  auto info = store_.Head(event.key);
+  auto info = read_ahead ? std::move(read_ahead->info) : store_.Head(event.key);
   if (!info) {
     if (info.error().code() == StatusCode::kUnavailable) return Err(info.error());
     if (m.done) return duplicate();  // deleted after it was ingested: nothing to do
@@ -716,7 +728,9 @@ Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   m.etag = info->etag;
   uint64_t resume = m.offset;
 
-  auto raw = store_.Get(event.key);
+  std::optional<std::unique_ptr<ObjectReader>> ahead;
+  if (read_ahead && resume == 0) ahead = Prefetcher::Reader(store_, event.key, *read_ahead);
+  auto raw = ahead ? Result<std::unique_ptr<ObjectReader>>(std::move(*ahead)) : store_.Get(event.key);
   if (!raw) {
     if (raw.error().code() == StatusCode::kUnavailable) return Err(raw.error());
     if (raw.error().code() == StatusCode::kNotFound && !entry) return report_missing(kNotFoundReason);

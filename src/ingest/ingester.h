@@ -30,6 +30,7 @@
 namespace logstream {
 
 class FormatSet;
+class Prefetcher;
 
 struct IngestOptions {
   std::string logs_topic = "logs";
@@ -53,6 +54,10 @@ struct IngestOptions {
   size_t chunk_bytes = 0;
   TimeMs commit_interval_ms = 200;        // RunIngest: ... or when a transaction is this old
   bool reingest_changed = false;          // same key, new etag: ingest again
+  // RunIngest reads this many objects ahead of the one it parses (their
+  // HEAD and first bytes), holding at most prefetch_bytes of them.
+  size_t prefetch_objects = 4;
+  size_t prefetch_bytes = 64 << 20;
   // [[formats]]: objects whose key matches one are parsed by it (the first
   // that matches); the others by `format` above.
   std::vector<FormatConfig> formats;
@@ -117,6 +122,11 @@ class Ingester {
   // The events of transactions aborted since the last call, to add again.
   std::vector<ObjectEvent> TakeUncommitted();
 
+  // Starts reading the event's object ahead (see IngestOptions::prefetch_*),
+  // for an Add soon; DropPrefetched forgets what was read and not added.
+  void Prefetch(const ObjectEvent& event);
+  void DropPrefetched();
+
   // Add and Flush: the object alone in its transaction(s) (Lambda).
   Result<IngestOutcome> IngestObject(const ObjectEvent& event);
 
@@ -136,6 +146,7 @@ class Ingester {
   std::unique_ptr<FormatSet> formats_;  // null when a format did not compile:
   Status formats_error_;                // Init says why
   std::unique_ptr<Batch> batch_;
+  std::unique_ptr<Prefetcher> prefetch_;
   std::vector<ObjectEvent> committed_;
   std::vector<ObjectEvent> aborted_;
 };

@@ -67,6 +67,7 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
     Status s = flush();
     for (const ObjectEvent& e : todo) source.Abandon(e);
     todo.clear();
+    ingester.DropPrefetched();
     return error.ok() ? s : error;
   };
   // After an error: `failed` (if an Add failed) and the events of an aborted
@@ -112,6 +113,10 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
     }
     ObjectEvent e = std::move(todo.front());
     todo.pop_front();
+    // The next objects are read while this one is parsed.
+    for (size_t i = 0; i < todo.size() && i < ingester.options().prefetch_objects; ++i) {
+      ingester.Prefetch(todo[i]);
+    }
     if (queued) queued->store(todo.size() + 1 + source.Backlog() + ingester.uncommitted(), std::memory_order_relaxed);
     auto r = ingester.Add(e);
     if (!r) {

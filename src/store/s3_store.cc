@@ -1,6 +1,7 @@
 #include "src/store/s3_store.h"
 
 #include <algorithm>
+#include <future>
 
 #include "src/store/md5.h"
 #include "src/store/range.h"
@@ -10,7 +11,8 @@ namespace {
 
 constexpr uint64_t kMinPartSize = 5ull << 20;
 
-// Streams [pos, end) of one object version in ranged GETs of `chunk` bytes.
+// Streams [pos, end) of one object version in ranged GETs of `chunk` bytes,
+// the next one in flight while the caller reads the current one.
 class S3Reader final : public ObjectReader {
  public:
   // first: bytes already fetched from range.begin on.
@@ -23,17 +25,31 @@ class S3Reader final : public ObjectReader {
         pos_(range.begin + first.size()),
         end_(range.end),
         chunk_(chunk),
-        buf_(std::move(first)) {}
+        buf_(std::move(first)) {
+    if (!buf_.empty()) FetchNext();
+  }
+  ~S3Reader() override {
+    if (next_.valid()) next_.wait();
+  }
 
   Result<size_t> Read(char* buf, size_t n) override {
+    if (!failed_.ok()) return Err(failed_);
     if (buf_pos_ == buf_.size()) {
-      if (pos_ >= end_) return 0;
-      const uint64_t to = std::min(end_, pos_ + chunk_);
+      if (!next_.valid()) {
+        if (pos_ >= end_) return 0;
+        FetchNext();
+      }
       buf_.clear();
       buf_.shrink_to_fit();
-      ASSIGN_OR_RETURN(buf_, client_->GetObjectRange(bucket_, key_, pos_, to, etag_));
+      auto chunk = next_.get();
+      if (!chunk) {
+        pos_ = end_;  // a failed reader stays failed: no chunk is skipped
+        failed_ = chunk.error();
+        return Err(failed_);
+      }
+      buf_ = std::move(*chunk);
       buf_pos_ = 0;
-      pos_ = to;
+      FetchNext();
     }
     const size_t k = std::min(n, buf_.size() - buf_pos_);
     std::copy_n(buf_.data() + buf_pos_, k, buf);
@@ -42,11 +58,23 @@ class S3Reader final : public ObjectReader {
   }
 
  private:
+  // Starts the GET of the next chunk, if any.
+  void FetchNext() {
+    if (pos_ >= end_) return;
+    const uint64_t from = pos_, to = std::min(end_, pos_ + chunk_);
+    pos_ = to;
+    next_ = std::async(std::launch::async, [client = client_, bucket = bucket_, key = key_, etag = etag_, from, to] {
+      return client->GetObjectRange(bucket, key, from, to, etag);
+    });
+  }
+
   std::shared_ptr<aws::S3Client> client_;
   std::string bucket_, key_, etag_;
-  uint64_t pos_, end_, chunk_;
+  uint64_t pos_, end_, chunk_;  // pos_: where the next GET starts
   std::string buf_;
   size_t buf_pos_ = 0;
+  std::future<Result<std::string>> next_;
+  Status failed_;
 };
 
 ObjectInfo ToInfo(aws::S3Object o, std::string key) {
