@@ -8,6 +8,7 @@ ingests into Kafka too. One run, side by side.
 
 usage: python3 bench/s3_ingest_bench.py build/logstream [LINES_PER_HOST]"""
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -38,10 +39,15 @@ keys.sort()
 lines = 4 * per_host
 
 
+cpu = {}  # seconds -> CPU seconds of the command
+
+
 def timed(cmd, **kw):
-    t = time.perf_counter()
+    t, r = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, check=True, capture_output=True, **kw)
-    return time.perf_counter() - t
+    secs, r2 = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu[secs] = r2.ru_utime + r2.ru_stime - r.ru_utime - r.ru_stime
+    return secs
 
 
 args = []
@@ -69,6 +75,7 @@ kafka = subprocess.run([os.path.join(os.path.dirname(__file__), "..", "scripts",
                        capture_output=True, text=True).stdout.strip().removeprefix("KAFKA_URL=")
 if kafka.startswith("kafka://"):
     ns = f"s3bench{os.getpid()}"
+    ingest(f"file://{d}/local", kafka, pre=["--namespace", ns + "w"])  # a fresh broker warms up
     s3_k = ingest(f"s3://{bucket}", kafka, pre=["--namespace", ns + "a"], env=env)
     dir_k = ingest(f"file://{d}/local", kafka, pre=["--namespace", ns + "b"])
 mb = total / 1e6
@@ -76,7 +83,8 @@ load = os.getloadavg()[0]
 
 
 def row(name, secs):
-    print(f"{name:40}: {mb / secs:7.1f} MB/s  {lines / secs / 1e6:5.2f} M lines/s  {secs:6.2f} s")
+    print(f"{name:40}: {mb / secs:7.1f} MB/s  {lines / secs / 1e6:5.2f} M lines/s  {secs:6.2f} s"
+          f"  {cpu.get(secs, 0):5.2f} CPU s")
 
 
 print(f"{len(keys)} objects, {mb:.0f} MB, {lines} lines, load {load:.1f}")

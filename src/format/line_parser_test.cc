@@ -146,7 +146,21 @@ TEST(RegexKindTest, NamedGroups) {
   auto no = k.Parse("garbage");
   EXPECT_FALSE(no.ok);
   EXPECT_FALSE(no.starts);
-  EXPECT_EQ(no.error, "format 't' (regex): the line does not match the regex");
+  EXPECT_EQ(no.error,
+            "format 't' (regex): column 1: the line does not match the regex (not even up to the end of "
+            "its first group)");
+  // Where it stops matching: after the longest leading part that matches.
+  EXPECT_EQ(k.Parse("[10.30 16:49:06] chrome.exe without a dash").error,
+            "format 't' (regex): column 18: the line does not match the regex after its group logger");
+  EXPECT_EQ(k.Parse("[10.30 16:49:06 chrome.exe").error,
+            "format 't' (regex): column 16: the line does not match the regex after its group time");
+  FormatConfig cut = c;
+  cut.regex = R"(^(?P<time>\d\d\.\d\d \d\d:\d\d:\d\d) (a|b)+ [)(]x (?P<message>.*)$)";
+  EXPECT_EQ(Kind(cut).Parse("10.30 16:49:06 abba (x m").r.message, "m");
+  EXPECT_EQ(Kind(cut).Parse("10.30 16:49:06 abc").error,  // a class with ')' and a quantified group
+            "format 't' (regex): column 18: the line does not match the regex after its group 2");
+  cut.regex = R"(^(?P<time>\d\d\.\d\d \d\d:\d\d:\d\d) x|y)";  // a top-level '|': no cuts
+  EXPECT_EQ(Kind(cut).Parse("10.30 16:49:06 z").error, "format 't' (regex): column 1: the line does not match the regex");
 
   c.regex = R"(^(?P<time>\S+ \S+) (?P<pid>\d+) (?P<level>\w+) (?P<host>\S+)? ?(?P<message>.*)$)";
   c.time_format = "";

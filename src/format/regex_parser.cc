@@ -6,11 +6,74 @@
 namespace logstream::format_internal {
 namespace {
 
+// Where a line stops matching, for its dead letter: the regex cut after
+// each capture group that stands at its top level (with the group's
+// quantifier), longest first. A line that fails the whole regex is reported
+// at the end of the longest cut it matches from its start. None when the
+// regex has a top-level '|' (a cut would change its meaning).
+struct Cut {
+  std::unique_ptr<RE2> re;
+  std::string group;  // "group time", "group 2"
+};
+
+std::vector<Cut> Cuts(const std::string& regex) {
+  std::vector<std::pair<size_t, std::string>> ends;  // after a top-level group, its name
+  int depth = 0, groups = 0;
+  std::string name;
+  bool capturing = false;
+  for (size_t i = 0; i < regex.size(); ++i) {
+    const char c = regex[i];
+    if (c == '\\') {
+      ++i;
+    } else if (c == '[') {  // a class: ']' right after '[' or '[^' is a member
+      size_t j = i + 1;
+      if (j < regex.size() && regex[j] == '^') ++j;
+      if (j < regex.size() && regex[j] == ']') ++j;
+      while (j < regex.size() && regex[j] != ']') j += regex[j] == '\\' ? 2 : 1;
+      i = j;
+    } else if (c == '(') {
+      const bool named = regex.compare(i, 4, "(?P<") == 0 || (regex.compare(i, 3, "(?<") == 0);
+      const bool plain = i + 1 >= regex.size() || regex[i + 1] != '?';
+      if (plain || named) ++groups;
+      if (depth++ == 0) {
+        capturing = plain || named;
+        name.clear();
+        if (named) {
+          const size_t from = regex.find('<', i) + 1, to = regex.find('>', from);
+          name = regex.substr(from, to == std::string::npos ? 0 : to - from);
+        }
+        if (capturing && name.empty()) name = std::to_string(groups);
+      }
+    } else if (c == ')' && depth > 0 && --depth == 0 && capturing) {
+      size_t end = i + 1;
+      if (end < regex.size() && regex[end] == '{') {
+        const size_t close = regex.find('}', end);
+        if (close != std::string::npos) end = close + 1;
+      } else if (end < regex.size() && (regex[end] == '?' || regex[end] == '*' || regex[end] == '+')) {
+        ++end;
+      }
+      if (end < regex.size() && regex[end] == '?') ++end;  // lazy
+      ends.emplace_back(end, "group " + name);
+    } else if (c == '|' && depth == 0) {
+      return {};
+    }
+  }
+  std::vector<Cut> cuts;
+  RE2::Options options;
+  options.set_log_errors(false);
+  for (auto it = ends.rbegin(); it != ends.rend(); ++it) {
+    auto re = std::make_unique<RE2>(regex.substr(0, it->first), options);
+    if (re->ok()) cuts.push_back({std::move(re), it->second});
+  }
+  return cuts;
+}
+
 class RegexParser final : public LineParser {
  public:
   RegexParser(const FormatConfig& config, std::unique_ptr<RE2> re,
               std::optional<TimeFormat> time_format, LevelMap levels, Zone zone)
       : LineParser(config),
+        cuts_(Cuts(config.regex)),
         re_(std::move(re)),
         time_format_(std::move(time_format)),
         levels_(std::move(levels)),
@@ -39,7 +102,7 @@ class RegexParser final : public LineParser {
   Status ParseLine(std::string_view line, LogLine* out, bool* starts_record) override {
     if (!re_->Match(re2::StringPiece(line.data(), line.size()), 0, line.size(), RE2::UNANCHORED,
                     groups_.data(), static_cast<int>(groups_.size()))) {
-      return InvalidArgument("the line does not match the regex");
+      return InvalidArgument(Mismatch(line));
     }
     *starts_record = true;
     auto group = [&](int i) {
@@ -83,6 +146,23 @@ class RegexParser final : public LineParser {
   }
 
  private:
+  // Why a line does not match: where the longest cut of the regex that
+  // matches its start ends.
+  std::string Mismatch(std::string_view line) const {
+    for (const Cut& cut : cuts_) {
+      re2::StringPiece matched;
+      if (cut.re->Match(re2::StringPiece(line.data(), line.size()), 0, line.size(), RE2::ANCHOR_START,
+                        &matched, 1)) {
+        const size_t column = static_cast<size_t>(matched.data() + matched.size() - line.data()) + 1;
+        return "column " + std::to_string(column) + ": the line does not match the regex after its " +
+               cut.group;
+      }
+    }
+    return "column 1: the line does not match the regex" +
+           std::string(cuts_.empty() ? "" : " (not even up to the end of its first group)");
+  }
+
+  std::vector<Cut> cuts_;
   std::unique_ptr<RE2> re_;
   std::optional<TimeFormat> time_format_;
   LevelMap levels_;
