@@ -65,6 +65,7 @@ bool ValidName(std::string_view name);
 struct TopicMeta {
   int partitions = 0;
   bool compacted = false;
+  int replicas = 0;  // the fewest of any partition
 };
 
 // A producer's handle of one topic, with the topic's partition count and kind.
@@ -174,7 +175,8 @@ struct StateCache {
 class KafkaSubscription;  // kafka_group_member.cc
 
 struct KafkaLog::Impl {
-  KafkaOptions options;
+  KafkaOptions options;  // replication_factor resolved at Open
+  int brokers = 0;      // in the cluster at Open
   std::string prefix;  // namespace + "."
   Handle admin;        // metadata and Admin API calls
   // A read_uncommitted consumer for high watermarks (made on first use, under mu).
@@ -214,7 +216,8 @@ struct KafkaLog::Impl {
       rd_kafka_admin_op_t op, std::string_view what,
       const std::function<void(const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& call);
   // Partition count of a topic from cluster metadata; NotFound if absent.
-  Result<int> MetadataPartitions(const std::string& full);
+  // The topic's partition count (and its partitions' fewest replicas).
+  Result<int> MetadataPartitions(const std::string& full, int* replicas = nullptr);
   Result<bool> IsCompacted(const std::string& full);
   // The topic's partition count and kind, cached (topics are not changed
   // behind the log's back).

@@ -1,6 +1,8 @@
 #include "src/kafka/kafka_log.h"
 
 #include <algorithm>
+#include <climits>
+#include <iostream>
 #include <optional>
 #include <span>
 #include <thread>
@@ -77,14 +79,19 @@ Result<EventPtr> KafkaLog::Impl::AdminCall(
   return event;
 }
 
-Result<int> KafkaLog::Impl::MetadataPartitions(const std::string& full) {
+Result<int> KafkaLog::Impl::MetadataPartitions(const std::string& full, int* replicas) {
   const rd_kafka_metadata_t* md = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(admin.get(), 1, nullptr, &md, TimeoutMs());
   if (err) return Err(KafkaError(err, "reading Kafka metadata"));
   std::optional<int> partitions;
   for (int i = 0; i < md->topic_cnt; ++i) {
     const auto& t = md->topics[i];
-    if (full == t.topic && !t.err) partitions = t.partition_cnt;
+    if (full != t.topic || t.err) continue;
+    partitions = t.partition_cnt;
+    if (replicas != nullptr) {
+      *replicas = t.partition_cnt > 0 ? INT_MAX : 0;
+      for (int p = 0; p < t.partition_cnt; ++p) *replicas = std::min(*replicas, t.partitions[p].replica_cnt);
+    }
   }
   rd_kafka_metadata_destroy(md);
   if (!partitions) return Err(NotFound("no topic " + full + " in Kafka"));
@@ -129,9 +136,10 @@ Result<TopicMeta> KafkaLog::Impl::Meta(std::string_view topic) {
     return Err(InvalidArgument("invalid topic name '" + std::string(topic) + "'"));
   }
   const std::string full = Full(topic);
-  ASSIGN_OR_RETURN(int partitions, MetadataPartitions(full));
+  int replicas = 0;
+  ASSIGN_OR_RETURN(int partitions, MetadataPartitions(full, &replicas));
   ASSIGN_OR_RETURN(bool compacted, IsCompacted(full));
-  TopicMeta meta{partitions, compacted};
+  TopicMeta meta{partitions, compacted, replicas};
   std::lock_guard lock(mu);
   topics[std::string(topic)] = meta;
   return meta;
@@ -157,6 +165,14 @@ Result<std::pair<int64_t, int64_t>> KafkaLog::Impl::Watermarks(const std::string
         rd_kafka_query_watermark_offsets(rk, full.c_str(), partition, &lo, &hi, TimeoutMs());
     if (!err) return std::pair{lo, hi};
     if (Clock::now() > give_up) return Err(KafkaError(err, "reading the offsets of " + full));
+    if (err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
+      // The leader moved (a broker of the cluster was lost): the client asks
+      // the old one until its metadata is read again.
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(rk, 1, nullptr, &md, TimeoutMs()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(md);
+      }
+    }
     std::this_thread::sleep_for(Ms(20));
   }
 }
@@ -220,7 +236,9 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaOptions& options) {
     return Err(KafkaError(err, "connecting to Kafka at " + options.bootstrap_servers +
                                    " (is the broker running? `scripts/services start kafka`)"));
   }
+  impl->brokers = md->broker_cnt;
   rd_kafka_metadata_destroy(md);
+  if (impl->options.replication_factor <= 0) impl->options.replication_factor = impl->brokers >= 3 ? 3 : 1;
   return std::unique_ptr<KafkaLog>(new KafkaLog(std::move(impl)));
 }
 
@@ -234,10 +252,18 @@ Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options
   }
   if (options.partitions < 1) return InvalidArgument("a topic needs at least one partition");
   const std::string full = impl_->Full(topic);
+  const int replication = impl_->options.replication_factor;
+  if (replication > impl_->brokers) {
+    return InvalidArgument("[kafka] replication = " + std::to_string(replication) + ", but the cluster at " +
+                           impl_->options.bootstrap_servers + " has " + std::to_string(impl_->brokers) +
+                           " broker(s): lower it (0 chooses for the cluster)");
+  }
   char err[512];
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
-      full.c_str(), options.partitions, impl_->options.replication_factor, err, sizeof err);
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(full.c_str(), options.partitions, replication, err, sizeof err);
   if (nt == nullptr) return InvalidArgument("topic " + full + ": " + err);
+  const std::string min_isr = std::to_string(std::max(1, replication - 1));
+  rd_kafka_NewTopic_set_config(nt, "min.insync.replicas", min_isr.c_str());
   const std::string retention_ms =
       std::to_string(options.retention_ms < 0 ? -1 : options.retention_ms);
   const std::string retention_bytes =
@@ -282,6 +308,11 @@ Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options
       return FailedPrecondition("topic " + full + " exists but is " +
                                 (meta.compacted ? "a compacted state topic" : "not compacted"));
     }
+    if (meta.replicas < replication) {
+      std::cerr << "logstream: topic " << full << " has " << meta.replicas << " replica(s), fewer than "
+                << replication << " ([kafka] replication): losing a broker may lose its records; "
+                << "add replicas with kafka-reassign-partitions\n";
+    }
     return Status();
   }
   if (code) {
@@ -299,7 +330,7 @@ Status KafkaLog::EnsureTopic(std::string_view topic, const TopicOptions& options
     std::this_thread::sleep_for(Ms(20));
   }
   std::lock_guard lock(impl_->mu);
-  impl_->topics[std::string(topic)] = TopicMeta{options.partitions, options.compacted};
+  impl_->topics[std::string(topic)] = TopicMeta{options.partitions, options.compacted, replication};
   return Status();
 }
 
@@ -415,6 +446,7 @@ Result<std::unique_ptr<Log>> OpenKafkaLog(std::string_view url, const LogOptions
   ASSIGN_OR_RETURN(kafka.bootstrap_servers, KafkaBootstrapFromUrl(url));
   if (!options.name_space.empty()) kafka.name_space = options.name_space;
   kafka.properties = options.properties;
+  kafka.replication_factor = options.replication;
   ASSIGN_OR_RETURN(std::unique_ptr<KafkaLog> log, KafkaLog::Open(kafka));
   return std::unique_ptr<Log>(std::move(log));
 }

@@ -57,7 +57,9 @@ struct KafkaOptions {
   // {"compression.type", "zstd"}; they override the defaults below.
   std::map<std::string, std::string> properties;
   std::string compression = "lz4";           // producer compression.type
-  int replication_factor = -1;               // new topics; -1 = broker default
+  // Replicas of the topics created (min.insync.replicas: one less, at least
+  // 1); 0: 3 when the cluster has at least 3 brokers, else 1.
+  int replication_factor = 0;
   TimeMs timeout = 60000;                    // per blocking broker call
 };
 

@@ -55,6 +55,11 @@ const opt::Table<BrokerSettings>& KafkaTable() {
           return v;
         },
         {.flag = "-X"});
+    t.Int("replication", [](B& b) -> int& { return b.options.replication; },
+          "replicas of each topic logstream creates, with min.insync.replicas one less (at least "
+          "1); 0: 3 when the cluster has at least 3 brokers, else 1. Existing topics with fewer "
+          "replicas are reported at start",
+          0, 16);
     return t;
   }();
   return table;

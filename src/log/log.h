@@ -272,6 +272,9 @@ struct LogOptions {
   // space) unless the disk keeps this much free beyond the commit itself, for
   // RocksDB's flushes and compactions; a full disk would abort inside RocksDB.
   uint64_t min_free_bytes = 256ull << 20;
+  // Kafka: replicas of each topic created ([kafka] replication; 0: 3 when
+  // the cluster has at least 3 brokers, else 1).
+  int replication = 0;
   // Kafka: prefix of topics, transactional ids and groups ("" = "logstream"),
   // and librdkafka properties passed through (`-X property=value`).
   std::string name_space;
