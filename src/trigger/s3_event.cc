@@ -67,12 +67,13 @@ struct RecordFields {
   std::optional<std::string> key;  // URL-encoded
   std::optional<uint64_t> size;
   std::optional<std::string> etag;
+  std::optional<std::string> reason;  // EventBridge: PutObject, CompleteMultipartUpload, ...
 };
 
 Status ReadObjectFields(value& v, const std::string& path, RecordFields* r) {
   return ForEachField(v, path, [&](std::string_view k, value& f) -> Status {
     if (k == "key") return GetString(f, Join(path, k), &r->key);
-    if (k == "eTag") {
+    if (k == "eTag" || k == "etag") {  // EventBridge spells it "etag"
       // S3-compatible stores may send null when they have no etag.
       simdjson::ondemand::json_type type;
       if (f.type().get(type) == simdjson::SUCCESS && type == simdjson::ondemand::json_type::null) {
@@ -101,6 +102,7 @@ Status ReadS3Fields(value& v, const std::string& path, RecordFields* r) {
       });
     }
     if (k == "object") return ReadObjectFields(f, Join(path, k), r);
+    if (k == "reason") return GetString(f, Join(path, k), &r->reason);
     return Status::Ok();
   });
 }
@@ -152,6 +154,33 @@ Status ParseRecord(value& v, size_t index, S3EventMessage* out) {
   event.event_time = *time;
   out->events.push_back(std::move(event));
   return Status::Ok();
+}
+
+// An EventBridge event of aws.s3, its detail read.
+Result<S3EventMessage> EventBridgeEvent(const std::string& detail_type, const std::optional<std::string>& time,
+                                        RecordFields detail) {
+  S3EventMessage out;
+  if (detail_type != "Object Created") {  // Object Deleted, Object Restore Completed, ...
+    ++out.skipped;
+    return out;
+  }
+  auto missing = [](std::string_view field) {
+    return Err(Bad("EventBridge \"Object Created\" event: missing " + std::string(field)));
+  };
+  if (!time) return missing("time");
+  if (!detail.bucket || detail.bucket->empty()) return missing("detail.bucket.name");
+  if (!detail.key || detail.key->empty()) return missing("detail.object.key");
+  ObjectEvent event;
+  event.event_name = "ObjectCreated:" + detail.reason.value_or("Put");
+  event.bucket = std::move(*detail.bucket);
+  event.key = std::move(*detail.key);  // not URL-encoded in EventBridge events
+  event.size = detail.size.value_or(0);
+  event.etag = detail.etag.value_or("");
+  auto t = ParseRfc3339(*time);
+  if (!t) return Err(Bad("EventBridge event time: " + t.error().message()));
+  event.event_time = *t;
+  out.events.push_back(std::move(event));
+  return out;
 }
 
 int HexValue(char c) {
@@ -223,8 +252,9 @@ Result<S3EventMessage> S3EventParser::ParseDepth(std::string_view json, int dept
   }
 
   S3EventMessage out;
-  bool has_records = false;
-  std::optional<std::string> event, type, message;
+  bool has_records = false, has_detail = false;
+  std::optional<std::string> event, type, message, detail_type, source, time;
+  RecordFields detail;
   RETURN_IF_ERROR(ForEachField(root, "message", [&](std::string_view k, value& f) -> Status {
     if (k == "Records") {
       has_records = true;
@@ -241,6 +271,13 @@ Result<S3EventMessage> S3EventParser::ParseDepth(std::string_view json, int dept
       return Status::Ok();
     }
     if (k == "Event") return GetString(f, k, &event);
+    if (k == "detail-type") return GetString(f, k, &detail_type);
+    if (k == "source") return GetString(f, k, &source);
+    if (k == "time") return GetString(f, k, &time);
+    if (k == "detail") {
+      has_detail = true;
+      return ReadS3Fields(f, "detail", &detail);
+    }
     if (k == "Type") return GetString(f, k, &type);
     if (k == "Message") return GetString(f, k, &message);
     return Status::Ok();
@@ -251,6 +288,7 @@ Result<S3EventMessage> S3EventParser::ParseDepth(std::string_view json, int dept
   }
 
   if (has_records) return out;
+  if (source == "aws.s3" && detail_type && has_detail) return EventBridgeEvent(*detail_type, time, std::move(detail));
   if (event == "s3:TestEvent") {
     out.test_event = true;
     return out;

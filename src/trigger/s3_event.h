@@ -15,12 +15,19 @@
 //     when a notification is configured; recognised and ignored.
 //   - {"Type":"Notification","Message":"<one of the above, as a string>"}: the
 //     SNS envelope (also what SQS delivers for SNS-fanned-out events).
+//   - {"source":"aws.s3","detail-type":"Object Created","time":...,"detail":
+//     {"bucket":{"name":...},"object":{"key":...,"size":...,"etag":...},
+//     "reason":...}}: an Amazon EventBridge event (to Lambda directly or
+//     through SQS). Its key is not URL-encoded; size and etag may be absent;
+//     the event name is "ObjectCreated:" + reason. Other detail-types of
+//     aws.s3 (Object Deleted, ...) are skipped and counted.
 // Anything else, malformed JSON, a wrong field type or an ObjectCreated record
 // missing a required field is InvalidArgument with a message naming the
 // record and the field; the caller reports it in dead-letter.
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -278,6 +278,59 @@ TEST(S3EventTest, SnsEnvelopeIsUnwrapped) {
   EXPECT_THAT(bad.error().message(), HasSubstr("Records[0] is not an object"));
 }
 
+// An Amazon EventBridge "Object Created" event of the shape S3 sends (to
+// Lambda directly, or as an SQS message body).
+constexpr std::string_view kEventBridgeCreated = R"({
+  "version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103",
+  "detail-type": "Object Created", "source": "aws.s3", "account": "111122223333",
+  "time": "2026-11-24T10:00:05Z", "region": "us-east-1",
+  "resources": ["arn:aws:s3:::logs-bucket"],
+  "detail": {
+    "version": "0", "bucket": {"name": "logs-bucket"},
+    "object": {"key": "raw/host-1/2026-11-24/10:00.log", "size": 5120,
+               "etag": "b1946ac92492d2347c6235b4d2611184", "sequencer": "00617F08299329D189"},
+    "request-id": "N4N7GDK58NMKJ12R", "requester": "111122223333",
+    "source-ip-address": "203.0.113.15", "reason": "PutObject"
+  }
+})";
+
+TEST(S3EventTest, EventBridgeObjectCreated) {
+  auto m = ParseS3EventMessage(kEventBridgeCreated);
+  ASSERT_TRUE(m) << m.error().message();
+  ASSERT_EQ(m->events.size(), 1u);
+  const ObjectEvent& e = m->events[0];
+  EXPECT_EQ(e.bucket, "logs-bucket");
+  EXPECT_EQ(e.key, "raw/host-1/2026-11-24/10:00.log");  // as it is: EventBridge keys are not URL-encoded
+  EXPECT_EQ(e.size, 5120u);
+  EXPECT_EQ(e.etag, "b1946ac92492d2347c6235b4d2611184");
+  EXPECT_EQ(e.event_name, "ObjectCreated:PutObject");
+  EXPECT_EQ(e.event_time, *ParseRfc3339("2026-11-24T10:00:05Z"));
+
+  // Size and etag are optional in EventBridge's schema.
+  std::string bare(kEventBridgeCreated);
+  bare.replace(bare.find(R"("size": 5120,)"), 13, "");
+  bare.replace(bare.find(R"("etag": "b1946ac92492d2347c6235b4d2611184",)"), 43, "");
+  m = ParseS3EventMessage(bare);
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(m->events[0].size, 0u);
+  EXPECT_EQ(m->events[0].etag, "");
+
+  // Other aws.s3 events are skipped and counted.
+  std::string deleted(kEventBridgeCreated);
+  deleted.replace(deleted.find("Object Created"), 14, "Object Deleted");
+  m = ParseS3EventMessage(deleted);
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->events.empty());
+  EXPECT_EQ(m->skipped, 1u);
+
+  // A created object without a key is an error that says so.
+  std::string keyless(kEventBridgeCreated);
+  keyless.replace(keyless.find(R"("key")"), 5, R"("kee")");
+  m = ParseS3EventMessage(keyless);
+  ASSERT_FALSE(m);
+  EXPECT_THAT(m.error().message(), HasSubstr("missing detail.object.key"));
+}
+
 TEST(S3EventTest, RoundTripThroughS3Json) {
   const std::vector<ObjectEvent> events = {
       {"ObjectCreated:Put", "my-bucket", "web-1/2026-11-24/app.000001.log", 12345,
