@@ -88,8 +88,17 @@ int SeekBody(void* arg, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+// Bodies of up to this size are allocated once, at their Content-Length
+// (object GETs: no doubling and copying as they arrive); larger ones grow.
+constexpr uint64_t kReserveBodyBytes = 64ull << 20;
+
 size_t WriteBody(char* data, size_t size, size_t n, void* arg) {
-  static_cast<S3Response*>(arg)->body.append(data, size * n);
+  auto* r = static_cast<S3Response*>(arg);
+  if (r->body.empty()) {
+    const uint64_t length = ParseU64(r->Header("content-length"));
+    if (length > 0 && length <= kReserveBodyBytes) r->body.reserve(length);
+  }
+  r->body.append(data, size * n);
   return size * n;
 }
 

@@ -638,7 +638,18 @@ Result<IngestOutcome> Ingester::IngestObject(const ObjectEvent& event) {
   return outcome;
 }
 
-void Ingester::Prefetch(const ObjectEvent& event) { prefetch_->Want(event.key); }
+void Ingester::Prefetch(const ObjectEvent& event) {
+  // Objects ingested before are not read again (a listing repeats them all).
+  const std::string manifest_key = (event.bucket.empty() ? store_.Bucket() : event.bucket) + "/" + event.key;
+  if (batch_->manifests.contains(manifest_key) || !batch_->Begin().ok()) return;
+  auto entry = log_.GetOwnState(options_.manifest_topic, manifest_key);
+  if (!entry) return;
+  if (*entry) {
+    auto m = DecodeManifest(**entry);
+    if (!m || m->done || m->offset > 0) return;  // done, or to be resumed with a ranged read
+  }
+  prefetch_->Want(event.key);
+}
 
 void Ingester::DropPrefetched() { prefetch_->Clear(); }
 

@@ -404,6 +404,46 @@ TEST(RunIngestTest, EventsShareTransactionsAndAFailedCommitIsRetriedExactlyOnce)
   EXPECT_EQ(records, 10u);
 }
 
+// Counts the object reads (Get) a store serves.
+class CountingStore : public MemoryStore {
+ public:
+  using MemoryStore::MemoryStore;
+  Result<std::unique_ptr<ObjectReader>> Get(std::string_view key, uint64_t offset,
+                                            std::optional<uint64_t> length) override {
+    ++gets;
+    return MemoryStore::Get(key, offset, length);
+  }
+  std::atomic<int> gets{0};
+};
+
+// Objects are read ahead while others are parsed, but an object ingested
+// before (a listing repeats every one) is not read at all.
+TEST(RunIngestTest, ReadAheadSkipsObjectsIngestedBefore) {
+  CountingStore store{"bucket"};
+  MemoryLog log;
+  std::vector<ObjectEvent> events;
+  for (int i = 1; i <= 8; ++i) {
+    ObjectEvent e;
+    e.key = "h" + std::to_string(i % 3) + "/2026-11-24/x-00000" + std::to_string(i) + ".log";
+    ASSERT_TRUE(store.Put(e.key, kTwoLines));
+    events.push_back(e);
+  }
+  std::atomic<bool> stop{false};
+  {
+    Ingester ingester(store, log, IngestOptions{});
+    ASSERT_TRUE(ingester.Init().ok());
+    ListSource source(events);
+    ASSERT_TRUE(RunIngest(source, ingester, stop).ok());
+    EXPECT_EQ(ingester.counters().records.load(), 16u);
+    EXPECT_EQ(store.gets.load(), 8);  // each once, read ahead or not
+  }
+  Ingester again(store, log, IngestOptions{});
+  ListSource source(events);
+  ASSERT_TRUE(RunIngest(source, again, stop).ok());
+  EXPECT_EQ(again.counters().duplicates.load(), 8u);
+  EXPECT_EQ(store.gets.load(), 8);  // none read again
+}
+
 TEST(OrderEachSourceByKeyTest, SortsEachSourceInItsOwnPositions) {
   std::vector<ObjectEvent> events;
   for (const char* key : {"h1/2026-11-24/h1-000003.log", "h2/2026-11-24/h2-000002.log",

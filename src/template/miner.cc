@@ -319,27 +319,52 @@ uint32_t TemplateMiner::Create(TimeMs time) {
   return slot;
 }
 
+TemplateMiner::Repeat* TemplateMiner::RepeatOf(std::vector<Repeat>& cache, std::string_view key, size_t* hash) {
+  if (key.size() > kRepeatMaxBytes) return nullptr;
+  if (cache.empty()) cache.resize(kRepeatSlots);
+  *hash = std::hash<std::string_view>{}(key);
+  return &cache[*hash % kRepeatSlots];
+}
+
+bool TemplateMiner::Holds(const Repeat* r, size_t hash, std::string_view key) const {
+  return r != nullptr && r->epoch == epoch_ && r->hash == hash && r->message == key;
+}
+
+void TemplateMiner::Remember(Repeat* r, size_t hash, std::string_view key, uint32_t slot) {
+  if (r == nullptr) return;
+  r->hash = hash;
+  r->epoch = epoch_;
+  r->slot = slot;
+  r->message.assign(key);
+}
+
+TemplateMatch TemplateMiner::JoinAgain(uint32_t slot) {
+  Template& t = templates_[slot];
+  ++t.count;
+  Touch(slot);
+  ++seq_;
+  return TemplateMatch{t.id, false, false};
+}
+
 TemplateMatch TemplateMiner::Add(std::string_view message, TimeMs time) {
-  Repeat* repeat = nullptr;
-  size_t hash = 0;
-  if (message.size() <= kRepeatMaxBytes) {
-    if (repeats_.empty()) repeats_.resize(kRepeatSlots);
-    hash = std::hash<std::string_view>{}(message);
-    repeat = &repeats_[hash % kRepeatSlots];
-    if (repeat->epoch == epoch_ && repeat->hash == hash && repeat->message == message) {
-      Template& t = templates_[repeat->slot];
-      ++t.count;
-      Touch(repeat->slot);
-      ++seq_;
-      return TemplateMatch{t.id, false, false};
-    }
-  }
+  size_t hash = 0, shape_hash = 0;
+  Repeat* repeat = RepeatOf(repeats_, message, &hash);
+  if (Holds(repeat, hash, message)) return JoinAgain(repeat->slot);
   if (masker_.has_user_masks()) {
     masker_.Mask(message, &masked_);
     Tokenize(masked_);
   } else {
     TemplateMasker::MaskBuiltInTokens(message, &masked_, &tokens_);
     LimitTokens();
+  }
+  // The same tokens (the message with other numbers, addresses, ...) go the
+  // same way too.
+  shape_.clear();
+  for (std::string_view token : tokens_) shape_.append(token).push_back(' ');
+  Repeat* shape = RepeatOf(shapes_, shape_, &shape_hash);
+  if (Holds(shape, shape_hash, shape_)) {
+    Remember(repeat, hash, message, shape->slot);
+    return JoinAgain(shape->slot);
   }
   const uint32_t leaf = FindLeaf();
   const uint32_t best = leaf == kNone ? kNone : Best(leaf);
@@ -361,11 +386,9 @@ TemplateMatch TemplateMiner::Add(std::string_view message, TimeMs time) {
     if (match.changed) {
       t.text = std::make_shared<const std::string>(Join(t.tokens));
       ++epoch_;
-    } else if (repeat != nullptr) {
-      repeat->hash = hash;
-      repeat->epoch = epoch_;
-      repeat->slot = best;
-      repeat->message.assign(message);
+    } else {
+      Remember(repeat, hash, message, best);
+      Remember(shape, shape_hash, shape_, best);
     }
     ++t.count;
     Touch(best);

@@ -205,8 +205,10 @@ class TemplateMiner {
   // Repeated messages: a message that last joined a template without
   // changing it does so again as long as no template was created, changed
   // or forgotten since (epoch_: the tree and Best depend on nothing else),
-  // so a direct-mapped cache of such messages skips masking and the tree.
-  // Results are the same with or without it (it is not part of the state).
+  // so a direct-mapped cache of such messages skips masking and the tree;
+  // a second one, of masked token sequences (shapes), skips the tree for
+  // messages that differ only in what the masks replace. Results are the
+  // same with or without them (they are not part of the state).
   struct Repeat {
     size_t hash = 0;
     uint64_t epoch = 0;
@@ -215,8 +217,14 @@ class TemplateMiner {
   };
   static constexpr size_t kRepeatSlots = 1024;
   static constexpr size_t kRepeatMaxBytes = 256;  // longer messages are not cached
-  std::vector<Repeat> repeats_;
+  std::vector<Repeat> repeats_, shapes_;
   uint64_t epoch_ = 1;
+  std::string shape_;  // scratch: the tokens, each followed by ' '
+
+  Repeat* RepeatOf(std::vector<Repeat>& cache, std::string_view key, size_t* hash);
+  bool Holds(const Repeat* r, size_t hash, std::string_view key) const;
+  void Remember(Repeat* r, size_t hash, std::string_view key, uint32_t slot);
+  TemplateMatch JoinAgain(uint32_t slot);
 
   // Scratch of Add.
   std::string masked_;

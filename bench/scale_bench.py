@@ -1,0 +1,78 @@
+"""Scaling on a three-broker Kafka cluster (scripts/services start kafka
+--brokers 3, in a services directory of its own, stopped at the end):
+ingest lines/s with one writer (the only one today: every writer shares the
+transactional id `ingest`, see docs/ingest-scale.md) and processor records/s
+with 1 and 2 instances (--instance a|b, splitting the partitions of `logs`),
+each with replication 1 and 3 ([kafka] replication), side by side in one
+run. All on this machine: the three brokers share its cores with the stages
+measured, so the figures say how the pieces scale relative to each other,
+not what a cluster of real machines does.
+
+usage: python3 bench/scale_bench.py [build/logstream] [--lines N]"""
+import argparse
+import os
+import re
+import resource
+import subprocess
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+p = argparse.ArgumentParser()
+p.add_argument("logstream", nargs="?", default="build/logstream")
+p.add_argument("--lines", type=int, default=1_000_000)
+args = p.parse_args()
+exe = os.path.abspath(args.logstream)
+d = tempfile.mkdtemp(prefix="logstream-scale-bench-")
+env = dict(os.environ, LOGSTREAM_SERVICES_DIR=f"{d}/services")
+
+
+def services(*a):
+    return subprocess.run([f"{ROOT}/scripts/services", *a], env=env, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def timed(cmds):
+    """Runs the commands at once; (wall seconds, CPU seconds of all)."""
+    t, r = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for c in cmds]
+    for c, proc in zip(cmds, procs):
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(c)} exited {proc.returncode}: {err[-1000:]}")
+    r2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - t, r2.ru_utime + r2.ru_stime - r.ru_utime - r.ru_stime
+
+
+hosts = 4
+subprocess.run([exe, "generate", "--hosts", str(hosts), "--max-count", str(args.lines // hosts), "--seed", "7",
+                "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b"], check=True, capture_output=True)
+lines = hosts * (args.lines // hosts)
+kafka = re.search(r"KAFKA_URL=(\S+)", services("start", "kafka", "--brokers", "3")).group(1)
+rows = []
+try:
+    for replication in (1, 3):
+        config = f"{d}/r{replication}.toml"
+        with open(config, "w") as f:
+            f.write(f"[kafka]\nreplication = {replication}\n[ingest]\npartitions = 8\n")
+        warm = "w" + uuid.uuid4().hex[:6]  # a fresh cluster's first run pays for its JIT
+        timed([[exe, "--namespace", warm, "ingest", "--store", f"file://{d}/b", "--broker", kafka,
+                "--exit-when-done", "--config", config]])
+        for instances in (1, 2):
+            ns = "s" + uuid.uuid4().hex[:6]
+            stage = [exe, "--namespace", ns]
+            wall, cpu = timed([[*stage, "ingest", "--store", f"file://{d}/b", "--broker", kafka,
+                                "--exit-when-done", "--config", config]])
+            if instances == 1:
+                rows.append((f"ingest, 1 writer, replication {replication}", lines / wall, wall, cpu))
+            names = ["a", "b"][:instances]
+            wall, cpu = timed([[*stage, "process", "--broker", kafka, "--exit-when-done", "--config", config,
+                                "--instance", n] for n in names])
+            rows.append((f"process, {instances} instance(s), replication {replication}", lines / wall, wall, cpu))
+finally:
+    services("stop", "kafka")
+load = os.getloadavg()[0]
+print(f"{lines} lines, 3 brokers and the stages on {os.cpu_count()} cores, load {load:.1f}")
+for name, rate, wall, cpu in rows:
+    print(f"{name:40}: {rate / 1e6:5.2f} M lines/s  {wall:6.2f} s  {cpu:6.2f} CPU s")
