@@ -1,5 +1,7 @@
 """A 1 GiB object (and a 256 MiB gzip one) ingest with bounded memory: peak RSS
-stays far below the object size, and every line becomes one record.
+stays far below the object size, and every line becomes one record. Then 16
+objects of 1 GiB each (gzip, decompressed as they are read) listed at once,
+so that ingest reads ahead of the one it parses: peak RSS within 256 MB.
 Label `slow`: run with `ctest --test-dir build -L slow`."""
 import gzip
 import os
@@ -57,3 +59,26 @@ records = sum(int(x) for x in m.group(1).split(","))
 assert records == expected, (records, expected)
 assert rss_mb < MAX_RSS_MB, f"peak RSS {rss_mb:.0f} MB"
 print(f"ok: {expected} lines (1.25 GiB) ingested, peak RSS {rss_mb:.0f} MB")
+
+# 16 x 1 GiB: each object is the block's gzip member repeated (gzip allows
+# members one after another; `cat a.gz b.gz` makes such files).
+MAX_16_RSS_MB = 256
+bucket16, broker16 = f"{d}/b16", f"{d}/l16"
+member = gzip.compress(block, compresslevel=1)
+blocks = (1 << 30) // len(block)
+for n in range(16):
+    os.makedirs(f"{bucket16}/h{n}/2026-11-24")
+    with open(f"{bucket16}/h{n}/2026-11-24/h{n}-000001.log.gz", "wb") as f:
+        f.write(member * blocks)
+expected16 = 16 * blocks * lines_per_block
+child = subprocess.Popen([LOGSTREAM, "ingest", "--store", bucket16, "--broker", broker16, "--exit-when-done"],
+                         stdout=subprocess.PIPE, text=True)
+_, status, usage = os.wait4(child.pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, child.stdout.read()
+rss16 = usage.ru_maxrss / 1024
+topics = run("log", "topics", "--broker", broker16).stdout
+m = re.search(r"^logs\s+\d+\s+([\d,]+)", topics, re.M)
+records = sum(int(x) for x in m.group(1).split(","))
+assert records == expected16, (records, expected16)
+assert rss16 <= MAX_16_RSS_MB, f"16 x 1 GiB: peak RSS {rss16:.0f} MB"
+print(f"ok: 16 objects of 1 GiB, {expected16} lines, peak RSS {rss16:.0f} MB")
