@@ -6,6 +6,7 @@ Label `slow`: run with `ctest --test-dir build -L slow`."""
 import gzip
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -82,3 +83,4 @@ records = sum(int(x) for x in m.group(1).split(","))
 assert records == expected16, (records, expected16)
 assert rss16 <= MAX_16_RSS_MB, f"16 x 1 GiB: peak RSS {rss16:.0f} MB"
 print(f"ok: 16 objects of 1 GiB, {expected16} lines, peak RSS {rss16:.0f} MB")
+shutil.rmtree(d)  # ~10 GB of objects and log
