@@ -49,14 +49,18 @@ def write_object(path, total_bytes, compress=False):
 expected = write_object(f"{bucket}/big/2026-11-24/big-000001.log", 1 << 30)
 expected += write_object(f"{bucket}/gz/2026-11-24/gz-000001.log.gz", 256 << 20, compress=True)
 
-child = subprocess.Popen([LOGSTREAM, "ingest", "--store", bucket, "--broker", broker,
-                          "--exit-when-done"], stdout=subprocess.PIPE, text=True)
-_, status, usage = os.wait4(child.pid, 0)
-assert os.waitstatus_to_exitcode(status) == 0, child.stdout.read()
-rss_mb = usage.ru_maxrss / 1024
-topics = run("log", "topics", "--broker", broker).stdout
-m = re.search(r"^logs\s+\d+\s+([\d,]+)", topics, re.M)
-records = sum(int(x) for x in m.group(1).split(","))
+def ingest(bucket, broker):
+    """Ingests the bucket; (records in `logs`, peak RSS in MB)."""
+    child = subprocess.Popen([LOGSTREAM, "ingest", "--store", bucket, "--broker", broker, "--exit-when-done"],
+                             stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(child.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, child.stdout.read()
+    topics = run("log", "topics", "--broker", broker).stdout
+    m = re.search(r"^logs\s+\d+\s+([\d,]+)", topics, re.M)
+    return sum(int(x) for x in m.group(1).split(",")), usage.ru_maxrss / 1024
+
+
+records, rss_mb = ingest(bucket, broker)
 assert records == expected, (records, expected)
 assert rss_mb < MAX_RSS_MB, f"peak RSS {rss_mb:.0f} MB"
 print(f"ok: {expected} lines (1.25 GiB) ingested, peak RSS {rss_mb:.0f} MB")
@@ -64,7 +68,7 @@ print(f"ok: {expected} lines (1.25 GiB) ingested, peak RSS {rss_mb:.0f} MB")
 # 16 x 1 GiB: each object is the block's gzip member repeated (gzip allows
 # members one after another; `cat a.gz b.gz` makes such files).
 MAX_16_RSS_MB = 256
-bucket16, broker16 = f"{d}/b16", f"{d}/l16"
+bucket16 = f"{d}/b16"
 member = gzip.compress(block, compresslevel=1)
 blocks = (1 << 30) // len(block)
 for n in range(16):
@@ -72,14 +76,7 @@ for n in range(16):
     with open(f"{bucket16}/h{n}/2026-11-24/h{n}-000001.log.gz", "wb") as f:
         f.write(member * blocks)
 expected16 = 16 * blocks * lines_per_block
-child = subprocess.Popen([LOGSTREAM, "ingest", "--store", bucket16, "--broker", broker16, "--exit-when-done"],
-                         stdout=subprocess.PIPE, text=True)
-_, status, usage = os.wait4(child.pid, 0)
-assert os.waitstatus_to_exitcode(status) == 0, child.stdout.read()
-rss16 = usage.ru_maxrss / 1024
-topics = run("log", "topics", "--broker", broker16).stdout
-m = re.search(r"^logs\s+\d+\s+([\d,]+)", topics, re.M)
-records = sum(int(x) for x in m.group(1).split(","))
+records, rss16 = ingest(bucket16, f"{d}/l16")
 assert records == expected16, (records, expected16)
 assert rss16 <= MAX_16_RSS_MB, f"16 x 1 GiB: peak RSS {rss16:.0f} MB"
 print(f"ok: 16 objects of 1 GiB, {expected16} lines, peak RSS {rss16:.0f} MB")
