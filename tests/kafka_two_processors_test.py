@@ -125,9 +125,16 @@ class Processor:
         """The `logs` partitions it announced last."""
         return {int(w.split("/")[1]) for w in self.announced() if w.startswith("logs/")}
 
-    def finish(self, timeout=300):
+    def finish(self, timeout=240):
+        try:
+            self.p.wait(timeout=timeout)  # its stdout is one summary line: the pipe cannot fill
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            self.reader.join()
+            raise SystemExit(f"processor {self.name} did not finish in {timeout} s (killed); it owned "
+                             f"{sorted(self.announced())}; its stderr ends with: {''.join(self.err)[-2000:]}")
         out = self.p.stdout.read()
-        self.p.wait(timeout=timeout)
         self.reader.join()
         assert self.p.returncode == 0, f"processor {self.name} exited {self.p.returncode}: {''.join(self.err)[-2000:]}"
         return int(out.split("processed ", 1)[1].split(" ", 1)[0])
