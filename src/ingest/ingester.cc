@@ -638,9 +638,13 @@ Result<IngestOutcome> Ingester::IngestObject(const ObjectEvent& event) {
   return outcome;
 }
 
+std::string Ingester::ManifestKey(const ObjectEvent& event) const {
+  return (event.bucket.empty() ? store_.Bucket() : event.bucket) + "/" + event.key;
+}
+
 void Ingester::Prefetch(const ObjectEvent& event) {
   // Objects ingested before are not read again (a listing repeats them all).
-  const std::string manifest_key = (event.bucket.empty() ? store_.Bucket() : event.bucket) + "/" + event.key;
+  const std::string manifest_key = ManifestKey(event);
   if (batch_->manifests.contains(manifest_key) || !batch_->Begin().ok()) return;
   auto entry = log_.GetOwnState(options_.manifest_topic, manifest_key);
   if (!entry) return;
@@ -656,8 +660,7 @@ void Ingester::DropPrefetched() { prefetch_->Clear(); }
 Result<IngestOutcome> Ingester::AddTo(const ObjectEvent& event) {
   Batch& batch = *batch_;
   std::optional<Prefetcher::Object> read_ahead = prefetch_->Take(event.key);
-  std::string bucket = event.bucket.empty() ? store_.Bucket() : event.bucket;
-  std::string manifest_key = bucket + "/" + event.key;
+  const std::string manifest_key = ManifestKey(event);
   // The open transaction's own entry first (the same object twice in it).
   std::optional<std::string> entry;
   Manifest m;

@@ -137,6 +137,7 @@ class Ingester {
 
  private:
   Result<IngestOutcome> AddTo(const ObjectEvent& event);
+  std::string ManifestKey(const ObjectEvent& event) const;  // BUCKET/KEY
   void Abort();  // the open transaction, its events to aborted_
 
   ObjectStore& store_;
