@@ -1,0 +1,99 @@
+#include "src/ingest/sharded_source.h"
+
+#include <chrono>
+#include <functional>
+
+#include "src/ingest/ingester.h"
+
+namespace logstream {
+
+class ShardedSource::Shard final : public EventSource {
+ public:
+  Shard(ShardedSource& parent, size_t index) : parent_(parent), index_(index) {}
+
+  Result<std::vector<ObjectEvent>> Poll(TimeMs max_wait) override { return parent_.PollFor(index_, max_wait); }
+  Status Ack(const ObjectEvent& event) override {
+    std::lock_guard lock(parent_.source_mu_);
+    return parent_.source_.Ack(event);
+  }
+  void Abandon(const ObjectEvent& event) override {
+    std::lock_guard lock(parent_.source_mu_);
+    parent_.source_.Abandon(event);
+  }
+  // Nothing queued, no shard polling (which could queue some), and the
+  // source has nothing more.
+  bool Done() const override {
+    std::lock_guard lock(parent_.mu_);
+    if (!parent_.queues_[index_].empty() || parent_.polling_) return false;
+    std::lock_guard source_lock(parent_.source_mu_);
+    return parent_.source_.Done();
+  }
+  bool Failing() const override {
+    std::lock_guard lock(parent_.source_mu_);
+    return parent_.source_.Failing();
+  }
+  uint64_t Backlog() const override {
+    std::lock_guard lock(parent_.mu_);
+    return parent_.queues_[index_].size();
+  }
+
+ private:
+  ShardedSource& parent_;
+  size_t index_;
+};
+
+ShardedSource::ShardedSource(EventSource& source, size_t shards) : source_(source), queues_(std::max<size_t>(shards, 1)) {
+  for (size_t i = 0; i < queues_.size(); ++i) shards_.push_back(std::make_unique<Shard>(*this, i));
+}
+
+ShardedSource::~ShardedSource() = default;
+
+EventSource& ShardedSource::shard(size_t i) { return *shards_[i]; }
+
+size_t ShardedSource::ShardOf(std::string_view key) const {
+  return std::hash<std::string>{}(SourceFromKey(key, "")) % queues_.size();
+}
+
+Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wait) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait);
+  std::unique_lock lock(mu_);
+  while (true) {
+    if (!queues_[i].empty()) {
+      std::vector<ObjectEvent> out(std::make_move_iterator(queues_[i].begin()),
+                                   std::make_move_iterator(queues_[i].end()));
+      queues_[i].clear();
+      return out;
+    }
+    if (error_) {
+      Status e = *error_;
+      return Err(e);
+    }
+    if (!polling_) {
+      // This shard polls for all of them.
+      polling_ = true;
+      lock.unlock();
+      const TimeMs left = std::max<TimeMs>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+      Result<std::vector<ObjectEvent>> events = [&] {
+        std::lock_guard source_lock(source_mu_);
+        return source_.Poll(left);
+      }();
+      lock.lock();
+      polling_ = false;
+      if (!events) {
+        error_ = events.error();
+      } else {
+        for (ObjectEvent& e : *events) queues_[ShardOf(e.key)].push_back(std::move(e));
+      }
+      polled_.notify_all();
+      if (!events) return Err(events.error());
+      if (queues_[i].empty() && std::chrono::steady_clock::now() >= deadline) return std::vector<ObjectEvent>{};
+      continue;
+    }
+    if (polled_.wait_until(lock, deadline) == std::cv_status::timeout && queues_[i].empty()) {
+      return std::vector<ObjectEvent>{};
+    }
+  }
+}
+
+}  // namespace logstream
