@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "src/ingest/ingester.h"
+#include "src/log/record_batch.h"
 
 namespace logstream {
 
@@ -42,7 +43,11 @@ class ShardedSource::Shard final : public EventSource {
   size_t index_;
 };
 
-ShardedSource::ShardedSource(EventSource& source, size_t shards) : source_(source), queues_(std::max<size_t>(shards, 1)) {
+ShardedSource::ShardedSource(EventSource& source, size_t shards, int partitions, std::string default_source)
+    : source_(source),
+      partitions_(std::max(partitions, 1)),
+      default_source_(std::move(default_source)),
+      queues_(std::max<size_t>(shards, 1)) {
   for (size_t i = 0; i < queues_.size(); ++i) shards_.push_back(std::make_unique<Shard>(*this, i));
 }
 
@@ -51,7 +56,7 @@ ShardedSource::~ShardedSource() = default;
 EventSource& ShardedSource::shard(size_t i) { return *shards_[i]; }
 
 size_t ShardedSource::ShardOf(std::string_view key) const {
-  return std::hash<std::string>{}(SourceFromKey(key, "")) % queues_.size();
+  return static_cast<size_t>(PartitionForKey(SourceFromKey(key, default_source_), partitions_)) % queues_.size();
 }
 
 Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wait) {

@@ -1,7 +1,8 @@
 // ShardedSource: one EventSource read by several ingest threads, each the
-// only one to see the events of its sources (hosts): an event goes to shard
-// hash(SourceFromKey(key)) % shards, so a host's objects stay in key order
-// and are appended by one thread. Whichever shard finds its queue empty
+// only one to see the events of its sources (hosts): an event goes to the
+// shard of the `logs` partition its host's records go to (PartitionForKey(
+// host, partitions) % shards), so a host's objects stay in key order and each
+// partition is appended by one thread, in the order one thread alone would. Whichever shard finds its queue empty
 // polls the source for all of them; acknowledgements reach the source one
 // at a time (EventSource has one consumer). Each shard() is used by one
 // thread; the ShardedSource outlives them.
@@ -13,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "src/trigger/event_source.h"
@@ -21,7 +23,8 @@ namespace logstream {
 
 class ShardedSource {
  public:
-  ShardedSource(EventSource& source, size_t shards);
+  // partitions: of `logs`; default_source: the host of keys without one.
+  ShardedSource(EventSource& source, size_t shards, int partitions, std::string default_source);
   ~ShardedSource();
 
   size_t shards() const { return shards_.size(); }
@@ -34,6 +37,8 @@ class ShardedSource {
   Result<std::vector<ObjectEvent>> PollFor(size_t i, TimeMs max_wait);
 
   EventSource& source_;
+  int partitions_;
+  std::string default_source_;
   mutable std::mutex source_mu_;  // calls into source_ (taken after mu_, never before)
   mutable std::mutex mu_;  // queues_, polling_, error_
   std::condition_variable polled_;

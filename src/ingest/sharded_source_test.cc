@@ -40,7 +40,7 @@ TEST(ShardedSourceTest, EachHostGoesToOneShardInOrderAndEveryEventOnce) {
     events.push_back(e);
   }
   Batches source(events);
-  ShardedSource sharded(source, 3);
+  ShardedSource sharded(source, 3, 8, "unknown");
   std::vector<std::vector<std::string>> seen(3);
   std::vector<std::thread> threads;
   for (size_t s = 0; s < 3; ++s) {
