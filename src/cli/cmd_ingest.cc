@@ -6,7 +6,7 @@
 #include "src/cli/progress.h"
 #include "src/cli/settings.h"
 #include "src/cli/signals.h"
-#include "src/ingest/ingester.h"
+#include "src/ingest/ingest_pool.h"
 #include "src/log/log.h"
 #include "src/store/object_store.h"
 #include "src/trigger/source_factory.h"
@@ -34,8 +34,8 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   auto telemetry = StartTelemetry(settings.http, false, "ingest", {"ingest", "log"}, {"broker", "store"});
   if (!telemetry) return Fail(telemetry.error().message());
   metrics::CollectorHandle offsets = CollectEndOffsets(**log, settings.ingest.logs_topic);
-  Ingester ingester(**store, **log, settings.ingest);
-  if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
+  IngestPool ingest(**store, **log, settings.ingest);
+  if (Status s = ingest.Init(); !s.ok()) return Fail(s.message());
   EventSourceContext context;
   context.store = store->get();
   context.store_url = store_url;
@@ -44,16 +44,16 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   auto source = OpenEventSource(settings.events, context);
   if (!source) return Fail("cannot watch " + store_url + ": " + source.error().message());
   std::atomic<bool>& stop = InstallStopHandlers();
-  const IngestCounters& c = ingester.counters();
-  std::atomic<uint64_t> queued{0};
   Status s;
   {
     ProgressLine progress(a.exit_when_done, "ingest", "objects", [&] {
+      const IngestTotals c = ingest.Totals();
       const uint64_t done = c.objects + c.duplicates + c.failed;
-      return std::pair{done, done + queued.load()};
+      return std::pair{done, done + ingest.queued()};
     });
-    s = RunIngest(**source, ingester, stop, a.exit_when_done ? kGiveUpAfterMs : 0, &queued);
+    s = ingest.Run(**source, stop, a.exit_when_done ? kGiveUpAfterMs : 0);
   }
+  const IngestTotals c = ingest.Totals();
   std::cout << "ingested " << c.objects << " objects (" << c.duplicates << " already ingested, "
             << c.failed << " unreadable): " << c.lines << " lines, " << c.records
             << " records, " << c.dead_letters << " dead letters\n";

@@ -16,7 +16,7 @@
 #include "src/generate/generator_options.h"
 #include "src/cli/signals.h"
 #include "src/generate/generator.h"
-#include "src/ingest/ingester.h"
+#include "src/ingest/ingest_pool.h"
 #include "src/log/log.h"
 #include "src/notify/alert_text.h"
 #include "src/notify/notifier.h"
@@ -112,8 +112,8 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
                                   {"broker", "store"});
   if (!telemetry) return Fail(telemetry.error().message());
   metrics::CollectorHandle offsets = CollectEndOffsets(**log, ioptions.logs_topic);
-  Ingester ingester(**store, **log, ioptions);
-  if (Status s = ingester.Init(); !s.ok()) return Fail(s.message());
+  IngestPool ingest(**store, **log, ioptions);
+  if (Status s = ingest.Init(); !s.ok()) return Fail(s.message());
 
   ProcessorOptions poptions;
   poptions.input_partitions = ioptions.partitions;
@@ -201,12 +201,12 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
     DirWatchOptions watch;
     auto source = DirWatchSource::Open(store->get(), watch);
     if (!source) return fail(source.error());
-    Status s = RunIngest(**source, ingester, stop_watch);
+    Status s = ingest.Run(**source, stop_watch);
     if (s.ok() && a.exit_when_done && !stop.load()) {
       DirWatchOptions once;
       once.once = true;
       auto last = DirWatchSource::Open(store->get(), once);
-      s = last ? RunIngest(**last, ingester, stop) : last.error();
+      s = last ? ingest.Run(**last, stop) : last.error();
     }
     if (!s.ok()) fail(s.WithContext("ingest"));
     ingest_done.store(true);
@@ -261,11 +261,11 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
     auto now = std::chrono::steady_clock::now();
     if (tty && now - last_progress > std::chrono::milliseconds(250)) {
       last_progress = now;
-      const IngestCounters& ic = ingester.counters();
+      const IngestTotals ic = ingest.Totals();
       const ProcessorCounters& pc = (*processor)->counters();
       std::lock_guard<std::mutex> lock(out_mu);
       const std::string line = "generated " + std::to_string(generated.load()) + " | ingested " +
-                               std::to_string(ic.lines.load()) + " lines, " + std::to_string(ic.objects.load()) +
+                               std::to_string(ic.lines) + " lines, " + std::to_string(ic.objects) +
                                " objects | processed " + std::to_string(pc.records.load()) + " | lag " +
                                std::to_string(Lag(**log)) + " | windows " + std::to_string(pc.windows_closed.load()) +
                                " | alerts " + std::to_string(pc.alerts.load());
@@ -279,9 +279,9 @@ int RunPipeline(RunArgs& a, const GivenFlags& given) {
   if (notify_thread.joinable()) notify_thread.join();
   if (Status s = poll_sinks(0); !s.ok()) failure.Set(s);
   if (tty) std::fprintf(stderr, "\r\033[K");
-  const IngestCounters& ic = ingester.counters();
-  std::cerr << "run: generated " << generated.load() << " lines; ingested " << ic.objects.load() << " objects, "
-            << ic.records.load() << " records, " << ic.dead_letters.load() << " dead letters; data in " << data
+  const IngestTotals ic = ingest.Totals();
+  std::cerr << "run: generated " << generated.load() << " lines; ingested " << ic.objects << " objects, "
+            << ic.records << " records, " << ic.dead_letters << " dead letters; data in " << data
             << " (aggregates.jsonl, alerts.jsonl, templates.jsonl)\n";
   if (notifier) PrintNotifierSummary(*notifier);
   if (*telemetry && a.exit_when_done) (*telemetry)->Linger(stop);

@@ -58,6 +58,9 @@ struct IngestOptions {
   // HEAD and first bytes), holding at most prefetch_bytes of them.
   size_t prefetch_objects = 4;
   size_t prefetch_bytes = 64 << 20;
+  // IngestPool: threads, each the only writer of its share of the hosts;
+  // 0: one per core. Kafka logs use one (Log::ThreadedWriters).
+  size_t threads = 0;
   // [[formats]]: objects whose key matches one are parsed by it (the first
   // that matches); the others by `format` above.
   std::vector<FormatConfig> formats;

@@ -6,7 +6,11 @@
 #include <set>
 #include <thread>
 
+#include "src/ingest/ingest_pool.h"
 #include "src/ingest/ingester.h"
+#include "src/log/memory_log.h"
+#include "src/record/json.h"
+#include "src/store/memory_store.h"
 
 namespace logstream {
 namespace {
@@ -75,6 +79,73 @@ TEST(ShardedSourceTest, EachHostGoesToOneShardInOrderAndEveryEventOnce) {
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), events.size());
   EXPECT_EQ(source.acked.size(), events.size());
   EXPECT_GE(shard_of.size(), 11u);
+}
+
+// Three ingest threads on one log: every line once, each host's records in
+// one partition in key order (its objects' order); a second pool with
+// another thread count over the same events ingests nothing again.
+TEST(IngestPoolTest, ThreadsIngestEachObjectOnceAndEachHostInOrder) {
+  MemoryStore store;
+  MemoryLog log;
+  std::vector<ObjectEvent> events;
+  for (int i = 0; i < 60; ++i) {
+    ObjectEvent e;
+    e.key = "host-" + std::to_string(i % 7) + "/2026-11-24/o-" + std::to_string(1000 + i) + ".log";
+    std::string body;
+    for (int l = 0; l < 50; ++l) {
+      char line[128];
+      std::snprintf(line, sizeof line, "2026-11-24T10:%02d:%02d.000Z [main] INFO  App - n=%d\n", i / 60, i % 60,
+                    i * 100 + l);
+      body += line;
+    }
+    ASSERT_TRUE(store.Put(e.key, body));
+    events.push_back(e);
+  }
+  IngestOptions o;
+  o.partitions = 4;
+  o.threads = 3;
+  o.commit_interval_ms = 1;
+  {
+    IngestPool pool(store, log, o);
+    ASSERT_EQ(pool.threads(), 3u);
+    ASSERT_TRUE(pool.Init().ok());
+    Batches source(events);
+    std::atomic<bool> stop{false};
+    Status s = pool.Run(source, stop);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(pool.Totals().objects, 60u);
+    EXPECT_EQ(pool.Totals().records, 3000u);
+    EXPECT_EQ(source.acked.size(), 60u);
+  }
+  RecordDecoder d;
+  std::set<std::string> messages;
+  std::map<std::string, int> partition_of;  // host -> partition
+  for (int p = 0; p < 4; ++p) {
+    auto recs = log.Read("logs", p, 0, 1 << 30);
+    ASSERT_TRUE(recs);
+    std::map<std::string, int> last;  // host -> last n
+    for (const auto& entry : *recs) {
+      auto r = d.Decode(entry.value);
+      ASSERT_TRUE(r);
+      const int n = std::stoi(r->message.substr(2));
+      EXPECT_TRUE(messages.insert(r->message).second) << "twice: " << r->message;
+      EXPECT_EQ(partition_of.emplace(r->source, p).first->second, p) << r->source;
+      auto [it, fresh] = last.emplace(r->source, n);
+      if (!fresh) {
+        EXPECT_LT(it->second, n) << r->source << " out of order";
+      }
+      it->second = n;
+    }
+  }
+  EXPECT_EQ(messages.size(), 3000u);
+  o.threads = 2;
+  IngestPool again(store, log, o);
+  ASSERT_TRUE(again.Init().ok());
+  Batches source(events);
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(again.Run(source, stop).ok());
+  EXPECT_EQ(again.Totals().duplicates, 60u);
+  EXPECT_EQ(again.Totals().records, 0u);
 }
 
 }  // namespace

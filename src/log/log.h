@@ -206,6 +206,10 @@ class Log {
   // MemoryLog) want small transactions; Kafka streams records as they are
   // appended and pays a few round trips per commit, so it wants large ones.
   virtual TransactionSize PreferredTransactionSize() const { return {}; }
+  // Whether this process's threads may each write with their own
+  // transactional id at once (IngestPool). Local logs: yes; Kafka: scale
+  // with more processes instead.
+  virtual bool ThreadedWriters() const { return true; }
 
   // Creates the topic if missing; if it exists with another partition count,
   // FailedPrecondition.
