@@ -69,16 +69,7 @@ Status IngestPool::Run(EventSource& source, const std::atomic<bool>& stop, TimeM
 
 IngestTotals IngestPool::Totals() const {
   IngestTotals t;
-  for (const auto& i : ingesters_) {
-    const IngestCounters& c = i->counters();
-    t.objects += c.objects;
-    t.duplicates += c.duplicates;
-    t.failed += c.failed;
-    t.lines += c.lines;
-    t.records += c.records;
-    t.dead_letters += c.dead_letters;
-    t.bytes += c.bytes;
-  }
+  for (const auto& i : ingesters_) t += i->counters();
   return t;
 }
 

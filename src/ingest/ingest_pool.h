@@ -15,11 +15,6 @@
 
 namespace logstream {
 
-// The IngestCounters of several ingesters, added up.
-struct IngestTotals {
-  uint64_t objects = 0, duplicates = 0, failed = 0, lines = 0, records = 0, dead_letters = 0, bytes = 0;
-};
-
 class IngestPool {
  public:
   // options.threads threads (0: one per core; 1 when the log cannot take

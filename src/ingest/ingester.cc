@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -140,6 +141,7 @@ struct Ingester::Batch {
   Totals totals;
   std::vector<ObjectEvent> events;  // objects fully added since the last commit
   std::vector<ObjectEvent>* committed;
+  std::function<Status(Transaction&)> before_commit;  // SetBeforeCommit
 
   Status Begin() {
     if (!txn) {
@@ -162,8 +164,9 @@ struct Ingester::Batch {
 
   Status Commit() {
     ++writes;
-    if (!manifests.empty()) RETURN_IF_ERROR(Begin());
+    if (!manifests.empty() || before_commit) RETURN_IF_ERROR(Begin());
     if (txn) {
+      if (before_commit) RETURN_IF_ERROR(before_commit(*txn));
       for (const auto& [key, m] : manifests) RETURN_IF_ERROR(txn->Put(o.manifest_topic, key, EncodeManifest(m)));
       metrics::Timer timer(IngestMetrics::Get().commit_seconds);
       Status s = txn->Commit();
@@ -569,6 +572,8 @@ size_t Ingester::uncommitted() const { return batch_->events.size(); }
 bool Ingester::FlushDue() const {
   return batch_->txn && NowMs() - batch_->begun >= options_.commit_interval_ms;
 }
+
+void Ingester::SetBeforeCommit(std::function<Status(Transaction&)> hook) { batch_->before_commit = std::move(hook); }
 
 std::vector<ObjectEvent> Ingester::TakeCommitted() { return std::exchange(committed_, {}); }
 

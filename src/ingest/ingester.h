@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,6 +92,21 @@ struct IngestCounters {
   std::atomic<uint64_t> bytes{0};       // decompressed bytes read
 };
 
+// IngestCounters added up (of several ingesters, or over time).
+struct IngestTotals {
+  uint64_t objects = 0, duplicates = 0, failed = 0, lines = 0, records = 0, dead_letters = 0, bytes = 0;
+  IngestTotals& operator+=(const IngestCounters& c) {
+    objects += c.objects;
+    duplicates += c.duplicates;
+    failed += c.failed;
+    lines += c.lines;
+    records += c.records;
+    dead_letters += c.dead_letters;
+    bytes += c.bytes;
+    return *this;
+  }
+};
+
 enum class IngestOutcome { kIngested, kDuplicate, kChanged, kFailed };
 
 // Thread-compatible: one thread calls Add/Flush/IngestObject at a time. The
@@ -129,6 +145,10 @@ class Ingester {
   // for an Add soon; DropPrefetched forgets what was read and not added.
   void Prefetch(const ObjectEvent& event);
   void DropPrefetched();
+
+  // Called with every transaction just before it commits, also one that
+  // only the hook writes to (the fleet writer adds its consumed offsets).
+  void SetBeforeCommit(std::function<Status(Transaction&)> hook);
 
   // Add and Flush: the object alone in its transaction(s) (Lambda).
   Result<IngestOutcome> IngestObject(const ObjectEvent& event);

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "src/ingest/fleet.h"
 #include "src/ingest/ingest_pool.h"
 #include "src/ingest/ingester.h"
 #include "src/log/memory_log.h"
@@ -81,12 +82,9 @@ TEST(ShardedSourceTest, EachHostGoesToOneShardInOrderAndEveryEventOnce) {
   EXPECT_GE(shard_of.size(), 11u);
 }
 
-// Three ingest threads on one log: every line once, each host's records in
-// one partition in key order (its objects' order); a second pool with
-// another thread count over the same events ingests nothing again.
-TEST(IngestPoolTest, ThreadsIngestEachObjectOnceAndEachHostInOrder) {
-  MemoryStore store;
-  MemoryLog log;
+// 60 objects of 7 hosts, 50 lines each; message n=K numbers every line of
+// a host in key order.
+std::vector<ObjectEvent> PutObjects(MemoryStore& store) {
   std::vector<ObjectEvent> events;
   for (int i = 0; i < 60; ++i) {
     ObjectEvent e;
@@ -98,29 +96,21 @@ TEST(IngestPoolTest, ThreadsIngestEachObjectOnceAndEachHostInOrder) {
                     i * 100 + l);
       body += line;
     }
-    ASSERT_TRUE(store.Put(e.key, body));
+    EXPECT_TRUE(store.Put(e.key, body));
     events.push_back(e);
   }
-  IngestOptions o;
-  o.partitions = 4;
-  o.threads = 3;
-  o.commit_interval_ms = 1;
-  {
-    IngestPool pool(store, log, o);
-    ASSERT_EQ(pool.threads(), 3u);
-    ASSERT_TRUE(pool.Init().ok());
-    Batches source(events);
-    std::atomic<bool> stop{false};
-    Status s = pool.Run(source, stop);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    EXPECT_EQ(pool.Totals().objects, 60u);
-    EXPECT_EQ(pool.Totals().records, 3000u);
-    EXPECT_EQ(source.acked.size(), 60u);
-  }
+  return events;
+}
+
+// Every line of PutObjects once in `logs`, each host in one partition in
+// key order.
+void ExpectEachLineOnceAndEachHostInOrder(MemoryLog& log) {
   RecordDecoder d;
   std::set<std::string> messages;
   std::map<std::string, int> partition_of;  // host -> partition
-  for (int p = 0; p < 4; ++p) {
+  auto info = log.DescribeTopic("logs");
+  ASSERT_TRUE(info);
+  for (int p = 0; p < info->partitions; ++p) {
     auto recs = log.Read("logs", p, 0, 1 << 30);
     ASSERT_TRUE(recs);
     std::map<std::string, int> last;  // host -> last n
@@ -138,6 +128,32 @@ TEST(IngestPoolTest, ThreadsIngestEachObjectOnceAndEachHostInOrder) {
     }
   }
   EXPECT_EQ(messages.size(), 3000u);
+}
+
+// Three ingest threads on one log: every line once, each host's records in
+// one partition in key order (its objects' order); a second pool with
+// another thread count over the same events ingests nothing again.
+TEST(IngestPoolTest, ThreadsIngestEachObjectOnceAndEachHostInOrder) {
+  MemoryStore store;
+  MemoryLog log;
+  const std::vector<ObjectEvent> events = PutObjects(store);
+  IngestOptions o;
+  o.partitions = 4;
+  o.threads = 3;
+  o.commit_interval_ms = 1;
+  {
+    IngestPool pool(store, log, o);
+    ASSERT_EQ(pool.threads(), 3u);
+    ASSERT_TRUE(pool.Init().ok());
+    Batches source(events);
+    std::atomic<bool> stop{false};
+    Status s = pool.Run(source, stop);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(pool.Totals().objects, 60u);
+    EXPECT_EQ(pool.Totals().records, 3000u);
+    EXPECT_EQ(source.acked.size(), 60u);
+  }
+  ExpectEachLineOnceAndEachHostInOrder(log);
   o.threads = 2;
   IngestPool again(store, log, o);
   ASSERT_TRUE(again.Init().ok());
@@ -146,6 +162,69 @@ TEST(IngestPoolTest, ThreadsIngestEachObjectOnceAndEachHostInOrder) {
   ASSERT_TRUE(again.Run(source, stop).ok());
   EXPECT_EQ(again.Totals().duplicates, 60u);
   EXPECT_EQ(again.Totals().records, 0u);
+}
+
+// Two fleet writers share `objects` as a group: every event enqueued twice
+// (a duplicate delivery), every line once, each host in order, and the
+// group's offsets at the end of `objects`.
+TEST(FleetTest, TwoWritersIngestEachObjectOnceAndEachHostInOrder) {
+  MemoryStore store;
+  MemoryLog log;
+  const std::vector<ObjectEvent> events = PutObjects(store);
+  IngestOptions o;
+  o.partitions = 4;
+  o.commit_interval_ms = 1;
+  FleetOptions f;
+  f.read_batch = 5;
+  f.exit_when_done = true;
+  ASSERT_TRUE(EnsureObjectsTopic(log, o, f).ok());
+  for (size_t i = 0; i < events.size(); i += 10) {
+    std::vector<ObjectEvent> batch(events.begin() + i, events.begin() + std::min(i + 10, events.size()));
+    ASSERT_TRUE(Enqueue(log, "enqueue-a", o, f, batch).ok());
+    ASSERT_TRUE(Enqueue(log, "enqueue-b", o, f, batch).ok());
+  }
+  std::vector<std::unique_ptr<FleetWriter>> writers;
+  for (const char* name : {"ingest-a", "ingest-b"}) {
+    IngestOptions mine = o;
+    mine.transactional_id = name;
+    writers.push_back(std::make_unique<FleetWriter>(store, log, mine, f));
+    ASSERT_TRUE(writers.back()->Init().ok());
+  }
+  std::atomic<bool> stop{false};
+  std::vector<Status> results(2);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < 2; ++i) threads.emplace_back([&, i] { results[i] = writers[i]->Run(stop); });
+  for (auto& t : threads) t.join();
+  for (const Status& s : results) ASSERT_TRUE(s.ok()) << s.ToString();
+  ExpectEachLineOnceAndEachHostInOrder(log);
+  IngestTotals total = writers[0]->Totals();
+  const IngestTotals b = writers[1]->Totals();
+  EXPECT_GT(total.objects, 0u) << "the group shares the partitions";
+  EXPECT_GT(b.objects, 0u);
+  total.objects += b.objects;
+  total.duplicates += b.duplicates;
+  EXPECT_EQ(total.objects, 60u);
+  EXPECT_EQ(total.duplicates, 60u);
+  for (int p = 0; p < 4; ++p) {
+    auto committed = log.CommittedOffset("ingest", "objects", p);
+    auto info = log.DescribeTopic("objects");
+    ASSERT_TRUE(committed && info);
+    EXPECT_EQ(*committed, info->end_offsets[p]);
+  }
+}
+
+TEST(FleetTest, ObjectEventsRoundTrip) {
+  ObjectEvent e;
+  e.bucket = "b";
+  e.key = "h/2026-11-24/a \"q\".log";
+  e.size = 12;
+  e.etag = "abc";
+  e.event_time = 1764000000000;
+  auto back = DecodeObjectEvent(EncodeObjectEvent(e));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, e);
+  EXPECT_FALSE(DecodeObjectEvent("{}"));
+  EXPECT_FALSE(DecodeObjectEvent("nope"));
 }
 
 }  // namespace
