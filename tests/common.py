@@ -81,6 +81,16 @@ def check_records_match_lines(records, lines):
     return len(seen)
 
 
+def check_each_source_in_key_order(records):
+    """Each host's records in its objects' key order, as `log tail` prints
+    them (partition by partition; a host's records are in one partition)."""
+    last = {}
+    for r in records:
+        at = (r["object"], r["offset"])
+        assert last.get(r["source"], ("", -1)) < at, f"{r['source']}: {at} after {last[r['source']]}"
+        last[r["source"]] = at
+
+
 def check_record_matches_line(r, line):
     """The record's message, thread, level, logger (and time, for iso lines) are the line's."""
     head, _, message = line.partition(" - ")

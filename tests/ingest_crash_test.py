@@ -9,7 +9,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import LOGSTREAM, bucket_lines, check_records_match_lines, run, tail, workdir  # noqa: E402
+from common import (LOGSTREAM, bucket_lines, check_each_source_in_key_order, check_records_match_lines,  # noqa: E402
+                    run, tail, workdir)
 
 KILLS = 20
 d = workdir("ingest-crash")
@@ -56,13 +57,7 @@ while killed < KILLS and attempts < KILLS * 4:
 run(*ingest[1:])
 records = tail("logs", broker)
 n = check_records_match_lines(records, lines)
-# Each host's records in its objects' key order (tail reads partition by
-# partition; a host's records are all in one partition).
-last = {}
-for r in records:
-    at = (r["object"], r["offset"])
-    assert last.get(r["source"], ("", -1)) < at, f"{r['source']}: {at} after {last[r['source']]}"
-    last[r["source"]] = at
+check_each_source_in_key_order(records)
 assert tail("dead-letter", broker) == []
 print(f"ok: {killed} kills (uninterrupted run {full:.2f}s), {n} lines exactly once")
 assert killed >= 20, f"only {killed} kills landed before the ingest finished"

@@ -6,6 +6,7 @@
 #include "src/cli/progress.h"
 #include "src/cli/settings.h"
 #include "src/cli/signals.h"
+#include "src/ingest/fleet.h"
 #include "src/ingest/ingest_pool.h"
 #include "src/log/log.h"
 #include "src/store/object_store.h"
@@ -20,11 +21,52 @@ constexpr TimeMs kGiveUpAfterMs = 60'000;
 struct IngestArgs {
   std::string config;
   bool exit_when_done = false;
+  std::string instance;  // a fleet member (or, with enqueue, the enqueuer's name)
+  bool enqueue = false;
 };
+
+// `ingest --instance NAME`: a member of the ingest fleet, on topic objects.
+int RunFleetWriter(const IngestArgs& a, const Settings& settings, ObjectStore& store, Log& log,
+                   const std::atomic<bool>& stop) {
+  IngestOptions options = settings.ingest;
+  options.transactional_id = "ingest-" + a.instance;
+  // A dead writer's partitions wait for its open transaction to end.
+  options.transaction_timeout_ms = 10'000;
+  FleetOptions fleet;
+  fleet.exit_when_done = a.exit_when_done;
+  fleet.on_rebalance = [&](const std::vector<int>& owned) {
+    std::string line = "ingest: partitions now:";
+    for (int p : owned) line += " " + fleet.objects_topic + "/" + std::to_string(p);
+    if (owned.empty()) line += " none";
+    std::cerr << line << std::endl;
+  };
+  FleetWriter writer(store, log, options, fleet);
+  if (Status s = writer.Init(); !s.ok()) return Fail(s.message());
+  Status s = writer.Run(stop);
+  const IngestTotals c = writer.Totals();
+  std::cout << "ingested " << c.objects << " objects (" << c.duplicates << " already ingested, " << c.failed
+            << " unreadable): " << c.lines << " lines, " << c.records << " records, " << c.dead_letters
+            << " dead letters\n";
+  return ExitCode(s);
+}
+
+// `ingest --enqueue`: the event source's events to topic objects.
+int RunEnqueueCommand(const IngestArgs& a, const Settings& settings, EventSource& source, Log& log,
+                      const std::atomic<bool>& stop) {
+  FleetOptions fleet;
+  if (Status s = EnsureObjectsTopic(log, settings.ingest, fleet); !s.ok()) return Fail(s.message());
+  uint64_t enqueued = 0;
+  Status s = RunEnqueue(source, log, a.instance.empty() ? "enqueue" : "enqueue-" + a.instance, settings.ingest,
+                        fleet, stop, &enqueued);
+  std::cout << "enqueued " << enqueued << " object events on topic " << fleet.objects_topic << "\n";
+  return ExitCode(s);
+}
 
 int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   Settings settings;
   if (Status s = ResolveFile(a.config, given, &settings); !s.ok()) return Fail(s.message(), 2);
+  // Before anything slow: a SIGTERM while connecting still ends cleanly.
+  std::atomic<bool>& stop = InstallStopHandlers();
   ApplyS3Endpoint(settings.store);
   const std::string& store_url = settings.store.url;
   auto store = OpenStore(store_url);
@@ -34,6 +76,7 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   auto telemetry = StartTelemetry(settings.http, false, "ingest", {"ingest", "log"}, {"broker", "store"});
   if (!telemetry) return Fail(telemetry.error().message());
   metrics::CollectorHandle offsets = CollectEndOffsets(**log, settings.ingest.logs_topic);
+  if (!a.instance.empty() && !a.enqueue) return RunFleetWriter(a, settings, **store, **log, stop);
   IngestPool ingest(**store, **log, settings.ingest);
   if (Status s = ingest.Init(); !s.ok()) return Fail(s.message());
   EventSourceContext context;
@@ -43,7 +86,7 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   context.give_up_after_ms = a.exit_when_done ? kGiveUpAfterMs : 0;
   auto source = OpenEventSource(settings.events, context);
   if (!source) return Fail("cannot watch " + store_url + ": " + source.error().message());
-  std::atomic<bool>& stop = InstallStopHandlers();
+  if (a.enqueue) return RunEnqueueCommand(a, settings, **source, **log, stop);
   Status s;
   {
     ProgressLine progress(a.exit_when_done, "ingest", "objects", [&] {
@@ -69,6 +112,10 @@ Ingest every object of a bucket into topic `logs`, exactly once: each line becom
 record (multi-line stack traces stay in their record); lines that do not parse and
 objects that cannot be read go to topic `dead-letter` with a reason. Lists the bucket
 at start (objects that landed while it was down are picked up), then watches it.
+
+A fleet of writers (docs/ingest-scale.md): `ingest --enqueue` puts the events on topic
+`objects` (keyed by host) instead; each `ingest --instance NAME` takes a share of the
+hosts as a member of consumer group `ingest` on `objects`, each object exactly once.
 )";
 
 void RegisterIngest(CLI::App& app, Context& ctx) {
@@ -78,6 +125,12 @@ void RegisterIngest(CLI::App& app, Context& ctx) {
   AddConfigFlag(cmd, &args->config);
   AddFlags(cmd, IngestTable(), &ctx.given, IngestOptions{}, "Ingest");
   AddFlags(cmd, EventsTable(), &ctx.given, EventSettings{}, "Events");
+  AddInstanceFlag(cmd, &args->instance,
+                  "Name of this writer of the ingest fleet (letters, digits, . _ -): ingest the events\n"
+                  "of topic objects that its group share assigns it; a writer restarted under the same\n"
+                  "name fences its previous run");
+  cmd->add_flag("--enqueue", args->enqueue,
+                "Put the object events on topic objects for the fleet instead of ingesting them");
   AddExitWhenDoneFlag(cmd, &args->exit_when_done);
   AddFlags(cmd, HttpTable(), &ctx.given, HttpSettings{}, "Metrics and dashboard");
   cmd->callback([args, &ctx] { ctx.exit_code = RunIngestCommand(*args, ctx.given); });

@@ -79,7 +79,7 @@ void RegisterProcess(CLI::App& app, Context& ctx) {
   auto [cmd, args] = AddCommand<ProcessArgs>(app, "process", kProcessHelp);
   AddBrokerFlag(cmd, ctx);
   AddConfigFlag(cmd, &args->config);
-  cmd->add_option("--instance", args->instance,
+  AddInstanceFlag(cmd, &args->instance,
                   "Name of this processor in its group (letters, digits, . _ -). Several processors\n"
                   "split the partitions of `logs` when each has its own name; a processor restarted\n"
                   "under the same name fences its previous run");

@@ -1,5 +1,8 @@
 #include "src/cli/flags.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "src/base/toml_errors.h"
 
 namespace logstream::cli {
@@ -43,6 +46,18 @@ void AddExitWhenDoneFlag(CLI::App* cmd, bool* exit_when_done) {
                 "Work through what is there now (the bucket's objects, the topic's records, the "
                 "generator's lines), emit every final window and alert, then exit 0 instead of "
                 "watching for more");
+}
+
+void AddInstanceFlag(CLI::App* cmd, std::string* instance, const std::string& help) {
+  cmd->add_option("--instance", *instance, help)
+      ->check(CLI::Validator(
+          [](const std::string& v) -> std::string {
+            const bool ok = !v.empty() && v.size() <= 100 && std::ranges::all_of(v, [](unsigned char c) {
+              return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+            });
+            return ok ? "" : "must be 1 to 100 letters, digits, '.', '_' or '-'";
+          },
+          "NAME"));
 }
 
 }  // namespace logstream::cli

@@ -132,5 +132,7 @@ inline bool IsSet(const opt::Provenance& provenance, const std::string& qualifie
 // The flags every command spells the same way, declared here once.
 void AddConfigFlag(CLI::App* cmd, std::string* path);
 void AddExitWhenDoneFlag(CLI::App* cmd, bool* exit_when_done);
+// --instance NAME: part of a transactional id, so letters, digits, . _ - only.
+void AddInstanceFlag(CLI::App* cmd, std::string* instance, const std::string& help);
 
 }  // namespace logstream::cli

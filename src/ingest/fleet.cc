@@ -97,6 +97,11 @@ Status FleetWriter::Init() {
   RETURN_IF_ERROR(Reset());
   RETURN_IF_ERROR(ingester_->Init());
   RETURN_IF_ERROR(EnsureObjectsTopic(log_, ingest_, fleet_));
+  // Fence (and on Kafka abort the open transaction of) a previous run under
+  // this name first: its successor's offsets would wait for it.
+  auto fence = log_.Begin(ingest_.transactional_id, TransactionOptions{.timeout = ingest_.transaction_timeout_ms});
+  if (!fence) return fence.error();
+  (*fence)->Abort();
   ASSIGN_OR_RETURN(subscription_, log_.Subscribe(fleet_.group, {fleet_.objects_topic}));
   return Status::Ok();
 }
@@ -160,7 +165,9 @@ Status FleetWriter::PollGroup(TimeMs wait) {
       for (const TopicPartition& tp : change.revoked) parts_.erase(tp.partition);
     }
   }
-  return Assign(change.assigned);
+  RETURN_IF_ERROR(Assign(change.assigned));
+  if (fleet_.on_rebalance) fleet_.on_rebalance(partitions());
+  return Status::Ok();
 }
 
 Status FleetWriter::Flush() {
@@ -174,7 +181,11 @@ Result<bool> FleetWriter::Done() {
   ASSIGN_OR_RETURN(TopicInfo info, log_.DescribeTopic(fleet_.objects_topic));
   for (int p = 0; p < info.partitions; ++p) {
     ASSIGN_OR_RETURN(int64_t committed, log_.CommittedOffset(fleet_.group, fleet_.objects_topic, p));
-    if (committed < info.end_offsets[p]) return false;
+    if (committed >= info.end_offsets[p]) continue;
+    // On Kafka the end offset also counts transaction markers, which are
+    // never read: a partition short of its end that yields nothing is done.
+    ASSIGN_OR_RETURN(std::vector<LogRecordEntry> rest, log_.Read(fleet_.objects_topic, p, committed, 1));
+    if (!rest.empty()) return false;
   }
   return true;
 }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,8 @@ struct FleetOptions {
   std::string group = "ingest";
   size_t read_batch = 64;       // events read per partition per pass
   bool exit_when_done = false;  // end once the group consumed `objects` to its end
+  // Called with the partitions of `objects` owned after each change.
+  std::function<void(const std::vector<int>&)> on_rebalance;
 };
 
 std::string EncodeObjectEvent(const ObjectEvent& event);

@@ -145,7 +145,7 @@ struct Ingester::Batch {
 
   Status Begin() {
     if (!txn) {
-      ASSIGN_OR_RETURN(txn, log.Begin(o.transactional_id));
+      ASSIGN_OR_RETURN(txn, log.Begin(o.transactional_id, TransactionOptions{.timeout = o.transaction_timeout_ms}));
       begun = NowMs();
     }
     return Status::Ok();

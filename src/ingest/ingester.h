@@ -39,6 +39,9 @@ struct IngestOptions {
   std::string manifest_topic = "ingest-manifest";
   int partitions = 4;                     // of `logs`, when it is created
   std::string transactional_id = "ingest";
+  // Kafka: the broker aborts a dead writer's open transaction after this
+  // long (0: the log's default); a fleet writer's successor waits for it.
+  TimeMs transaction_timeout_ms = 0;
   LineFormat format = LineFormat::kAuto;  // each line's own shape decides
   size_t max_line_bytes = 64 * 1024;
   // Dead letters written per object at most; the lines beyond are counted by

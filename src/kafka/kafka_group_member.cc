@@ -24,6 +24,19 @@ class KafkaSubscription : public Subscription {
       list.erase(std::remove(list.begin(), list.end(), this), list.end());
       if (list.empty()) log_->members.erase(group_);
     }
+    // librdkafka before 2.3 aborts when a cooperative-sticky member is
+    // destroyed before its first assignment (librdkafka issue 4312): wait for
+    // it (a process stopped while it joins), at most a session timeout and a
+    // bit; a member still not joined then is left open (the process is
+    // ending; the group drops it after its session timeout).
+    const auto give_up = Clock::now() + Ms(12000);
+    while (!joined_ && error_.ok() && Clock::now() < give_up) {
+      if (rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_.get(), 100)) rd_kafka_message_destroy(msg);
+    }
+    if (!joined_) {
+      (void)rk_.release();
+      return;
+    }
     closing_ = true;  // revocations during close are unassigned at once
     Forget(owned_);
     rk_.reset();  // consumer_close: leaves the group
@@ -151,6 +164,7 @@ class KafkaSubscription : public Subscription {
       ~Saver() { self->SaveMetadata(rk); }
     } save{this, rk};
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      joined_ = true;
       if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, parts)) {
         error_ = TxnError(error, "assigning partitions of group " + log_->Full(group_));
         return;
@@ -206,6 +220,7 @@ class KafkaSubscription : public Subscription {
   std::mutex gm_mu_;
   std::string gm_;  // serialized metadata; guarded by gm_mu_
   bool closing_ = false;
+  bool joined_ = false;  // an assignment (maybe empty) was received
   Status error_;
   AssignmentChange change_;  // collected by OnRebalance, returned by Poll
   std::set<TopicPartition> owned_;
