@@ -57,6 +57,11 @@ int RunLambda(const GivenFlags& given) {
   const std::string& broker = settings.broker.url;
   auto log = OpenLog(broker, settings.broker.options);
   if (!log) return init_failed("BrokerError", "cannot open broker " + RedactUrl(broker) + ": " + log.error().message());
+  if (lambda.action == "enqueue") {
+    lambda::S3EnqueueHandler handler(**log, settings.ingest);
+    return ExitCode(lambda::RunLoop(
+        client, [&](const lambda::Invocation& inv) { return handler.Handle(inv.payload); }, stop));
+  }
   lambda::S3IngestOptions options;
   options.store_url = lambda.store;
   lambda::S3IngestHandler handler(**log, options);

@@ -9,9 +9,10 @@ const opt::Table<LambdaSettings>& LambdaTable() {
                     "`logstream lambda`, the AWS Lambda custom runtime: set in the function's "
                     "environment (the broker: LOGSTREAM_BROKER, LOGSTREAM_NAMESPACE).");
     t.String("action", &L::action,
-             "ingest: each S3 event's objects into the broker; ssm: SSM SendCommand of the "
-             "instances' script with the bucket and key quoted",
-             {.env = "LOGSTREAM_LAMBDA_ACTION"}, {"ingest", "ssm"});
+             "ingest: each S3 event's objects into the broker; enqueue: each event to topic objects "
+             "for the ingest fleet (`ingest --instance`); ssm: SSM SendCommand of the instances' "
+             "script with the bucket and key quoted",
+             {.env = "LOGSTREAM_LAMBDA_ACTION"}, {"ingest", "enqueue", "ssm"});
     t.String("config", &L::config, "ssm: application.json (default $LAMBDA_TASK_ROOT/application.json)",
              {.env = "LOGSTREAM_LAMBDA_CONFIG"});
     t.String("store", &L::store,

@@ -11,7 +11,7 @@
 namespace logstream::lambda {
 
 struct LambdaSettings {
-  std::string action = "ingest";  // ingest | ssm
+  std::string action = "ingest";  // ingest | enqueue | ssm
   std::string config;             // ssm: application.json ("": $LAMBDA_TASK_ROOT/application.json)
   std::string store;              // ingest: store URL of every record ("": s3://BUCKET of each)
   std::vector<std::string> ssm_instance_ids;  // ssm: instead of application.json's

@@ -1,5 +1,8 @@
 #include "src/lambda/s3_ingest_handler.h"
 
+#include <random>
+
+#include "src/ingest/fleet.h"
 #include "src/record/json.h"
 
 namespace logstream::lambda {
@@ -33,12 +36,19 @@ Result<Ingester*> S3IngestHandler::IngesterFor(const std::string& bucket) {
   return slot.ingester.get();
 }
 
-std::expected<std::string, InvocationError> S3IngestHandler::Handle(std::string_view payload) {
-  auto message = parser_.Parse(payload);
+// InvalidEvent for a payload that is no S3 or EventBridge event.
+std::expected<S3EventMessage, InvocationError> ParseEvent(S3EventParser& parser, std::string_view payload) {
+  auto message = parser.Parse(payload);
   if (!message) {
     return std::unexpected(InvocationError{
         "InvalidEvent", "not an S3 event notification ({\"Records\":[...]}): " + message.error().message()});
   }
+  return std::move(*message);
+}
+
+std::expected<std::string, InvocationError> S3IngestHandler::Handle(std::string_view payload) {
+  auto message = ParseEvent(parser_, payload);
+  if (!message) return std::unexpected(message.error());
   size_t counts[4] = {0, 0, 0, 0};
   std::string results;
   // One host's objects in key order, whatever order the notification lists them in.
@@ -68,6 +78,30 @@ std::expected<std::string, InvocationError> S3IngestHandler::Handle(std::string_
          ",\"ingested\":" + std::to_string(counts[0] + counts[2]) +
          ",\"duplicates\":" + std::to_string(counts[1]) + ",\"failed\":" + std::to_string(counts[3]) +
          ",\"skipped\":" + std::to_string(message->skipped) + ",\"results\":[" + results + "]}";
+}
+
+S3EnqueueHandler::S3EnqueueHandler(Log& log, IngestOptions ingest) : log_(log), ingest_(std::move(ingest)) {
+  // One id per runtime process: concurrent invocations run in other
+  // processes, and must not fence each other.
+  std::random_device rd;
+  char id[32];
+  std::snprintf(id, sizeof id, "enqueue-lambda-%08x%08x", rd(), rd());
+  transactional_id_ = id;
+}
+
+std::expected<std::string, InvocationError> S3EnqueueHandler::Handle(std::string_view payload) {
+  auto message = ParseEvent(parser_, payload);
+  if (!message) return std::unexpected(message.error());
+  const FleetOptions fleet;
+  const size_t n = message->events.size();
+  Status s = EnsureObjectsTopic(log_, ingest_, fleet);
+  if (s.ok()) s = Enqueue(log_, transactional_id_, ingest_, fleet, std::move(message->events));
+  if (!s.ok()) {
+    return std::unexpected(InvocationError{"EnqueueError", "enqueueing " + std::to_string(n) +
+                                                               " events failed (a retry enqueues them): " + s.message()});
+  }
+  return "{\"objects\":" + std::to_string(n) + ",\"enqueued\":" + std::to_string(n) +
+         ",\"skipped\":" + std::to_string(message->skipped) + "}";
 }
 
 }  // namespace logstream::lambda

@@ -52,4 +52,23 @@ class S3IngestHandler {
   std::map<std::string, Slot> slots_;  // by bucket ("" when store_url is set)
 };
 
+// The `enqueue` action: the invocation's ObjectCreated events go to topic
+// `objects` for the ingest fleet (src/ingest/fleet.h) in one transaction;
+// concurrent invocations (each runtime process its own transactional id) do
+// not fence each other, and a retry only enqueues duplicates, which the
+// fleet skips. Not thread-safe.
+class S3EnqueueHandler {
+ public:
+  S3EnqueueHandler(Log& log, IngestOptions ingest);
+  // {"objects":N,"enqueued":N,"skipped":N}. Errors: InvalidEvent,
+  // EnqueueError (the log failed; a retry enqueues them again).
+  std::expected<std::string, InvocationError> Handle(std::string_view payload);
+
+ private:
+  Log& log_;
+  IngestOptions ingest_;
+  std::string transactional_id_;
+  S3EventParser parser_;
+};
+
 }  // namespace logstream::lambda

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "src/ingest/fleet.h"
 #include "src/log/memory_log.h"
 
 namespace logstream::lambda {
@@ -54,6 +56,33 @@ TEST_F(S3IngestHandlerTest, InvalidJsonIsInvalidEvent) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().type, "InvalidEvent");
   EXPECT_NE(r.error().message.find("not an S3 event notification"), std::string::npos);
+}
+
+// Each event of an invocation becomes a record of `objects` keyed by its
+// host; two handlers (two runtime processes) do not fence each other.
+TEST(S3EnqueueHandlerTest, EventsGoToObjectsKeyedByHost) {
+  MemoryLog log;
+  S3EnqueueHandler one(log, {}), two(log, {});
+  std::vector<ObjectEvent> events(3);
+  events[0].key = "web-2/2026-11-24/b.log";
+  events[1].key = "web-1/2026-11-24/a.log";
+  events[2].key = "web-2/2026-11-24/a.log";
+  for (ObjectEvent& e : events) e.bucket = "b";
+  auto r = one.Handle(ObjectEventsToS3Json(events));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(*r, "{\"objects\":3,\"enqueued\":3,\"skipped\":0}");
+  ASSERT_TRUE(two.Handle(ObjectEventsToS3Json({events[1]})).has_value());
+  auto info = log.DescribeTopic("objects");
+  ASSERT_TRUE(info);
+  std::map<std::string, std::vector<std::string>> keys;  // host -> keys in log order
+  for (int p = 0; p < info->partitions; ++p) {
+    auto recs = log.Read("objects", p, 0, 100);
+    ASSERT_TRUE(recs);
+    for (const auto& rec : *recs) keys[rec.key].push_back(DecodeObjectEvent(rec.value)->key);
+  }
+  EXPECT_EQ(keys["web-2"], (std::vector<std::string>{"web-2/2026-11-24/a.log", "web-2/2026-11-24/b.log"}));
+  EXPECT_EQ(keys["web-1"], (std::vector<std::string>{"web-1/2026-11-24/a.log", "web-1/2026-11-24/a.log"}));
+  EXPECT_FALSE(one.Handle("{\"hello\":1}").has_value());
 }
 
 }  // namespace
