@@ -2,13 +2,15 @@
 Interface Emulator (`scripts/services start lambda-rie`; standard library only)."""
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from urllib.parse import quote_plus
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import LOGSTREAM, service_env  # noqa: E402
+from common import LOGSTREAM, free_port, service_env  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATE = os.environ.get("LOGSTREAM_SERVICES_DIR", "/tmp/logstream-services")
@@ -22,10 +24,7 @@ def services(*args):
 def start_rie(function_env):
     """Starts the emulator with the packaged bootstrap beside the logstream
     binary and the given function environment; returns the invocation URL."""
-    bootstrap = os.path.join(os.path.dirname(os.path.abspath(LOGSTREAM)), "lambda", "bootstrap")
-    if not os.access(bootstrap, os.X_OK):
-        raise SystemExit(f"{bootstrap} is missing: build the target lambda_zip")
-    env = dict(function_env, LOGSTREAM_LAMBDA_BOOTSTRAP=bootstrap)
+    env = dict(function_env, LOGSTREAM_LAMBDA_BOOTSTRAP=bootstrap_path())
     os.makedirs(STATE, exist_ok=True)
     with open(os.path.join(STATE, "lambda-rie.env"), "w") as f:
         for k, v in env.items():
@@ -33,6 +32,56 @@ def start_rie(function_env):
     services("stop", "lambda-rie")
     services("start", "lambda-rie")
     return service_env("lambda-rie")["LAMBDA_URL"]
+
+
+def bootstrap_path():
+    path = os.path.join(os.path.dirname(os.path.abspath(LOGSTREAM)), "lambda", "bootstrap")
+    if not os.access(path, os.X_OK):
+        raise SystemExit(f"{path} is missing: build the target lambda_zip")
+    return path
+
+
+class Emulators:
+    """n Runtime Interface Emulators of one function, each its own process
+    (a Lambda function's concurrent invocations run in separate execution
+    environments); stopped by pid."""
+    RIE = "/opt/logstream/bin/aws-lambda-rie"
+
+    def __init__(self, n, function_env):
+        if not os.access(self.RIE, os.X_OK):
+            raise SystemExit(f"{self.RIE} is missing: run scripts/setup")
+        self.procs, self.urls = [], []
+        env = dict(os.environ, **function_env)
+        for _ in range(n):
+            port, api = free_port(), free_port()
+            while api == port:
+                api = free_port()
+            self.procs.append(subprocess.Popen(
+                [self.RIE, "--log-level", "warn", "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+                 "--runtime-api-address", f"127.0.0.1:{api}", bootstrap_path()],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            self.urls.append(f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations")
+        for url in self.urls:
+            port = int(url.split(":")[2].split("/")[0])
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit(f"emulator on port {port} did not start")
+                    time.sleep(0.1)
+
+    def stop(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
 
 
 def stop_rie():

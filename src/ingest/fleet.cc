@@ -200,19 +200,29 @@ Status FleetWriter::Loop(const std::atomic<bool>& stop) {
     for (auto& [p, part] : parts_) {
       ASSIGN_OR_RETURN(std::vector<LogRecordEntry> entries,
                        log_.Read(fleet_.objects_topic, p, part.next, fleet_.read_batch));
+      if (entries.empty()) continue;
+      std::vector<ObjectEvent> events;
       for (const LogRecordEntry& entry : entries) {
         auto event = DecodeObjectEvent(entry.value);
-        if (!event) {
+        if (event) {
+          events.push_back(std::move(*event));
+        } else {
           std::cerr << "logstream: ingest: skipping " << fleet_.objects_topic << " " << p << "@" << entry.offset
                     << ": " << event.error().message() << "\n";
-        } else {
-          // An error leaves the open transaction to Run's Reset.
-          if (auto added = ingester_->Add(*event); !added) return added.error();
         }
-        part.next = entry.offset + 1;
-        dirty = true;
-        ++got;
       }
+      // A host's events enqueued out of key order (concurrent enqueuers)
+      // are put back in order within what is read at once. Until the whole
+      // read is added, the offset committed stays at its start: after a
+      // crash it is read again, and what was done is a duplicate.
+      OrderEachSourceByKey(&events);
+      for (const ObjectEvent& event : events) {
+        // An error leaves the open transaction to Run's Reset.
+        if (auto added = ingester_->Add(event); !added) return added.error();
+      }
+      part.next = entries.back().offset + 1;
+      dirty = true;
+      got += entries.size();
     }
     if (dirty && (got == 0 || ingester_->FlushDue())) {
       RETURN_IF_ERROR(PollGroup(0));  // the latest generation: an outdated one fails the commit

@@ -70,7 +70,7 @@ class FleetWriter {
 
  private:
   struct Part {
-    int64_t next = 0;  // the first event not completely added
+    int64_t next = 0;  // the start of the read being added, then past its end
   };
   Status Loop(const std::atomic<bool>& stop);
   Status PollGroup(TimeMs wait);
