@@ -1,13 +1,18 @@
-"""The ingest fleet on the real Kafka broker: two enqueuers (`ingest --enqueue`)
-hand every object event of a bucket to topic `objects`, so each event arrives
-twice (a duplicate delivery, the second often while the first is being
-ingested); two writers (`ingest --instance a|b`) share `objects` as consumer
-group `ingest`. Writers are killed with SIGKILL at random moments, mid-object
-(objects commit in chunks of 200 records), and restarted under their name.
-At the end (two writers run with --exit-when-done, which end once the group
-has committed `objects` to its end) every line is exactly one record and
-each host's records are in key order."""
+"""The ingest fleet on the real Kafka broker. Two members `ingest --instance a|b`
+start together on one directory bucket, each listing and watching it (each
+sees every object); a third, `--instance c`, is fed a duplicate of every
+event by webhook. Each member puts the events it learns of on topic
+`objects` and ingests the hosts consumer group `ingest` assigns it. a or b
+is killed with SIGKILL at random moments mid-way (objects commit in chunks
+of 200 records) and restarted under its name, four times. At the end (two
+members run with --exit-when-done, which end once the group has committed
+`objects` to its end): every line is exactly one record, each host's records
+are in key order, a and b each ingested part of the objects (the manifest
+names each object's writer), and a processor's aggregates equal the counts
+computed independently from the bucket."""
 import atexit
+import collections
+import json
 import os
 import random
 import signal
@@ -15,23 +20,26 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import (LOGSTREAM, bucket_lines, check_each_source_in_key_order,  # noqa: E402
-                    check_records_match_lines, run, service_env, workdir)
+                    check_records_match_lines, free_port, run, service_env, workdir)
+from independent_counts import rfc3339, window_counts  # noqa: E402
+from lambda_common import s3_event  # noqa: E402
 
 KILLS = 4
 kafka = service_env("kafka")["KAFKA_URL"]
 d = workdir("ingest-fleet")
 ns = ["--namespace", "fleet" + uuid.uuid4().hex[:8]]
 bucket = f"file://{d}/b"
-run("generate", "--hosts", 6, "--max-count", 60000, "--seed", 11, "--roll-lines", 2000,
+run("generate", "--hosts", 12, "--max-count", 30000, "--seed", 11, "--roll-lines", 2000,
     "--start", "2026-11-24T00:00:00Z", "--out", bucket)
 lines = bucket_lines(f"{d}/b")
 config = f"{d}/ingest.toml"
 with open(config, "w") as f:
-    f.write("[ingest]\nchunk_records = 200\n")
+    f.write("[ingest]\nchunk_records = 200\npartitions = 8\n")
 
 procs = []
 
@@ -77,9 +85,25 @@ def kill_all():
 
 
 writers = {name: Proc("--instance", name) for name in ("a", "b")}
-for w in writers.values():
+hook = free_port()
+c = Proc("--instance", "c", "--events", "webhook", "--listen", f"127.0.0.1:{hook}")
+for w in (*writers.values(), c):
     w.wait_owning()
-enqueuers = [Proc("--enqueue", "--instance", f"e{i}", "--exit-when-done") for i in (1, 2)]
+
+
+def feed_webhook():
+    """Every object's event once more, to c, a few objects per request, in key order."""
+    keys = sorted(set(k for k, _ in lines))
+    for i in range(0, len(keys), 5):
+        body = json.dumps(s3_event("bucket", [(k, 0) for k in keys[i:i + 5]])).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{hook}/", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            assert r.status == 200, r.status
+
+
+feeder = threading.Thread(target=feed_webhook)
+feeder.start()
 
 
 def logs_records():
@@ -100,24 +124,35 @@ for k in range(KILLS):
     victim.p.wait()
     writers[name] = Proc("--instance", name)
     writers[name].wait_owning()  # the group drops the dead member after its session timeout
-n_objects = len(set(k for k, _ in lines))
-for e in enqueuers:
-    out = e.finish(timeout=120)
-    assert out == f"enqueued {n_objects} object events on topic objects", out
-# The streaming writers end at SIGTERM after committing; two more runs with
+feeder.join()
+# The streaming members end at SIGTERM after committing; two more runs with
 # --exit-when-done finish what is left.
-for w in writers.values():
+for w in (*writers.values(), c):
     w.p.send_signal(signal.SIGTERM)
     w.finish(timeout=120)
 finals = [Proc("--instance", name, "--exit-when-done") for name in ("a", "b")]
 left = [p.finish() for p in finals]
 
-out = run(*ns, "log", "tail", "logs", "--broker", kafka).stdout
-import json  # noqa: E402
-records = [json.loads(l) for l in out.splitlines() if l]
+
+
+def topic(name):
+    out = run(*ns, "log", "tail", name, "--broker", kafka).stdout
+    return [json.loads(l) for l in out.splitlines() if l]
+
+
+records = topic("logs")
 n = check_records_match_lines(records, lines)
 check_each_source_in_key_order(records)
+by_writer = collections.Counter(json.loads(e["value"]).get("writer") for e in topic("ingest-manifest"))
+assert by_writer["ingest-a"] > 0 and by_writer["ingest-b"] > 0, f"objects by writer: {by_writer}"
+run(*ns, "process", "--broker", kafka, "--exit-when-done")
+rows = topic("aggregates")
+got = {(r["window_start"], r["source"], r["level"]): r["count"] for r in rows}
+assert len(got) == len(rows), "an aggregate row twice"
+want = {(rfc3339(st), src, lvl): cnt for (st, src, lvl), cnt in window_counts(f"{d}/b", 10000).items()}
+assert got == want, f"aggregates differ from independent counts: {len(set(got.items()) ^ set(want.items()))} rows"
 mid_way = [r for r in at_kill if 0 < r < len(lines)]
 assert len(mid_way) >= 2, f"records of logs at each kill: {at_kill} of {len(lines)}: too few kills mid-way"
-print(f"ok: {KILLS} writer kills (logs had {at_kill} records then), every event twice, {n} lines exactly once, each host in order; "
-      f"left for the last runs: {left}")
+print(f"ok: {KILLS} writer kills (logs had {at_kill} records then), every event listed by a and b and sent "
+      f"to c; {n} lines exactly once, each host in order; objects by writer {dict(by_writer)}; "
+      f"{len(rows)} aggregate rows = independent counts; left for the last runs: {left}")

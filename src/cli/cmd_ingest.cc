@@ -1,5 +1,7 @@
 // `logstream ingest`: object-created events from a bucket into topic `logs`.
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "src/cli/commands.h"
 #include "src/cli/observe.h"
@@ -25,15 +27,21 @@ struct IngestArgs {
   bool enqueue = false;
 };
 
-// `ingest --instance NAME`: a member of the ingest fleet, on topic objects.
-int RunFleetWriter(const IngestArgs& a, const Settings& settings, ObjectStore& store, Log& log,
-                   const std::atomic<bool>& stop) {
+// `ingest --instance NAME`: a member of the ingest fleet. Its event source's
+// events go to topic objects (on a connection of their own), and it ingests
+// the share of topic objects that the group assigns it.
+int RunFleetMember(const IngestArgs& a, const Settings& settings, ObjectStore& store, Log& log,
+                   EventSource& source, const std::atomic<bool>& stop) {
+  auto enqueue_log = OpenLog(settings.broker.url, settings.broker.options);
+  if (!enqueue_log) return Fail("cannot open broker " + RedactUrl(settings.broker.url) + ": " + enqueue_log.error().message());
   IngestOptions options = settings.ingest;
   options.transactional_id = "ingest-" + a.instance;
   // A dead writer's partitions wait for its open transaction to end.
   options.transaction_timeout_ms = 10'000;
+  std::atomic<bool> enqueued_all{false};
   FleetOptions fleet;
   fleet.exit_when_done = a.exit_when_done;
+  fleet.enqueue_done = &enqueued_all;
   fleet.on_rebalance = [&](const std::vector<int>& owned) {
     std::string line = "ingest: partitions now:";
     for (int p : owned) line += " " + fleet.objects_topic + "/" + std::to_string(p);
@@ -42,12 +50,30 @@ int RunFleetWriter(const IngestArgs& a, const Settings& settings, ObjectStore& s
   };
   FleetWriter writer(store, log, options, fleet);
   if (Status s = writer.Init(); !s.ok()) return Fail(s.message());
-  Status s = writer.Run(stop);
+  // `halt` stops both threads: at a signal, or when enqueueing failed.
+  std::atomic<bool> halt{false}, written{false};
+  Status enqueue_status, write_status;
+  uint64_t enqueued = 0;
+  std::thread enqueuer([&] {
+    enqueue_status = RunEnqueue(source, **enqueue_log, "enqueue-" + a.instance, settings.ingest, fleet, halt, &enqueued);
+    enqueued_all.store(true);
+  });
+  std::thread ingester([&] {
+    write_status = writer.Run(halt);
+    written.store(true);
+  });
+  while (!written.load()) {
+    if (stop.load() || (enqueued_all.load() && !enqueue_status.ok())) halt.store(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  halt.store(true);
+  ingester.join();
+  enqueuer.join();
   const IngestTotals c = writer.Totals();
   std::cout << "ingested " << c.objects << " objects (" << c.duplicates << " already ingested, " << c.failed
             << " unreadable): " << c.lines << " lines, " << c.records << " records, " << c.dead_letters
-            << " dead letters\n";
-  return ExitCode(s);
+            << " dead letters; enqueued " << enqueued << " events\n";
+  return ExitCode(enqueue_status.ok() ? write_status : enqueue_status);
 }
 
 // `ingest --enqueue`: the event source's events to topic objects.
@@ -76,9 +102,6 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   auto telemetry = StartTelemetry(settings.http, false, "ingest", {"ingest", "log"}, {"broker", "store"});
   if (!telemetry) return Fail(telemetry.error().message());
   metrics::CollectorHandle offsets = CollectEndOffsets(**log, settings.ingest.logs_topic);
-  if (!a.instance.empty() && !a.enqueue) return RunFleetWriter(a, settings, **store, **log, stop);
-  IngestPool ingest(**store, **log, settings.ingest);
-  if (Status s = ingest.Init(); !s.ok()) return Fail(s.message());
   EventSourceContext context;
   context.store = store->get();
   context.store_url = store_url;
@@ -87,6 +110,9 @@ int RunIngestCommand(const IngestArgs& a, const GivenFlags& given) {
   auto source = OpenEventSource(settings.events, context);
   if (!source) return Fail("cannot watch " + store_url + ": " + source.error().message());
   if (a.enqueue) return RunEnqueueCommand(a, settings, **source, **log, stop);
+  if (!a.instance.empty()) return RunFleetMember(a, settings, **store, **log, **source, stop);
+  IngestPool ingest(**store, **log, settings.ingest);
+  if (Status s = ingest.Init(); !s.ok()) return Fail(s.message());
   Status s;
   {
     ProgressLine progress(a.exit_when_done, "ingest", "objects", [&] {
@@ -113,9 +139,10 @@ record (multi-line stack traces stay in their record); lines that do not parse a
 objects that cannot be read go to topic `dead-letter` with a reason. Lists the bucket
 at start (objects that landed while it was down are picked up), then watches it.
 
-A fleet of writers (docs/ingest-scale.md): `ingest --enqueue` puts the events on topic
-`objects` (keyed by host) instead; each `ingest --instance NAME` takes a share of the
-hosts as a member of consumer group `ingest` on `objects`, each object exactly once.
+A fleet of writers on Kafka (docs/ingest-scale.md): each `ingest --instance NAME` puts
+the events it learns of on topic `objects` (keyed by host) and ingests the hosts that
+consumer group `ingest` assigns it; every object exactly once, each host in order.
+`ingest --enqueue` only puts events on `objects`.
 )";
 
 void RegisterIngest(CLI::App& app, Context& ctx) {

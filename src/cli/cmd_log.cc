@@ -67,6 +67,7 @@ int Tail(const LogArgs& args) {
       line += "}\n";
       std::fwrite(line.data(), 1, line.size(), stdout);
     }
+    std::fflush(stdout);  // before `buffer` goes away
     return 0;
   }
   std::vector<int64_t> next(info->partitions, 0);

@@ -230,7 +230,7 @@ Status FleetWriter::Loop(const std::atomic<bool>& stop) {
       dirty = false;
     }
     if (got > 0) continue;
-    if (fleet_.exit_when_done) {
+    if (fleet_.exit_when_done && (!fleet_.enqueue_done || fleet_.enqueue_done->load())) {
       ASSIGN_OR_RETURN(bool done, Done());
       if (done) return Status::Ok();
     }

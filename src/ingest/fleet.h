@@ -32,7 +32,8 @@ struct FleetOptions {
   std::string objects_topic = "objects";
   std::string group = "ingest";
   size_t read_batch = 64;       // events read per partition per pass
-  bool exit_when_done = false;  // end once the group consumed `objects` to its end
+  bool exit_when_done = false;  // end once the group consumed `objects` to its end ...
+  const std::atomic<bool>* enqueue_done = nullptr;  // ... and this is true (when given)
   // Called with the partitions of `objects` owned after each change.
   std::function<void(const std::vector<int>&)> on_rebalance;
 };

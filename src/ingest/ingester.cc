@@ -49,7 +49,9 @@ constexpr std::string_view kNotFoundReason =
 // At most this many reasons are told apart in a summary; the rest are "other".
 constexpr size_t kMaxSuppressedReasons = 16;
 
-std::string EncodeManifest(const Manifest& m) {
+// `writer`: the transactional id that wrote the entry (who ingested the
+// object, for operators; not read back).
+std::string EncodeManifest(const Manifest& m, std::string_view writer) {
   std::string s = "{\"etag\":";
   AppendJsonString(m.etag, &s);
   s += ",\"offset\":" + std::to_string(m.offset) + ",\"lines\":" + std::to_string(m.lines) +
@@ -75,6 +77,8 @@ std::string EncodeManifest(const Manifest& m) {
     }
     s += "}";
   }
+  s += ",\"writer\":";
+  AppendJsonString(writer, &s);
   s += "}";
   return s;
 }
@@ -167,7 +171,7 @@ struct Ingester::Batch {
     if (!manifests.empty() || before_commit) RETURN_IF_ERROR(Begin());
     if (txn) {
       if (before_commit) RETURN_IF_ERROR(before_commit(*txn));
-      for (const auto& [key, m] : manifests) RETURN_IF_ERROR(txn->Put(o.manifest_topic, key, EncodeManifest(m)));
+      for (const auto& [key, m] : manifests) RETURN_IF_ERROR(txn->Put(o.manifest_topic, key, EncodeManifest(m, o.transactional_id)));
       metrics::Timer timer(IngestMetrics::Get().commit_seconds);
       Status s = txn->Commit();
       txn.reset();
