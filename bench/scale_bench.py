@@ -1,10 +1,11 @@
 """Scaling on a three-broker Kafka cluster (scripts/services start kafka
 --brokers 3, in a services directory of its own, stopped at the end):
-ingest lines/s with one writer (the only one today: every writer shares the
-transactional id `ingest`, see docs/ingest-scale.md) and processor records/s
-with 1 and 2 instances (--instance a|b, splitting the partitions of `logs`),
-each with replication 1 and 3 ([kafka] replication), side by side in one
-run. All on this machine: the three brokers share its cores with the stages
+ingest lines/s with one writer (`ingest`) and with a fleet of 1, 2 and 4
+writers (`ingest --instance wN`, docs/ingest-scale.md), and processor
+records/s with 1 and 2 instances (--instance a|b, splitting the partitions
+of `logs`), each with replication 1 and 3 ([kafka] replication), side by
+side in one run; then ingest into the embedded log with 1 and 2 threads
+([ingest] threads). All on this machine: the three brokers share its cores with the stages
 measured, so the figures say how the pieces scale relative to each other,
 not what a cluster of real machines does.
 
@@ -66,13 +67,26 @@ try:
                                 "--exit-when-done", "--config", config]])
             if instances == 1:
                 rows.append((f"ingest, 1 writer, replication {replication}", lines / wall, wall, cpu))
+                for writers in (1, 2, 4):
+                    fleet = [exe, "--namespace", "f" + uuid.uuid4().hex[:6], "ingest", "--store", f"file://{d}/b",
+                             "--broker", kafka, "--exit-when-done", "--config", config]
+                    wall, cpu = timed([[*fleet, "--instance", f"w{i}"] for i in range(writers)])
+                    rows.append((f"ingest fleet, {writers} writer(s), replication {replication}", lines / wall, wall,
+                                 cpu))
             names = ["a", "b"][:instances]
             wall, cpu = timed([[*stage, "process", "--broker", kafka, "--exit-when-done", "--config", config,
                                 "--instance", n] for n in names])
             rows.append((f"process, {instances} instance(s), replication {replication}", lines / wall, wall, cpu))
 finally:
     services("stop", "kafka")
+for threads in (1, 2):
+    config = f"{d}/t{threads}.toml"
+    with open(config, "w") as f:
+        f.write(f"[ingest]\nthreads = {threads}\n")
+    wall, cpu = timed([[exe, "ingest", "--store", f"file://{d}/b", "--broker", f"{d}/embedded-{threads}",
+                        "--exit-when-done", "--config", config]])
+    rows.append((f"ingest, embedded log, {threads} thread(s)", lines / wall, wall, cpu))
 load = os.getloadavg()[0]
 print(f"{lines} lines, 3 brokers and the stages on {os.cpu_count()} cores, load {load:.1f}")
 for name, rate, wall, cpu in rows:
-    print(f"{name:40}: {rate / 1e6:5.2f} M lines/s  {wall:6.2f} s  {cpu:6.2f} CPU s")
+    print(f"{name:46}: {rate / 1e6:5.2f} M lines/s  {wall:6.2f} s  {cpu:6.2f} CPU s")
