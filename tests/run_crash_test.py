@@ -1,6 +1,7 @@
 """logstream run killed with SIGKILL at 20+ random moments and restarted each
 time ends with the same aggregates and alerts as an uninterrupted run: no
-duplicate alert id, no missing or doubled window, no duplicated line."""
+duplicate alert id, no missing or doubled window, no duplicated line. Ingest
+runs two threads ([ingest] threads = 2), each the writer of its hosts."""
 import os
 import random
 import signal
@@ -17,7 +18,7 @@ cfg = f"{d}/rules.toml"
 with open(cfg, "w") as f:
     f.write('[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n'
             '[[rules]]\nname = "pattern"\nlevels = ["WARN", "ERROR"]\npattern = "[a-c][e-g][0-3]"\n'
-            'min_count = 30\nper = "all"\n[ingest]\nchunk_records = 2000\n')
+            'min_count = 30\nper = "all"\n[ingest]\nchunk_records = 2000\nthreads = 2\n')
 
 
 def cmd(data):
