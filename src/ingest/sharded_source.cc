@@ -79,9 +79,11 @@ Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wai
       lock.unlock();
       const TimeMs left = std::max<TimeMs>(
           0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+      // In short polls, so that other shards' acknowledgements do not wait
+      // for a long one.
       Result<std::vector<ObjectEvent>> events = [&] {
         std::lock_guard source_lock(source_mu_);
-        return source_.Poll(left);
+        return source_.Poll(std::min<TimeMs>(left, 20));
       }();
       lock.lock();
       polling_ = false;
