@@ -95,7 +95,7 @@ def feed_webhook():
     """Every object's event once more, to c, a few objects per request, in key order."""
     keys = sorted(set(k for k, _ in lines))
     for i in range(0, len(keys), 5):
-        body = json.dumps(s3_event("bucket", [(k, 0) for k in keys[i:i + 5]])).encode()
+        body = json.dumps(s3_event("b", [(k, 0) for k in keys[i:i + 5]])).encode()
         req = urllib.request.Request(f"http://127.0.0.1:{hook}/", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=120) as r:
@@ -129,7 +129,9 @@ feeder.join()
 # --exit-when-done finish what is left.
 for w in (*writers.values(), c):
     w.p.send_signal(signal.SIGTERM)
-    w.finish(timeout=120)
+    out = w.finish(timeout=120)
+n_objects = len(set(k for k, _ in lines))
+assert out.endswith(f"enqueued {n_objects} events"), f"c did not enqueue every webhook event: {out}"
 finals = [Proc("--instance", name, "--exit-when-done") for name in ("a", "b")]
 left = [p.finish() for p in finals]
 

@@ -58,7 +58,7 @@ def invoke_all(urls, retry):
                     return
                 batch = todo.pop()
             for attempt in range(30):
-                r = invoke(url, s3_event("bucket", [(k, sizes[k]) for k in batch]))
+                r = invoke(url, s3_event("b", [(k, sizes[k]) for k in batch]))
                 if "errorType" not in r:
                     break
                 assert retry and r["errorType"] == "IngestError", r

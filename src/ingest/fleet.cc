@@ -143,13 +143,10 @@ Status FleetWriter::Assign(const std::vector<TopicPartition>& partitions) {
     ASSIGN_OR_RETURN(parts_[tp.partition].next, log_.CommittedOffset(fleet_.group, tp.topic, tp.partition));
     any = true;
   }
-  // The manifest as the former owners left it (Kafka answers the ingester
-  // from a cache that only follows this process's own commits).
-  if (any) {
-    auto refreshed = log_.GetState(ingest_.manifest_topic, "");
-    if (!refreshed) return refreshed.error();
-  }
-  return Status::Ok();
+  // The manifest as the former owners left it, their last commit included
+  // (Kafka answers the ingester from a cache that only follows this
+  // process's own commits).
+  return any ? log_.SettleState(ingest_.manifest_topic) : Status::Ok();
 }
 
 Status FleetWriter::PollGroup(TimeMs wait) {
@@ -204,7 +201,12 @@ Status FleetWriter::Loop(const std::atomic<bool>& stop) {
       std::vector<ObjectEvent> events;
       for (const LogRecordEntry& entry : entries) {
         auto event = DecodeObjectEvent(entry.value);
-        if (event) {
+        if (event && !event->bucket.empty() && event->bucket != store_.Bucket()) {
+          // Another bucket's object is not in this writer's store (and
+          // would have another manifest key than the same key listed here).
+          std::cerr << "logstream: ingest: skipping " << fleet_.objects_topic << " " << p << "@" << entry.offset
+                    << ": an event of bucket " << event->bucket << ", not " << store_.Bucket() << "\n";
+        } else if (event) {
           events.push_back(std::move(*event));
         } else {
           std::cerr << "logstream: ingest: skipping " << fleet_.objects_topic << " " << p << "@" << entry.offset

@@ -94,6 +94,7 @@ class KafkaLog : public Log {
                                               std::string_view key) override;
   Result<std::optional<std::string>> GetOwnState(std::string_view state_topic,
                                                  std::string_view key) override;
+  Status SettleState(std::string_view state_topic) override;
   bool ThreadedWriters() const override { return false; }
 
   struct Impl;

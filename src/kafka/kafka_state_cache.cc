@@ -101,4 +101,10 @@ Result<std::optional<std::string>> KafkaLog::GetOwnState(std::string_view state_
   return it->second;
 }
 
+Status KafkaLog::SettleState(std::string_view state_topic) {
+  ASSIGN_OR_RETURN(std::shared_ptr<StateCache> cache, impl_->StateOf(state_topic));
+  std::lock_guard lock(cache->mu);
+  return impl_->ReadToEnd(state_topic, *cache, /*settle=*/true);
+}
+
 }  // namespace logstream

@@ -267,6 +267,11 @@ class Log {
                                                          std::string_view key) {
     return GetState(state_topic, key);
   }
+  // Brings what GetOwnState answers up to every transaction on the state
+  // topic that is open now, once it has ended (a writer taking over another
+  // writer's keys; Kafka: the commit markers of the former writer's last
+  // transaction can reach the state topic after its offsets are stable).
+  virtual Status SettleState(std::string_view /*state_topic*/) { return Status::Ok(); }
 };
 
 struct LogOptions {
