@@ -157,7 +157,10 @@ try:
     # The Spark job's batch mode on the same records.
     with open(f"{d}/logs.jsonl", "w") as f:
         f.write("\n".join(json.dumps(r) for r in records) + "\n")
-    sc.spark_job("--config", config, "--input-json", f"{d}/logs.jsonl", "--output-dir", f"{d}/spark",
+    spark_config = f"{d}/spark.toml"  # the job reads the processor's settings only
+    with open(spark_config, "w") as f:
+        f.write('[processor]\nwindow = "10s"\n[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n')
+    sc.spark_job("--config", spark_config, "--input-json", f"{d}/logs.jsonl", "--output-dir", f"{d}/spark",
                  log=f"{d}/spark.log")
     with open(f"{d}/spark/aggregates.jsonl") as f:
         spark_agg = f.read().splitlines()

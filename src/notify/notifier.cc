@@ -338,6 +338,7 @@ Status Notifier::Run(const std::atomic<bool>* stop, const std::atomic<bool>* dra
       drain_end = end.end_offsets;
     }
     size_t read = 0;
+    std::vector<bool> empty(partitions, false);  // read at next_ and found nothing
     for (int p = 0; p < partitions && status.ok() && in_flight_ < options_.max_in_flight; ++p) {
       const bool idle = in_flight_ == 0 && partitions == 1 && drain_end.empty();
       status = log_->ReadInto(options_.alerts_topic, p, next_[p], options_.max_in_flight - in_flight_,
@@ -347,13 +348,18 @@ Status Notifier::Run(const std::atomic<bool>* stop, const std::atomic<bool>* dra
         next_[p] = records.offset(i) + 1;
         ++read;
       }
+      empty[p] = status.ok() && records.empty();
     }
     if (!status.ok()) break;
     status = CommitDone();
     if (!status.ok()) break;
     if (!drain_end.empty() && in_flight_ == 0) {
       bool done = true;
-      for (int p = 0; p < partitions; ++p) done = done && committed_[p] >= drain_end[p];
+      // On Kafka the end offset also counts transaction markers, which are
+      // never read: a partition short of it that yields nothing is done.
+      for (int p = 0; p < partitions; ++p) {
+        done = done && (committed_[p] >= drain_end[p] || (empty[p] && committed_[p] == next_[p]));
+      }
       if (done) break;
     }
     if (read == 0 && (in_flight_ > 0 || partitions > 1 || !drain_end.empty())) {
