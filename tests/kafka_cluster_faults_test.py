@@ -2,21 +2,29 @@
 production, streaming, several of each, and things die under them.
 
 Three brokers (`scripts/services start kafka --brokers 3`, its own services
-directory); two ingest fleet members (`ingest --instance a|b`, each listing
-and watching one directory bucket); two processors (`process --instance
-p|q`); the notifier with a webhook sink (a receiver in this test). During
-the run, at random moments (a fixed seed): one broker is SIGKILLed and
-restarted, one ingest member and one processor are SIGKILLed and restarted
-under their names; a stage that exits on an error meanwhile is started
-again, as a supervisor would. At the end (the streaming stages stopped with
-SIGTERM, then each stage once with --exit-when-done): every line is one
-record, the aggregates equal the counts computed independently from the
-bucket, every alert id appears once on `alerts` and was delivered to the
-webhook, and the Spark job's batch mode on the same records agrees.
+directory); a versitygw bucket whose event webhook is relayed to an SQS queue
+(the moto fixture; a quarter of the events are sent twice, as S3 and SQS
+deliver at least once); 6 generator hosts upload for about 30 s; two ingest
+fleet members on the queue (`ingest --instance a|b --events sqs://...`); two
+processors (`process --instance p|q`); the notifier with a webhook sink (a
+receiver in this test). During the upload, at random moments (the seed is
+printed; LOGSTREAM_FAULT_SEED repeats a run's choices):
+one broker is SIGKILLed and restarted, one ingest member and one processor are
+SIGKILLed and restarted under their names; a stage that exits on an error
+meanwhile is started again, as a supervisor would. Once the queue is empty,
+each host uploads a sentinel line an hour later (it closes every window), the
+streaming stages are stopped with SIGTERM, and each runs once more with
+--exit-when-done. Then: every line is one record, the aggregates equal the
+counts computed independently from the bucket, every alert id appears once on
+`alerts` and was delivered to the webhook, and the Spark job, reading `logs`
+from the same cluster (availableNow), writes the same aggregates and alerts.
 
-Not here: the bucket is a directory, not a versitygw bucket with events on
-an SQS queue (tests/s3_sqs_test.py covers that path on one broker)."""
+An SQS queue does not keep order, and a killed member's messages come back
+after their visibility timeout (4 s here): a host's object may be appended
+after a later one of its host. The lateness (30 s of event time, about 18 s of
+upload) covers that, so every record is counted."""
 import collections
+import http.server
 import json
 import os
 import random
@@ -24,20 +32,24 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import spark_common as sc  # noqa: E402
-from common import LOGSTREAM, bucket_lines, check_records_match_lines, run, workdir  # noqa: E402
+from common import LOGSTREAM, bucket_lines, check_records_match_lines, free_port, run, workdir  # noqa: E402
 from independent_counts import rfc3339, window_counts  # noqa: E402
 from notify_common import SECRET, WebhookReceiver  # noqa: E402
+from s3_common import Versitygw, s3_put, sqs_call  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sc.check_installed()
 d = workdir("kafka-cluster-faults")
 services_env = dict(os.environ, LOGSTREAM_SERVICES_DIR=f"{d}/services")
-rng = random.Random(2112)
+seed = int(os.environ.get("LOGSTREAM_FAULT_SEED", time.time_ns() % 100000))
+print(f"fault seed {seed}", flush=True)
+rng = random.Random(seed)
 
 
 def services(*args):
@@ -57,18 +69,63 @@ def kill_broker(n):
             return
 
 
-run("generate", "--hosts", 6, "--max-count", 20000, "--seed", 17, "--roll-lines", 2000,
-    "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b")
-lines = bucket_lines(f"{d}/b")
+def queue_empty():
+    attrs = sqs_call("GetQueueAttributes", {"QueueUrl": queue, "AttributeNames": ["All"]})["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"]) == 0
+
+
+class EventsToSqs(http.server.BaseHTTPRequestHandler):
+    """versitygw's event webhook -> SQS SendMessage, a quarter of them twice."""
+    relayed = sent = 0
+    lock = threading.Lock()
+    dup = random.Random(7)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        with EventsToSqs.lock:
+            EventsToSqs.relayed += 1
+            times = 2 if EventsToSqs.dup.random() < 0.25 else 1
+            EventsToSqs.sent += times
+        for _ in range(times):
+            sqs_call("SendMessage", {"QueueUrl": queue, "MessageBody": body})
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+gen = ["generate", "--hosts", 6, "--max-count", 5000, "--seed", 17, "--roll-lines", 500,
+       "--start", "2026-11-24T00:00:00Z"]
+run(*gen, "--out", f"file://{d}/local")
+SENTINEL = "2026-11-24T01:00:00.000Z"
+sentinels = {h: (f"{h}/2026-11-24/{h}-999999.log", f"{SENTINEL} [main] INFO sentinel.End - end of the data set\n")
+             for h in sorted(os.listdir(f"{d}/local"))}
+for key, text in sentinels.values():
+    with open(f"{d}/local/{key}", "w") as f:
+        f.write(text)
+lines = bucket_lines(f"{d}/local")
 hook = WebhookReceiver()
-config = f"{d}/faults.toml"
+processor = ('[processor]\nwindow = "10s"\nlateness = "30s"\n'
+             '[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 11\n')
+config, spark_config = f"{d}/faults.toml", f"{d}/spark.toml"  # the Spark job reads the processor's settings only
+with open(spark_config, "w") as f:
+    f.write(processor)
 with open(config, "w") as f:
-    f.write('[ingest]\nchunk_records = 300\n[processor]\ncommit_records = 300\nwindow = "10s"\n'
-            '[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n'
+    f.write('[ingest]\nchunk_records = 300\n[events]\nsqs_visibility = "4s"\n' +
+            processor.replace("[processor]\n", "[processor]\ncommit_records = 300\n") +
             f'[[sinks]]\nname = "hook"\ntype = "webhook"\nurl = "{hook.url}"\n'
             'secret_env = "LOGSTREAM_WEBHOOK_SECRET"\nbackoff = "100ms"\nmax_backoff = "1s"\ntimeout = "5s"\n')
 ns = "faults" + uuid.uuid4().hex[:8]
+bucket = "faults"
+queue = sqs_call("CreateQueue", {"QueueName": f"{ns}-events"})["QueueUrl"]
+relay = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), EventsToSqs)
+threading.Thread(target=relay.serve_forever, daemon=True).start()
+s3 = Versitygw(f"{d}/s3data", f"http://127.0.0.1:{relay.server_port}/", f"{d}/versitygw.log")
+s3.start()
+env = dict(s3.env, LOGSTREAM_WEBHOOK_SECRET=SECRET)
 kafka = re.search(r"KAFKA_URL=(\S+)", services("start", "kafka", "--brokers", "3")).group(1)
+ingest_args = ["--store", f"s3://{bucket}/raw", "--events", f"sqs://{queue}"]
 procs = []
 
 
@@ -82,7 +139,7 @@ class Stage:
 
     def start(self):
         self.p = subprocess.Popen([LOGSTREAM, "--namespace", ns, *self.args, "--broker", kafka, "--config", config],
-                                  env=dict(os.environ, LOGSTREAM_WEBHOOK_SECRET=SECRET),
+                                  env=env,
                                   stdout=subprocess.DEVNULL, stderr=open(f"{d}/{self.name}.stderr", "a"))
         procs.append(self.p)
 
@@ -103,78 +160,87 @@ class Stage:
         self.p.wait(timeout=120)
 
 
+def wait_until(done, what, seconds=180):
+    end = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < end, f"{what} after {seconds} s: see {d}/*.stderr"
+        for s in stages.values():
+            s.supervise()
+        time.sleep(0.2)
+
+
 try:
-    stages = {"a": Stage("a", "ingest", "--store", f"file://{d}/b", "--instance", "a"),
-              "b": Stage("b", "ingest", "--store", f"file://{d}/b", "--instance", "b"),
+    upload = subprocess.Popen([LOGSTREAM, *map(str, gen), "--rate", "1000", "--out", f"s3://{bucket}/raw"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=open(f"{d}/generate.stderr", "w"))
+    procs.append(upload)
+    stages = {"a": Stage("a", "ingest", *ingest_args, "--instance", "a"),
+              "b": Stage("b", "ingest", *ingest_args, "--instance", "b"),
               "p": Stage("p", "process", "--instance", "p"),
               "q": Stage("q", "process", "--instance", "q"),
               "notify": Stage("notify", "notify")}
-    faults = [("broker", rng.uniform(2, 6)), ("ingest", rng.uniform(3, 8)), ("process", rng.uniform(4, 12))]
+    faults = [("broker", rng.uniform(3, 15)), ("ingest", rng.uniform(5, 22)), ("process", rng.uniform(8, 26))]
     t0 = time.monotonic()
     for what, at in sorted(faults, key=lambda f: f[1]):
-        while time.monotonic() - t0 < at:
-            for s in stages.values():
-                s.supervise()
-            time.sleep(0.1)
+        wait_until(lambda: time.monotonic() - t0 >= at, "never")
         if what == "broker":
             kill_broker(rng.choice([1, 2, 3]))
             time.sleep(2.0)
             services("restart", "kafka")
         else:
             stages[rng.choice(["a", "b"] if what == "ingest" else ["p", "q"])].kill()
-    # Let the streaming stages work for a while after the last fault.
-    end = time.monotonic() + 20
-    while time.monotonic() < end:
-        for s in stages.values():
-            s.supervise()
-        time.sleep(0.1)
+    wait_until(lambda: upload.poll() is not None, "the upload has not ended")
+    assert upload.returncode == 0, open(f"{d}/generate.stderr").read()
+    wait_until(queue_empty, "the queue is not empty")
+    for key, text in sentinels.values():
+        s3_put(bucket, f"raw/{key}", text.encode(), server=s3.server)
+    wait_until(queue_empty, "the sentinels' events are still queued")
+    wait_until(lambda: time.monotonic() - t0 >= 45, "never")  # the processors close the windows meanwhile
     for s in stages.values():
         s.stop()
     # Each stage once more to the end, as after a last crash.
-    run("--namespace", ns, "ingest", "--store", f"file://{d}/b", "--instance", "a", "--broker", kafka,
-        "--config", config, "--exit-when-done", timeout=300)
-    run("--namespace", ns, "process", "--instance", "p", "--broker", kafka, "--config", config,
-        "--exit-when-done", timeout=300)
-    run("--namespace", ns, "notify", "--broker", kafka, "--config", config, "--exit-when-done", timeout=300,
-        env=dict(os.environ, LOGSTREAM_WEBHOOK_SECRET=SECRET))
+    run("--namespace", ns, "ingest", *ingest_args, "--instance", "a", "--broker", kafka, "--config", config,
+        "--exit-when-done", timeout=300, env=env)
+    out = run("--namespace", ns, "process", "--instance", "p", "--broker", kafka, "--config", config,
+              "--exit-when-done", timeout=300).stdout
+    run("--namespace", ns, "notify", "--broker", kafka, "--config", config, "--exit-when-done", timeout=300, env=env)
 
     def tail(topic):
         return run("--namespace", ns, "log", "tail", topic, "--broker", kafka).stdout.splitlines()
 
-    records = [json.loads(line) for line in tail("logs")]
-    n = check_records_match_lines(records, lines)
+    n = check_records_match_lines([json.loads(line) for line in tail("logs")], lines)
     aggregates, alerts = tail("aggregates"), tail("alerts")
     rows = [json.loads(r) for r in aggregates]
     got = {(r["window_start"], r["source"], r["level"]): r["count"] for r in rows}
     assert len(got) == len(rows), "an aggregate row emitted twice"
-    want = {(rfc3339(s), src, lvl): c for (s, src, lvl), c in window_counts(f"{d}/b", 10000).items()}
-    assert got == want, f"aggregates differ from the independent counts: {len(set(got.items()) ^ set(want.items()))}"
+    want = {(rfc3339(s), src, lvl): c for (s, src, lvl), c in window_counts(f"{d}/local", 10000).items()}
+    assert got == want, (f"aggregates differ from the independent counts: "
+                         f"{len(set(got.items()) ^ set(want.items()))} rows; the last process run said: {out}")
     ids = collections.Counter(json.loads(a)["id"] for a in alerts)
     assert ids and all(c == 1 for c in ids.values()), ids.most_common(3)
     delivered = {a["id"] for a in hook.accepted()}
     assert delivered == set(ids), f"alerts not delivered: {sorted(set(ids) - delivered)[:3]}"
     assert not hook.bad, hook.bad[:3]
-    # The Spark job's batch mode on the same records.
-    with open(f"{d}/logs.jsonl", "w") as f:
-        f.write("\n".join(json.dumps(r) for r in records) + "\n")
-    spark_config = f"{d}/spark.toml"  # the job reads the processor's settings only
-    with open(spark_config, "w") as f:
-        f.write('[processor]\nwindow = "10s"\n[[rules]]\nname = "error-burst"\nlevel = "ERROR"\nmin_count = 13\n')
-    sc.spark_job("--config", spark_config, "--input-json", f"{d}/logs.jsonl", "--output-dir", f"{d}/spark",
-                 log=f"{d}/spark.log")
-    with open(f"{d}/spark/aggregates.jsonl") as f:
-        spark_agg = f.read().splitlines()
-    with open(f"{d}/spark/alerts.jsonl") as f:
-        spark_alerts = f.read().splitlines()
-    problems, n_agg, n_alerts = sc.compare(aggregates, alerts, spark_agg, spark_alerts)
+    # The Spark job on the same cluster; its last watermark is the sentinels' time less the lateness.
+    job = ["--broker", kafka, "--namespace", ns, "--config", spark_config, "--checkpoint", f"{d}/checkpoint",
+           "--available-now"]
+    summary = sc.job_summary(sc.spark_job(*job, log=f"{d}/spark.log").stdout)
+    final = sc.ms(SENTINEL) - 30000
+    last = summary["batches"][-1] if summary["batches"] else {}
+    assert last.get("watermark") and sc.ms(last["watermark"]) == final, summary
+    problems, n_agg, n_alerts = sc.compare(aggregates, alerts, tail("spark-aggregates"), tail("spark-alerts"),
+                                           final_before=final)
     assert not problems, problems
     summary = {name: (s.kills, s.restarts) for name, s in stages.items()}
-    print(f"ok: 3 brokers, one SIGKILLed and restarted; (kills, restarts after errors) {summary}; {n} lines "
-          f"once; {len(rows)} aggregate rows = independent counts = Spark; {len(ids)} alerts once, all delivered")
+    print(f"ok (seed {seed}): 3 brokers, one SIGKILLed and restarted; {EventsToSqs.relayed} bucket events as "
+          f"{EventsToSqs.sent} SQS messages; "
+          f"(kills, restarts after errors) {summary}; {n} lines once; {len(rows)} aggregate rows = independent "
+          f"counts; {n_agg} = Spark's on the cluster; {len(ids)} alerts once, all delivered ({n_alerts} = Spark's)")
 finally:
     for p in procs:
         if p.poll() is None:
             p.kill()
             p.wait()
     hook.close()
+    relay.shutdown()
+    s3.stop()
     services("stop", "kafka")

@@ -6,41 +6,19 @@ webhook URL is fixed when the server starts."""
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import LOGSTREAM, bucket_lines, check_records_match_lines, tail, workdir  # noqa: E402
-
-VERSITYGW = "/opt/logstream/bin/versitygw"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"nothing listens on port {port} after {timeout} s")
+from common import LOGSTREAM, bucket_lines, check_records_match_lines, free_port, tail, wait_port, workdir  # noqa: E402
+from s3_common import Versitygw  # noqa: E402
 
 
 d = workdir("s3-webhook")
-s3_port, hook_port = free_port(), free_port()
-env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-env.update(AWS_ACCESS_KEY_ID="LSWEBHOOKTEST", AWS_SECRET_ACCESS_KEY="webhook-test-secret",
-           AWS_REGION="us-east-1", AWS_ENDPOINT_URL_S3=f"http://127.0.0.1:{s3_port}",
-           AWS_EC2_METADATA_DISABLED="true")
+hook_port = free_port()
+s3 = Versitygw(f"{d}/s3data", f"http://127.0.0.1:{hook_port}/", f"{d}/versitygw.log")
+env = s3.env
 bucket = "hooked"
 gen = ["generate", "--hosts", 3, "--max-count", 30000, "--seed", 13, "--start", "2026-11-24T00:00:00Z"]
 subprocess.run([LOGSTREAM, *map(str, gen), "--out", f"file://{d}/local"], check=True, capture_output=True)
@@ -50,18 +28,9 @@ broker = f"{d}/log"
 ingest = subprocess.Popen([LOGSTREAM, "ingest", "--store", f"s3://{bucket}/raw", "--events", "webhook",
                            "--listen", f"127.0.0.1:{hook_port}", "--broker", broker],
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-server = None
 try:
     wait_port(hook_port)
-    os.makedirs(f"{d}/s3data")
-    server = subprocess.Popen([VERSITYGW, "--port", f"127.0.0.1:{s3_port}",
-                               "--event-webhook-url", f"http://127.0.0.1:{hook_port}/",
-                               "posix", f"{d}/s3data"],
-                              env=dict(env, ROOT_ACCESS_KEY=env["AWS_ACCESS_KEY_ID"],
-                                       ROOT_SECRET_KEY=env["AWS_SECRET_ACCESS_KEY"]),
-                              stdout=open(f"{d}/versitygw.log", "w"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    wait_port(s3_port)
+    s3.start()
 
     # A malformed notification is refused and does not stop ingest.
     c = http.client.HTTPConnection("127.0.0.1", hook_port, timeout=10)
@@ -83,8 +52,6 @@ try:
 finally:
     ingest.send_signal(signal.SIGTERM)
     out, err = ingest.communicate(timeout=60)
-    if server is not None:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    s3.stop()
 assert ingest.returncode == 0, err
 print(f"ok: {n} lines exactly once through versitygw's event webhook; {out.strip()}")
