@@ -9,7 +9,10 @@ side in one run; then ingest into the embedded log with 1 and 2 threads
 measured, so the figures say how the pieces scale relative to each other,
 not what a cluster of real machines does.
 
-usage: python3 bench/scale_bench.py [build/logstream] [--lines N]"""
+With --brokers 1 the same runs on one broker (replication 1 only), where
+fewer JVMs leave the writers more of the cores.
+
+usage: python3 bench/scale_bench.py [build/logstream] [--lines N] [--brokers 1|3]"""
 import argparse
 import os
 import re
@@ -23,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 p = argparse.ArgumentParser()
 p.add_argument("logstream", nargs="?", default="build/logstream")
 p.add_argument("--lines", type=int, default=1_000_000)
+p.add_argument("--brokers", type=int, choices=(1, 3), default=3)
 args = p.parse_args()
 exe = os.path.abspath(args.logstream)
 d = tempfile.mkdtemp(prefix="logstream-scale-bench-")
@@ -50,10 +54,10 @@ hosts = 4
 subprocess.run([exe, "generate", "--hosts", str(hosts), "--max-count", str(args.lines // hosts), "--seed", "7",
                 "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b"], check=True, capture_output=True)
 lines = hosts * (args.lines // hosts)
-kafka = re.search(r"KAFKA_URL=(\S+)", services("start", "kafka", "--brokers", "3")).group(1)
+kafka = re.search(r"KAFKA_URL=(\S+)", services("start", "kafka", "--brokers", str(args.brokers))).group(1)
 rows = []
 try:
-    for replication in (1, 3):
+    for replication in (1, 3)[:1 if args.brokers == 1 else 2]:
         config = f"{d}/r{replication}.toml"
         with open(config, "w") as f:
             f.write(f"[kafka]\nreplication = {replication}\n[ingest]\npartitions = 8\n")
@@ -87,6 +91,6 @@ for threads in (1, 2):
                         "--exit-when-done", "--config", config]])
     rows.append((f"ingest, embedded log, {threads} thread(s)", lines / wall, wall, cpu))
 load = os.getloadavg()[0]
-print(f"{lines} lines, 3 brokers and the stages on {os.cpu_count()} cores, load {load:.1f}")
+print(f"{lines} lines, {args.brokers} broker(s) and the stages on {os.cpu_count()} cores, load {load:.1f}")
 for name, rate, wall, cpu in rows:
     print(f"{name:46}: {rate / 1e6:5.2f} M lines/s  {wall:6.2f} s  {cpu:6.2f} CPU s")
