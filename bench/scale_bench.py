@@ -14,6 +14,7 @@ fewer JVMs leave the writers more of the cores.
 
 usage: python3 bench/scale_bench.py [build/logstream] [--lines N] [--brokers 1|3]"""
 import argparse
+import socket
 import os
 import re
 import resource
@@ -38,10 +39,44 @@ def services(*a):
                           text=True).stdout
 
 
-def timed(cmds):
-    """Runs the commands at once; (wall seconds, CPU seconds of all)."""
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+CGROUP = "/sys/fs/cgroup/cpu"  # cgroup v1 cpu controller (root): a CPU quota per writer
+
+
+def cpu_cap(core_share):
+    """A preexec_fn that puts the child in a cgroup of its own allowed
+    core_share of one core (cfs quota), as if it ran on a machine of that
+    size; None when there is no writable cpu cgroup here."""
+    if core_share is None or not os.access(CGROUP, os.W_OK):
+        return None
+    group = f"{CGROUP}/logstream-scale-bench-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    os.mkdir(group)
+    with open(f"{group}/cpu.cfs_period_us", "w") as f:
+        f.write("100000")
+    with open(f"{group}/cpu.cfs_quota_us", "w") as f:
+        f.write(str(int(core_share * 100000)))
+    groups.append(group)
+
+    def join():
+        with open(f"{group}/cgroup.procs", "w") as f:
+            f.write(str(os.getpid()))
+    return join
+
+
+groups = []  # removed at the end
+
+
+def timed(cmds, core_share=None):
+    """Runs the commands at once, each capped at core_share of a core if
+    given; (wall seconds, CPU seconds of all)."""
     t, r = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for c in cmds]
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=cpu_cap(core_share)) for c in cmds]
     for c, proc in zip(cmds, procs):
         _, err = proc.communicate()
         if proc.returncode != 0:
@@ -50,7 +85,53 @@ def timed(cmds):
     return time.perf_counter() - t, r2.ru_utime + r2.ru_stime - r.ru_utime - r.ru_stime
 
 
-hosts = 4
+def running_fleet(writers, config, core_share):
+    """A running fleet's rate, as N small machines would give it: `writers`
+    members (each held to core_share of a core) start on no work and join
+    the group; then `ingest --enqueue` puts every object's event on
+    `objects` and the clock runs until the group has committed them all.
+    (wall seconds, CPU seconds of the members and the enqueuer)."""
+    ns = "r" + uuid.uuid4().hex[:6]
+    stage = [exe, "--namespace", ns, "ingest", "--store", f"file://{d}/b", "--broker", kafka, "--config", config]
+    members = [subprocess.Popen([*stage, "--instance", f"w{i}", "--events", "webhook", "--listen",
+                                 f"127.0.0.1:{free_port()}"], stdout=subprocess.DEVNULL,
+                                stderr=open(f"{d}/{ns}-w{i}.stderr", "w"), preexec_fn=cpu_cap(core_share))
+               for i in range(writers)]
+    try:
+        def settled():  # every member was given partitions, and none since 2 s
+            texts = [open(f"{d}/{ns}-w{i}.stderr").read() for i in range(writers)]
+            return all("partitions now:" in t for t in texts) and time.time() - max(
+                os.path.getmtime(f"{d}/{ns}-w{i}.stderr") for i in range(writers)) > 2
+        while not settled():
+            assert all(m.poll() is None for m in members), f"a fleet member exited: see {d}/{ns}-w*.stderr"
+            time.sleep(0.2)
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run([*stage, "--enqueue", "--exit-when-done"], check=True, capture_output=True)
+
+        def log(*a):
+            return subprocess.run([exe, "--namespace", ns, "log", *a, "--broker", kafka], check=True,
+                                  capture_output=True, text=True).stdout.splitlines()
+        # Each partition of `objects` ends with the enqueuer's commit marker: done
+        # when the group's committed offset is past the record before it.
+        ends = [int(e) for line in log("topics") if line.startswith("objects ") for e in line.split()[2].split(",")]
+        want = {p: e - 1 for p, e in enumerate(ends) if e > 0}
+        while True:
+            rows = [line.split() for line in log("stats") if line.startswith("ingest ")]
+            got = {int(f[2]): int(f[3]) for f in rows if f[1] == "objects"}
+            if all(got.get(p, 0) >= e for p, e in want.items()):
+                break
+            time.sleep(0.05)
+        wall = time.perf_counter() - t
+    finally:
+        for m in members:
+            m.terminate()
+            m.wait()
+    r2 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the members' CPU counts once they are waited for
+    return wall, r2.ru_utime + r2.ru_stime - r.ru_utime - r.ru_stime
+
+
+hosts = 64  # several per partition of `logs`, so that writers get even shares
 subprocess.run([exe, "generate", "--hosts", str(hosts), "--max-count", str(args.lines // hosts), "--seed", "7",
                 "--start", "2026-11-24T00:00:00Z", "--out", f"file://{d}/b"], check=True, capture_output=True)
 lines = hosts * (args.lines // hosts)
@@ -77,12 +158,19 @@ try:
                     wall, cpu = timed([[*fleet, "--instance", f"w{i}"] for i in range(writers)])
                     rows.append((f"ingest fleet, {writers} writer(s), replication {replication}", lines / wall, wall,
                                  cpu))
+                if replication == 1 and os.access(CGROUP, os.W_OK):
+                    for writers in (1, 2, 4):
+                        wall, cpu = running_fleet(writers, config, core_share=0.25)
+                        rows.append((f"running fleet, {writers} writer(s) of 1/4 core each, replication 1",
+                                     lines / wall, wall, cpu))
             names = ["a", "b"][:instances]
             wall, cpu = timed([[*stage, "process", "--broker", kafka, "--exit-when-done", "--config", config,
                                 "--instance", n] for n in names])
             rows.append((f"process, {instances} instance(s), replication {replication}", lines / wall, wall, cpu))
 finally:
     services("stop", "kafka")
+    for g in groups:
+        os.rmdir(g)
 for threads in (1, 2):
     config = f"{d}/t{threads}.toml"
     with open(config, "w") as f:
@@ -93,4 +181,4 @@ for threads in (1, 2):
 load = os.getloadavg()[0]
 print(f"{lines} lines, {args.brokers} broker(s) and the stages on {os.cpu_count()} cores, load {load:.1f}")
 for name, rate, wall, cpu in rows:
-    print(f"{name:46}: {rate / 1e6:5.2f} M lines/s  {wall:6.2f} s  {cpu:6.2f} CPU s")
+    print(f"{name:60}: {rate / 1e6:5.2f} M lines/s  {wall:6.2f} s  {cpu:6.2f} CPU s")

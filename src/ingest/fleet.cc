@@ -194,7 +194,13 @@ Status FleetWriter::Loop(const std::atomic<bool>& stop) {
     progress.Beat();
     RETURN_IF_ERROR(PollGroup(0));
     size_t got = 0;
-    for (auto& [p, part] : parts_) {
+    for (int p : partitions()) {
+      // A rebalance waits for every member to poll: poll between partitions,
+      // so that a joining member gets its share while this one is busy.
+      RETURN_IF_ERROR(PollGroup(0));
+      auto owned = parts_.find(p);
+      if (owned == parts_.end()) continue;  // just revoked
+      Part& part = owned->second;
       ASSIGN_OR_RETURN(std::vector<LogRecordEntry> entries,
                        log_.Read(fleet_.objects_topic, p, part.next, fleet_.read_batch));
       if (entries.empty()) continue;
@@ -218,10 +224,14 @@ Status FleetWriter::Loop(const std::atomic<bool>& stop) {
       // read is added, the offset committed stays at its start: after a
       // crash it is read again, and what was done is a duplicate.
       OrderEachSourceByKey(&events);
-      for (const ObjectEvent& event : events) {
-        // An error leaves the open transaction to Run's Reset.
-        if (auto added = ingester_->Add(event); !added) return added.error();
+      const size_t ahead = ingester_->options().prefetch_objects;
+      for (size_t i = 0; i < events.size(); ++i) {
+        // The next objects are read while this one is parsed (as RunIngest).
+        for (size_t j = i + 1; j < events.size() && j <= i + ahead; ++j) ingester_->Prefetch(events[j]);
+        // An error leaves the open transaction (and the reads ahead) to Run's Reset.
+        if (auto added = ingester_->Add(events[i]); !added) return added.error();
       }
+      ingester_->DropPrefetched();
       part.next = entries.back().offset + 1;
       dirty = true;
       got += entries.size();
