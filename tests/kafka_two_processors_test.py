@@ -64,8 +64,10 @@ def ns_args(ns):
     return ["--namespace", ns]
 
 
+# Every command has a deadline: a hang fails the test naming the command
+# (subprocess.TimeoutExpired) instead of running into ctest's timeout silently.
 def tail(ns, topic):
-    out = run(*ns_args(ns), "log", "tail", topic, "--broker", kafka).stdout
+    out = run(*ns_args(ns), "log", "tail", topic, "--broker", kafka, timeout=120).stdout
     return [json.loads(l) for l in out.splitlines() if l]
 
 
@@ -92,7 +94,7 @@ def outputs(ns):
 
 
 def ingest(ns):
-    run(*ns_args(ns), "ingest", "--store", f"file://{d}/b", "--broker", kafka, "--exit-when-done")
+    run(*ns_args(ns), "ingest", "--store", f"file://{d}/b", "--broker", kafka, "--exit-when-done", timeout=300)
 
 
 class Processor:
@@ -142,7 +144,7 @@ class Processor:
 
 def offsets(ns):
     """{partition: (committed, end)} of group `processor` on `logs`."""
-    out = run(*ns_args(ns), "log", "stats", "--broker", kafka).stdout
+    out = run(*ns_args(ns), "log", "stats", "--broker", kafka, timeout=120).stdout
     got = {}
     for line in out.splitlines():
         f = line.split()
@@ -168,7 +170,7 @@ assert na > 0 and nb > 0, f"the partitions were not split: a processed {na}, b {
 assert na + nb >= total_lines
 rows, ids = outputs(ns)
 assert rows == ref_rows and ids == ref_ids
-print(f"two instances: a processed {na}, b {nb} records; outputs = one instance's")
+print(f"two instances: a processed {na}, b {nb} records; outputs = one instance's", flush=True)
 
 
 def kill_mid_way(ns, a, b):
@@ -199,7 +201,8 @@ def kill_mid_way(ns, a, b):
     done = [got[q] for q in sorted(mine)]
     victim.p.send_signal(signal.SIGKILL)
     victim.p.wait()
-    victim.reader.join()
+    victim.reader.join(timeout=30)
+    assert not victim.reader.is_alive(), f"{victim.name}'s stderr did not end 30 s after SIGKILL"
     return victim, b if victim is a else a, mine, done
 
 
@@ -218,7 +221,7 @@ assert rows == ref_rows and ids == ref_ids
 print(f"ok: one = two instances = independent counts ({len(rows)} rows, {len(ids)} alerts, "
       f"{len(want_all)} per-all); {victim.name} killed owning logs {sorted(mine)} "
       f"{'and rule-partials ' if owned_partials else ''}"
-      f"at {done} (committed, end), {survivor.name} processed {n} records")
+      f"at {done} (committed, end), {survivor.name} processed {n} records", flush=True)
 
 # Streaming: two instances without --exit-when-done, one killed mid-way. The
 # survivor runs until it has committed every partition to its end and its
@@ -242,6 +245,7 @@ while True:
                          f"{len(tail(ns, 'aggregates'))} of {len(ref_rows)} aggregate rows, "
                          f"{len(missing)} alerts missing, e.g. {missing[:4]}")
     time.sleep(0.5)
+print("streaming outputs complete; stopping the survivor", flush=True)
 survivor.p.send_signal(signal.SIGTERM)
 n = survivor.finish()
 rows, ids = outputs(ns)
