@@ -76,7 +76,9 @@ int Tail(const LogArgs& args) {
       ASSIGN_OR_RETURN(auto records, (*log)->Read(args.topic, p, next[p], 10000));
       if (records.empty()) break;
       for (const auto& r : records) {
-        if (r.offset >= until) break;
+        // Past `until` (the end offset when tail started): what lay between
+        // was transaction markers; the rest was written since.
+        if (r.offset >= until) return Status::Ok();
         std::fwrite(r.value.data(), 1, r.value.size(), stdout);
         std::fputc('\n', stdout);
         next[p] = r.offset + 1;
