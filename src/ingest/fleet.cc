@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <span>
 #include <thread>
 
 #include <simdjson.h>
@@ -224,10 +225,9 @@ Status FleetWriter::Loop(const std::atomic<bool>& stop) {
       // read is added, the offset committed stays at its start: after a
       // crash it is read again, and what was done is a duplicate.
       OrderEachSourceByKey(&events);
-      const size_t ahead = ingester_->options().prefetch_objects;
       for (size_t i = 0; i < events.size(); ++i) {
         // The next objects are read while this one is parsed (as RunIngest).
-        for (size_t j = i + 1; j < events.size() && j <= i + ahead; ++j) ingester_->Prefetch(events[j]);
+        ingester_->PrefetchNext(std::span(events).subspan(i + 1));
         // An error leaves the open transaction (and the reads ahead) to Run's Reset.
         if (auto added = ingester_->Add(events[i]); !added) return added.error();
       }

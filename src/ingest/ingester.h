@@ -144,9 +144,17 @@ class Ingester {
   // The events of transactions aborted since the last call, to add again.
   std::vector<ObjectEvent> TakeUncommitted();
 
-  // Starts reading the event's object ahead (see IngestOptions::prefetch_*),
-  // for an Add soon; DropPrefetched forgets what was read and not added.
-  void Prefetch(const ObjectEvent& event);
+  // Starts reading ahead (see IngestOptions::prefetch_*) the objects of the
+  // first prefetch_objects events of `next`, the events to be added after
+  // the current one; DropPrefetched forgets what was read and not added.
+  template <class Events>
+  void PrefetchNext(const Events& next) {
+    size_t n = 0;
+    for (const ObjectEvent& event : next) {
+      if (n++ == options_.prefetch_objects) break;
+      Prefetch(event);
+    }
+  }
   void DropPrefetched();
 
   // Called with every transaction just before it commits, also one that
@@ -162,6 +170,8 @@ class Ingester {
   struct Batch;  // the open transaction (ingester.cc)
 
  private:
+  // Starts reading the event's object ahead, unless the manifest has it.
+  void Prefetch(const ObjectEvent& event);
   Result<IngestOutcome> AddTo(const ObjectEvent& event);
   std::string ManifestKey(const ObjectEvent& event) const;  // BUCKET/KEY
   void Abort();  // the open transaction, its events to aborted_

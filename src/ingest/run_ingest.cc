@@ -114,9 +114,7 @@ Status RunIngest(EventSource& source, Ingester& ingester, const std::atomic<bool
     ObjectEvent e = std::move(todo.front());
     todo.pop_front();
     // The next objects are read while this one is parsed.
-    for (size_t i = 0; i < todo.size() && i < ingester.options().prefetch_objects; ++i) {
-      ingester.Prefetch(todo[i]);
-    }
+    ingester.PrefetchNext(todo);
     if (queued) queued->store(todo.size() + 1 + source.Backlog() + ingester.uncommitted(), std::memory_order_relaxed);
     auto r = ingester.Add(e);
     if (!r) {
