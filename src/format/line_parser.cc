@@ -1,6 +1,6 @@
 #include "src/format/line_parser.h"
 
-#include <simdjson.h>
+#include "src/record/utf8.h"
 
 #include <cmath>
 #include <cstring>
@@ -109,7 +109,7 @@ Status LineParser::Parse(std::string_view line, LogLine* out, bool* starts_recor
                            std::to_string(config_.max_line_bytes));
   }
   if (line.empty()) return InvalidArgument(prefix_ + "empty line");
-  if (!simdjson::validate_utf8(line.data(), line.size())) {
+  if (!ValidUtf8(line)) {
     *starts_record = true;
     return InvalidArgument(prefix_ + "invalid UTF-8");
   }

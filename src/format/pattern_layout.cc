@@ -63,7 +63,11 @@ bool Fits(Slot slot, const char* p, size_t n) {
   switch (slot) {
     case Slot::kLevel:
     case Slot::kLogger:
-      return n > 0 && std::memchr(p, ' ', n) == nullptr;
+      if (n == 0) return false;
+      for (size_t i = 0; i < n; ++i) {
+        if (p[i] == ' ') return false;
+      }
+      return true;
     case Slot::kClass:
     case Slot::kFile:
     case Slot::kMethod:
@@ -87,6 +91,24 @@ bool Fits(Slot slot, const char* p, size_t n) {
 }
 
 // Which characters a value not followed by literal text runs over.
+// Literals are a few bytes and values a few dozen: inline loops beat the
+// calls to memcmp and memchr that std::string_view::find makes.
+bool SameBytes(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+size_t Find(std::string_view text, std::string_view lit, size_t from) {
+  if (lit.empty()) return from <= text.size() ? from : std::string_view::npos;
+  if (lit.size() > text.size()) return std::string_view::npos;
+  const char first = lit[0];
+  for (size_t i = from, last = text.size() - lit.size(); i <= last; ++i) {
+    if (text[i] == first && SameBytes(text.data() + i + 1, lit.data() + 1, lit.size() - 1)) return i;
+  }
+  return std::string_view::npos;
+}
+
 bool InRun(Slot slot, char c) {
   switch (slot) {
     case Slot::kLevel:
@@ -187,6 +209,14 @@ Result<PatternLayout> PatternLayout::Compile(std::string_view pattern) {
     if (e.slot == Slot::kNothing) continue;  // nothing of it is on the line
     out.push_back(std::move(e));
   }
+  for (size_t i = 0; i + 3 < out.size(); ++i) {
+    const Element &e = out[i], &lit = out[i + 1], &name = out[i + 2], &lit2 = out[i + 3];
+    const bool runs = name.slot == Slot::kClass || name.slot == Slot::kFile || name.slot == Slot::kMethod ||
+                      name.slot == Slot::kLine || name.slot == Slot::kRelative;
+    out[i].skip_to_last = (e.slot == Slot::kThread || e.slot == Slot::kMessage || e.slot == Slot::kMdc) &&
+                          lit.slot == Slot::kLiteral && lit.text.size() == 1 && runs && name.min_width == 0 &&
+                          !InRun(name.slot, lit.text[0]) && lit2.slot == Slot::kLiteral;
+  }
   bool date = false;
   for (const Element& e : out) date |= e.slot == Slot::kDate;
   if (!date)
@@ -200,15 +230,15 @@ struct PatternLayout::Scan {
   const char* begin;
   const char* end;
   Match* out;
+  bool hints;  // Element::skip_to_last on (off: every occurrence tried, for the error)
+  bool skipped = false;  // the hint skipped an occurrence
   int steps = 0;
   bool date_seen = false;
   bool time_read = false;  // the first %d read, on some path
   // The furthest failure, for the error.
   const char* fail_at = nullptr;
   size_t fail_element = 0;
-  std::string_view fail_expected;
-  const TimeError* time_error = nullptr;
-  TimeError last_time_error;
+  std::string_view fail_expected{};
   char literal_expected = 0;
 
   void Fail(const char* at, size_t element, std::string_view expected) {
@@ -218,6 +248,12 @@ struct PatternLayout::Scan {
       fail_expected = expected;
       literal_expected = 0;
     }
+  }
+
+  bool Start(bool* time_read_out) {
+    const bool ok = Run(0, begin);
+    if (time_read_out != nullptr) *time_read_out = time_read;
+    return ok;
   }
 
   bool Run(size_t i, const char* p) {
@@ -232,7 +268,7 @@ struct PatternLayout::Scan {
     switch (e.slot) {
       case Slot::kLiteral: {
         const size_t n = e.text.size();
-        if (static_cast<size_t>(end - p) >= n && std::memcmp(p, e.text.data(), n) == 0)
+        if (static_cast<size_t>(end - p) >= n && SameBytes(p, e.text.data(), n))
           return Run(i + 1, p + n);
         Fail(p, i, e.text);
         return false;
@@ -255,7 +291,6 @@ struct PatternLayout::Scan {
           q = e.date.Parse(p, end, &parts, &error);
           if (first) out->time_cached = false;
           if (first && q != nullptr) {
-            ++c.generation;
             c.element = i;
             c.begin = p - begin;
             c.consumed = static_cast<size_t>(q - p);
@@ -307,23 +342,58 @@ struct PatternLayout::Scan {
     if (next->slot == Slot::kLiteral) {
       const std::string_view lit = next->text;
       std::string_view rest(p, end - p);
-      if (e.slot == Slot::kClass || e.slot == Slot::kFile || e.slot == Slot::kMethod ||
-          e.slot == Slot::kLine || e.slot == Slot::kRelative) {
+      const bool name = e.slot == Slot::kClass || e.slot == Slot::kFile || e.slot == Slot::kMethod ||
+                        e.slot == Slot::kLine || e.slot == Slot::kRelative;
+      if (name && e.min_width == 0) {
         // Short values of a few characters, often tried after every ':' of a
-        // thread before them: the value ends before the first character its
-        // conversion forbids (padding aside), so look for the text only up to
-        // there.
+        // thread before them: the value ends at an occurrence of the text
+        // within its run of allowed characters, or right after it.
+        bool tried = false;
+        for (const char* q = p;; ++q) {
+          while (q < end && *q != lit[0] && InRun(e.slot, *q)) ++q;
+          if (q == end || *q != lit[0]) break;
+          if (static_cast<size_t>(end - q) >= lit.size() && SameBytes(q + 1, lit.data() + 1, lit.size() - 1)) {
+            tried = true;
+            if (q > p) {  // every character of it is allowed: it fits
+              out->values[i] = std::string_view(p, q - p);
+              if (Run(i + 2, q + lit.size())) return true;
+              if (steps > kMaxSteps) return false;
+            }
+          }
+          if (!InRun(e.slot, *q)) break;  // the run ends here
+        }
+        if (!tried) {
+          Fail(p, i + 1, lit);
+        } else {
+          Fail(p, i, "a value");
+        }
+        return false;
+      }
+      if (name) {
+        // The same with padding: the run and the padding after it.
         const char* q = p;
         while (q < end && InRun(e.slot, *q)) ++q;
-        if (e.min_width > 0 && e.left_align) {
-          while (q < end && *q == ' ') ++q;
-        }
+        while (q < end && *q == ' ') ++q;
         rest = rest.substr(0, std::min(rest.size(), static_cast<size_t>(q - p) + lit.size()));
       }
       size_t from = 0;
+      if (e.skip_to_last && hints) {
+        // See Element::skip_to_last: from the last occurrence of the
+        // character before the first of the second literal, in one pass.
+        const std::string_view lit2 = es[i + 3].text;
+        size_t last = 0;
+        for (size_t j = 1; j + lit2.size() <= rest.size(); ++j) {
+          if (rest[j] == lit2[0] && SameBytes(rest.data() + j + 1, lit2.data() + 1, lit2.size() - 1)) {
+            from = last;
+            skipped |= from > 0;
+            break;
+          }
+          if (rest[j] == lit[0]) last = j;
+        }
+      }
       bool tried = false;
       while (true) {
-        const size_t at = rest.find(lit, from);
+        const size_t at = Find(rest, lit, from);
         if (at == std::string_view::npos) break;
         tried = true;
         std::string_view v = rest.substr(0, at);
@@ -378,17 +448,17 @@ std::string Shown(std::string_view s) {
 
 bool PatternLayout::MatchLine(std::string_view line, Match* out, std::string* error,
                               bool* time_read) const {
-  out->values.assign(elements_.size(), std::string_view());
+  // A match sets the value of every conversion; literals' stay empty.
+  if (out->values.size() != elements_.size()) out->values.assign(elements_.size(), std::string_view());
   out->time_cached = false;
-  Scan scan{*this, line.data(), line.data() + line.size(),
-            out,   0,           false,
-            false, nullptr,     0,
-            {},    nullptr,     {},
-            0};
-  const bool ok = scan.Run(0, line.data());
-  if (time_read != nullptr) *time_read = scan.time_read;
-  if (ok) return true;
+  Scan fast{*this, line.data(), line.data() + line.size(), out, true};
+  if (fast.Start(time_read)) return true;
   if (error == nullptr) return false;
+  // When the shortcut skipped attempts (all of them failing), again with
+  // every attempt, so that the error names the furthest failure.
+  Scan full{*this, line.data(), line.data() + line.size(), out, false};
+  if (fast.skipped) full.Start(nullptr);
+  const Scan& scan = fast.skipped ? full : fast;
   if (scan.steps > kMaxSteps) {
     *error = "the pattern needs more than " + std::to_string(kMaxSteps) +
              " attempts on this line (too many ways to split it)";

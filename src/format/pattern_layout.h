@@ -53,6 +53,12 @@ class PatternLayout {
     bool left_align = false;
     TimeFormat date;        // %d
     std::string date_zone;  // %d{...}{zone}; empty: the format's
+    // A value that may hold anything, followed by a one-character literal,
+    // a name (%C %F %M %L %r, no padding) that cannot hold that character,
+    // and a literal ("%t:%C{1}@%L"): of the occurrences of the character
+    // before the first occurrence of the second literal, only the last can
+    // end this value, so the scan starts there (Compile sets it).
+    bool skip_to_last = false;
   };
 
   // What a line matched: one value per element (literals: empty), the time
@@ -60,9 +66,7 @@ class PatternLayout {
   struct Match {
     std::vector<std::string_view> values;
     TimeParts time;
-    // The time is cache's (the same text as a line before): whoever resolved
-    // cache.generation's time may reuse the result.
-    bool time_cached = false;
+    bool time_cached = false;  // the time is cache's (the same text as a line before)
     // The text of the last time read and what it gave (the bytes the
     // reading looked at: a few past its end).
     struct TimeCache {
@@ -70,7 +74,6 @@ class PatternLayout {
       ptrdiff_t begin = -1;  // its column
       size_t consumed = 0, looked = 0;
       bool ended = false;  // the line ended within `looked`
-      uint64_t generation = 0;  // one more each time it is read afresh
       char text[64];
       TimeParts parts;
     } cache;

@@ -72,6 +72,28 @@ TEST(PatternLayoutTest, ZooKeeperStockLayout) {
   EXPECT_EQ(e.Get(Slot::kLevel), "ERROR");
 }
 
+// %t:%C{1}@ starts at the last ':' before the first '@' (only it can end
+// the thread), and falls back on the later ones when the rest fails there.
+TEST(PatternLayoutTest, ThreadEndsAtTheRightColon) {
+  const char* p = "%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n";
+  Matched at(p, "2015-07-29 19:04:29,071 - INFO  [pool@7:a:b:Worker@12] - m");
+  ASSERT_TRUE(at.ok) << at.error;
+  EXPECT_EQ(at.Get(Slot::kThread), "pool@7:a:b");
+  EXPECT_EQ(at.Get(Slot::kClass), "Worker");
+  Matched later(p, "2015-07-29 19:04:29,071 - INFO  [x:y@z:Worker@12] - m");
+  ASSERT_TRUE(later.ok) << later.error;
+  EXPECT_EQ(later.Get(Slot::kThread), "x:y@z");
+  EXPECT_EQ(later.Get(Slot::kClass), "Worker");
+  EXPECT_EQ(later.Get(Slot::kLine), "12");
+  Matched space(p, "2015-07-29 19:04:29,071 - INFO  [a:b c@1:Worker@12] - m");
+  ASSERT_TRUE(space.ok) << space.error;
+  EXPECT_EQ(space.Get(Slot::kThread), "a:b c@1");
+  // A failing line names the furthest failure, as if every ':' were tried.
+  Matched bad(p, "2015-07-29 19:04:29,071 - INFO  [a:b:Worker@12x] - m");
+  ASSERT_FALSE(bad.ok);
+  EXPECT_EQ(bad.error, "column 45: expected \"] - \" after %L, found \"12x] - m\"");
+}
+
 TEST(PatternLayoutTest, PaddingBothWays) {
   Matched r("%d{HH:mm:ss} %5p %-10c|%m", "10:00:00  INFO a.b       |msg");
   ASSERT_TRUE(r.ok) << r.error;

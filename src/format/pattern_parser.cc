@@ -7,6 +7,12 @@ namespace {
 
 using Slot = PatternLayout::Slot;
 
+bool SameSecond(const TimeParts& a, const TimeParts& b) {
+  return a.year == b.year && a.month == b.month && a.day == b.day && a.yday == b.yday && a.hour == b.hour &&
+         a.minute == b.minute && a.second == b.second && a.ampm == b.ampm && a.has_offset == b.has_offset &&
+         a.offset_seconds == b.offset_seconds && !a.epoch && !b.epoch;
+}
+
 class PatternParser final : public LineParser {
  public:
   PatternParser(const FormatConfig& config, PatternLayout layout, LevelMap levels, Zone zone)
@@ -74,15 +80,18 @@ class PatternParser final : public LineParser {
     if (!layout_.MatchLine(line, &match_, &error_, starts_record)) return InvalidArgument(error_);
     *starts_record = true;
     const auto& v = match_.values;
-    if (match_.time_cached && last_time_ok_ && last_generation_ == match_.cache.generation) {
-      out->time = last_time_;
+    // Lines of one second differ in their milliseconds at most: resolve
+    // the second once.
+    const TimeParts& t = match_.time;
+    if (last_time_ok_ && SameSecond(t, last_parts_)) {
+      out->time = last_second_ + t.millis;
     } else {
       last_time_ok_ = false;
-      if (Status s = ResolveTime(match_.time, context_.reference, zone_, &out->time); !s.ok()) {
+      if (Status s = ResolveTime(t, context_.reference, zone_, &out->time); !s.ok()) {
         return InvalidArgument("column 1: " + layout_.elements()[date_].text + ": " + s.message());
       }
-      last_time_ = out->time;
-      last_generation_ = match_.cache.generation;
+      last_second_ = out->time - t.millis;
+      last_parts_ = t;
       last_time_ok_ = true;
     }
     if (level_ >= 0) {
@@ -112,9 +121,9 @@ class PatternParser final : public LineParser {
   int date_ = -1, level_ = -1, thread_ = -1, logger_ = -1, message_ = -1;
   std::vector<std::pair<int, std::string>> fields_of_;
   PatternLayout::Match match_;
-  TimeMs last_time_ = 0;
-  uint64_t last_generation_ = 0;
-  bool last_time_ok_ = false;  // last_time_ resolves match_.cache (this object)
+  TimeParts last_parts_;    // the last time resolved afresh
+  TimeMs last_second_ = 0;  // what last_parts_ resolved to, without its millis
+  bool last_time_ok_ = false;  // of this object (its reference year)
   FieldBuffer fields_;
   std::string error_;
 };

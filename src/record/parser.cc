@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-#include <simdjson.h>
+#include "src/record/utf8.h"
 
 namespace logstream {
 namespace {
@@ -125,7 +125,7 @@ Result<LogLine> ParseLine(std::string_view line, const ParseOptions& options) {
                    std::to_string(options.max_line_bytes)));
   }
   if (line.empty()) return Err(Bad("empty line"));
-  if (!simdjson::validate_utf8(line.data(), line.size())) return Err(Bad("invalid UTF-8"));
+  if (!ValidUtf8(line)) return Err(Bad("invalid UTF-8"));
   switch (options.format) {
     case LineFormat::kIso:
       return ParseIso(line);
