@@ -82,13 +82,19 @@ struct WindowEngine::Impl {
     }
     c.start = start;
     c.levels.fill(0);
-    c.rules.resize(rules.size());
     c.templates.clear();
     return *cells.insert(cells.begin() + static_cast<ptrdiff_t>(i), std::move(c));
   }
 
+  // A cell's rule counts, made on its first match: with hundreds of rules
+  // most cells have none, and a thousand sources' cells stay in the cache.
+  RuleCell& RuleOf(WindowCell& c, uint32_t r) {
+    if (c.rules.empty()) c.rules.resize(rules.size());
+    return c.rules[r];
+  }
+
   void Recycle(WindowCell&& c) {
-    for (RuleCell& rc : c.rules) rc = RuleCell{};
+    c.rules.clear();
     for (AlertSample& sample : c.template_samples) spare_samples.push_back(std::move(sample));
     c.template_samples.clear();
     c.templates.clear();
@@ -107,6 +113,7 @@ struct WindowEngine::Impl {
 
   // Appends the not yet handed out part of an all-sources cell to *out.
   void ExportCell(WindowCell& c, std::vector<AllRulePartial>* out) {
+    if (c.rules.empty()) return;
     for (uint32_t r : all_rules) {
       RuleCell& rc = c.rules[r];
       if (rc.count == rc.exported) continue;
@@ -352,16 +359,16 @@ struct WindowEngine::Impl {
       ++c.levels[static_cast<int>(v.level)];
       if (mined.id != 0) CountTemplate(c, mined.id, v);
       for (uint32_t r : matched) {
-        if (rules[r].per == RulePer::kSource) Bump(c.rules[r], r, s.name, start, v, s.last_fire[r], &c);
+        if (rules[r].per == RulePer::kSource) Bump(RuleOf(c, r), r, s.name, start, v, s.last_fire[r], &c);
       }
       if (any_all && start + window > all_mark) {
         WindowCell& ac = FindOrAddCell(all_cells, start);
         for (uint32_t r : matched) {
           if (rules[r].per != RulePer::kAll) continue;
           if (options.partial_all_rules) {
-            BumpPartial(ac.rules[r], v);
+            BumpPartial(RuleOf(ac, r), v);
           } else {
-            Bump(ac.rules[r], r, "*", start, v, all_last_fire[r], nullptr);
+            Bump(RuleOf(ac, r), r, "*", start, v, all_last_fire[r], nullptr);
           }
         }
         global_dirty = true;

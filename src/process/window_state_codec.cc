@@ -12,10 +12,12 @@ constexpr uint64_t kTemplateCountsTag = 1, kTemplateHistoryTag = 2;
 // limit is 1 MB by default).
 constexpr size_t kChunkBytes = 256 << 10;
 
-void EncodeCell(const WindowCell& c, VarintWriter& w) {
+// `rules`: how many the engine has (a cell without a match has no counts).
+void EncodeCell(const WindowCell& c, size_t rules, VarintWriter& w) {
   w.I(c.start);
   for (int64_t n : c.levels) w.U(static_cast<uint64_t>(n));
-  for (const RuleCell& rc : c.rules) EncodeRuleCount(rc, w);
+  static const RuleCell kNone;
+  for (size_t r = 0; r < rules; ++r) EncodeRuleCount(c.rules.empty() ? kNone : c.rules[r], w);
 }
 
 // The end of the global and the source entries: cooldowns (per rule), windows.
@@ -23,7 +25,7 @@ void EncodeFiresAndCells(const std::vector<TimeMs>& last_fire,
                          const std::vector<WindowCell>& cells, VarintWriter& w) {
   for (TimeMs t : last_fire) w.I(t);
   w.U(cells.size());
-  for (const WindowCell& c : cells) EncodeCell(c, w);
+  for (const WindowCell& c : cells) EncodeCell(c, last_fire.size(), w);
 }
 
 }  // namespace

@@ -85,7 +85,7 @@ struct TemplateTally {
 struct WindowCell {
   TimeMs start = 0;
   std::array<int64_t, kLevelCount> levels{};
-  std::vector<RuleCell> rules;
+  std::vector<RuleCell> rules;  // per rule; empty until one matches
   std::vector<TemplateTally> templates;        // in order of first record
   std::vector<AlertSample> template_samples;  // [i]: the first record of templates[i]
 };
