@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "src/generate/pattern.h"
+#include "src/generate/service_messages.h"
 #include "src/generate/random.h"
 
 namespace logstream {
@@ -276,14 +277,25 @@ class Generator {
     const Level level = h.bursts && InBurst(o_.burst, stamp)
                             ? picker_.PickInBurst(h.rng, o_.burst.share)
                             : picker_.Pick(h.rng.Uniform());
-    const auto length = static_cast<size_t>(h.rng.Between(o_.min_string, o_.max_string));
-    message_.resize(length);
-    h.rng.Fill(message_.data(), length, static_cast<unsigned>(o_.min_symbol),
-               static_cast<unsigned>(o_.max_symbol));
+    if (o_.messages == MessageKind::kServices) {
+      message_.clear();
+      AppendServiceMessage(h.rng, level, &message_);
+    } else {
+      const auto length = static_cast<size_t>(h.rng.Between(o_.min_string, o_.max_string));
+      message_.resize(length);
+      h.rng.Fill(message_.data(), length, static_cast<unsigned>(o_.min_symbol),
+                 static_cast<unsigned>(o_.max_symbol));
+    }
     if (o_.frequency > 0 && h.rng.Uniform() < o_.frequency) {
-      const size_t at = h.rng.Below(length + 1);
+      size_t at = h.rng.Below(message_.size() + 1);
       insert_.clear();
       pattern_.Append(h.rng, &insert_);
+      if (o_.messages == MessageKind::kServices) {
+        // A word of its own, before the word `at` falls in (or at the end).
+        at = message_.rfind(' ', at);
+        at = at == std::string::npos ? 0 : at + 1;
+        insert_.push_back(' ');
+      }
       message_.insert(at, insert_);
     }
 

@@ -8,6 +8,9 @@
 // characters uniform in [min_symbol, max_symbol]; with probability `frequency`
 // a string generated to match `pattern` is inserted at a random position. The
 // level is drawn from the `levels` likelihood ranges, as in the original.
+// With `messages` kServices the message is one of a few dozen service log
+// shapes of its level with random variables instead (service_messages.h),
+// the pattern string inserted as a word of its own.
 //
 // Objects: a host's lines are cut into objects by line count, byte size or
 // event-time span, and always at UTC midnight, so every line of an object has
@@ -67,7 +70,10 @@ struct BurstOptions {
   int hosts = 1;
 };
 
+enum class MessageKind { kRandom, kServices };
+
 struct GeneratorOptions {
+  MessageKind messages = MessageKind::kRandom;
   // Message content (the CS441 LogFileGenerator's options).
   int min_string = 10;   // message length, uniform in [min_string, max_string]
   int max_string = 50;

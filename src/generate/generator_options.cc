@@ -33,6 +33,13 @@ const opt::Table<O>& GeneratorTable() {
     opt::Table<O> t("generator",
                     "The simulated hosts of `logstream generate` and `logstream run` (CS441 "
                     "LogFileGenerator-style files).");
+    t.Enum("messages", &O::messages,
+           "message text: random (as the CS441 generator: random strings, see --min-string, "
+           "--max-string, --min-symbol, --max-symbol) or services (a few dozen service log lines "
+           "per level with random ids, addresses, durations and paths: each is one log template)",
+           std::vector<std::pair<std::string, MessageKind>>{{"random", MessageKind::kRandom},
+                                                            {"services", MessageKind::kServices}},
+           {.flag = "--messages"});
     t.Int("min_string", &O::min_string, "shortest random message string", 0, 1 << 20,
           {.flag = "--min-string"});
     t.Int("max_string", &O::max_string, "longest random message string", 0, 1 << 20,

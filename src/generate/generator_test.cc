@@ -8,6 +8,7 @@
 
 #include "src/base/compress.h"
 #include "src/record/parser.h"
+#include "src/template/miner.h"
 
 namespace logstream {
 namespace {
@@ -262,6 +263,35 @@ TEST(GeneratorTest, MessagesUseTheConfiguredLengthsAndSymbols) {
     ASSERT_EQ(p.line.logger, "HelperUtils.Parameters$");
     ASSERT_TRUE(p.line.thread.starts_with("scala-execution-context-global-"));
   }
+}
+
+// messages = services: service log lines whose variables are filled in, the
+// pattern string a word of its own, and the template miner learns one
+// template per shape (22 of them) from the rest.
+TEST(GeneratorTest, ServiceMessagesAreLearnableTemplates) {
+  GeneratorOptions o = Simulated(50000);
+  o.messages = MessageKind::kServices;
+  Collector c = RunInto(o);
+  auto parsed = ParseAll(c);
+  ASSERT_EQ(parsed.size(), 50000u);
+  RE2 re(o.pattern);
+  RE2 word("(^| )" + o.pattern + "( |$)");
+  auto miner = TemplateMiner::Make({});
+  ASSERT_TRUE(miner.has_value());
+  int with_pattern = 0;
+  for (const Parsed& p : parsed) {
+    ASSERT_EQ(p.line.message.find_first_of("{}"), std::string_view::npos) << p.line.message;
+    if (RE2::PartialMatch(p.line.message, re)) {
+      ++with_pattern;
+      EXPECT_TRUE(RE2::PartialMatch(p.line.message, word)) << p.line.message;
+      continue;
+    }
+    miner->Add(p.line.message);
+  }
+  EXPECT_NEAR(with_pattern / 50000.0, 0.07, 0.005);
+  EXPECT_EQ(miner->size(), 22u);
+  // The same seed, the same lines.
+  EXPECT_EQ(RunInto(o).objects, c.objects);
 }
 
 TEST(GeneratorTest, BurstRaisesTheErrorShareInsideBurstsOnly) {
