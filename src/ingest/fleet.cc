@@ -257,6 +257,12 @@ Status FleetWriter::Run(const std::atomic<bool>& stop) {
   while (true) {
     Status s = Loop(stop);
     if (s.ok()) return s;
+    if (stop.load() && s.code() == StatusCode::kAborted) {
+      // The last commit of a stopping member lost to a rebalance: what it
+      // did not commit is ingested by the partitions' new owners.
+      std::cerr << "logstream: ingest: " << s.message() << " (stopping; the group's other members ingest the rest)\n";
+      return Status::Ok();
+    }
     // A lost membership (kAborted: a commit with an outdated generation) or
     // an unavailable broker: start over from what the group committed.
     if (stop.load() || (s.code() != StatusCode::kAborted && s.code() != StatusCode::kUnavailable)) return s;
