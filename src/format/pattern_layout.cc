@@ -90,7 +90,6 @@ bool Fits(Slot slot, const char* p, size_t n) {
   }
 }
 
-// Which characters a value not followed by literal text runs over.
 // Literals are a few bytes and values a few dozen: inline loops beat the
 // calls to memcmp and memchr that std::string_view::find makes.
 bool SameBytes(const char* a, const char* b, size_t n) {
@@ -109,6 +108,7 @@ size_t Find(std::string_view text, std::string_view lit, size_t from) {
   return std::string_view::npos;
 }
 
+// Which characters a value not followed by literal text runs over.
 bool InRun(Slot slot, char c) {
   switch (slot) {
     case Slot::kLevel:
@@ -373,7 +373,9 @@ struct PatternLayout::Scan {
         // The same with padding: the run and the padding after it.
         const char* q = p;
         while (q < end && InRun(e.slot, *q)) ++q;
-        while (q < end && *q == ' ') ++q;
+        if (e.left_align) {
+          while (q < end && *q == ' ') ++q;
+        }
         rest = rest.substr(0, std::min(rest.size(), static_cast<size_t>(q - p) + lit.size()));
       }
       size_t from = 0;
