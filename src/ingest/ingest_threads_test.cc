@@ -11,6 +11,7 @@
 #include "src/ingest/fleet.h"
 #include "src/ingest/ingest_pool.h"
 #include "src/ingest/ingester.h"
+#include "src/ingest/commit_hook_log.h"
 #include "src/log/memory_log.h"
 #include "src/record/json.h"
 #include "src/store/memory_store.h"
@@ -215,59 +216,21 @@ TEST(FleetTest, TwoWritersIngestEachObjectOnceAndEachHostInOrder) {
   }
 }
 
-// A log whose commits fail as after a rebalance (the member's generation is
-// outdated) while `rebalanced` is set.
-class RebalancedLog : public MemoryLog {
- public:
-  std::atomic<bool> rebalanced{false};
-
-  Result<std::unique_ptr<Transaction>> Begin(std::string_view id, const TransactionOptions& options) override {
-    ASSIGN_OR_RETURN(auto txn, MemoryLog::Begin(id, options));
-    return std::unique_ptr<Transaction>(new Txn(std::move(txn), this));
-  }
-
- private:
-  class Txn : public Transaction {
-   public:
-    Txn(std::unique_ptr<Transaction> inner, RebalancedLog* log) : inner_(std::move(inner)), log_(log) {}
-    Status Append(std::string_view t, std::string_view k, std::string_view v) override {
-      return inner_->Append(t, k, v);
-    }
-    Status AppendTo(std::string_view t, int p, std::string_view k, std::string_view v) override {
-      return inner_->AppendTo(t, p, k, v);
-    }
-    Status Put(std::string_view t, std::string_view k, std::string_view v) override { return inner_->Put(t, k, v); }
-    Status CommitOffset(std::string_view g, std::string_view t, int p, int64_t o) override {
-      return inner_->CommitOffset(g, t, p, o);
-    }
-    Status Commit() override {
-      if (log_->rebalanced.load()) {
-        inner_->Abort();
-        return Aborted("the consumer group rebalanced");
-      }
-      return inner_->Commit();
-    }
-    void Abort() override { inner_->Abort(); }
-
-   private:
-    std::unique_ptr<Transaction> inner_;
-    RebalancedLog* log_;
-  };
-};
-
 // A member stopped while its commits lose to a rebalance ends without an
 // error (the partitions' new owner ingests what it did not commit), and a
 // writer after it ingests every line once.
 TEST(FleetTest, StoppingMemberWhoseCommitLostToARebalanceEndsCleanly) {
   MemoryStore store;
-  RebalancedLog log;
+  CommitHookLog log;  // its commits fail as after a rebalance (an outdated generation) while `rebalanced`
+  std::atomic<bool> rebalanced{false};
+  log.on_commit = [&] { return rebalanced ? Aborted("the consumer group rebalanced") : Status::Ok(); };
   const std::vector<ObjectEvent> events = PutObjects(store);
   IngestOptions o;
   o.partitions = 4;
   FleetOptions f;
   ASSERT_TRUE(EnsureObjectsTopic(log, o, f).ok());
   ASSERT_TRUE(Enqueue(log, "enqueue", o, f, events).ok());
-  log.rebalanced = true;
+  rebalanced = true;
   {
     FleetWriter lost(store, log, o, f);  // leaves the group at the end of the block
     ASSERT_TRUE(lost.Init().ok());
@@ -279,7 +242,7 @@ TEST(FleetTest, StoppingMemberWhoseCommitLostToARebalanceEndsCleanly) {
     t.join();
     EXPECT_TRUE(result.ok()) << result.ToString();
   }
-  log.rebalanced = false;
+  rebalanced = false;
   f.exit_when_done = true;
   FleetWriter next(store, log, o, f);
   ASSERT_TRUE(next.Init().ok());

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "src/ingest/commit_hook_log.h"
 #include "src/log/memory_log.h"
 #include "src/record/json.h"
 #include "src/store/memory_store.h"
@@ -312,48 +313,6 @@ TEST_F(IngesterTest, ChunkCommitInsideAnObjectCommitsTheObjectsBefore) {
   EXPECT_EQ(Records().size(), 7u);
 }
 
-// A log whose first `failures` commits fail as if the broker were away.
-class FlakyLog : public MemoryLog {
- public:
-  int failures = 0;
-  int commits = 0;
-
-  Result<std::unique_ptr<Transaction>> Begin(std::string_view id, const TransactionOptions& options) override {
-    ASSIGN_OR_RETURN(auto txn, MemoryLog::Begin(id, options));
-    return std::unique_ptr<Transaction>(new Txn(std::move(txn), this));
-  }
-
- private:
-  class Txn : public Transaction {
-   public:
-    Txn(std::unique_ptr<Transaction> inner, FlakyLog* log) : inner_(std::move(inner)), log_(log) {}
-    Status Append(std::string_view t, std::string_view k, std::string_view v) override {
-      return inner_->Append(t, k, v);
-    }
-    Status AppendTo(std::string_view t, int p, std::string_view k, std::string_view v) override {
-      return inner_->AppendTo(t, p, k, v);
-    }
-    Status Put(std::string_view t, std::string_view k, std::string_view v) override { return inner_->Put(t, k, v); }
-    Status CommitOffset(std::string_view g, std::string_view t, int p, int64_t o) override {
-      return inner_->CommitOffset(g, t, p, o);
-    }
-    Status Commit() override {
-      if (log_->failures > 0) {
-        --log_->failures;
-        inner_->Abort();
-        return Unavailable("broker away");
-      }
-      ++log_->commits;
-      return inner_->Commit();
-    }
-    void Abort() override { inner_->Abort(); }
-
-   private:
-    std::unique_ptr<Transaction> inner_;
-    FlakyLog* log_;
-  };
-};
-
 // Events given once, then Done; remembers what was acknowledged.
 class ListSource : public EventSource {
  public:
@@ -376,7 +335,17 @@ class ListSource : public EventSource {
 
 TEST(RunIngestTest, EventsShareTransactionsAndAFailedCommitIsRetriedExactlyOnce) {
   MemoryStore store{"bucket"};
-  FlakyLog log;
+  // The first `failures` commits fail as if the broker were away.
+  CommitHookLog log;
+  int failures = 0, commits = 0;
+  log.on_commit = [&] {
+    if (failures > 0) {
+      --failures;
+      return Unavailable("broker away");
+    }
+    ++commits;
+    return Status::Ok();
+  };
   IngestOptions o;
   o.chunk_records = 4;
   Ingester ingester(store, log, o);
@@ -390,13 +359,13 @@ TEST(RunIngestTest, EventsShareTransactionsAndAFailedCommitIsRetriedExactlyOnce)
     events.push_back(e);
     keys.push_back(e.key);
   }
-  log.failures = 1;  // the first commit (objects 1 and 2, at object 3's first record) fails
+  failures = 1;  // the first commit (objects 1 and 2, at object 3's first record) fails
   ListSource source(events);
   std::atomic<bool> stop{false};
   Status s = RunIngest(source, ingester, stop);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(source.acked, keys);
-  EXPECT_EQ(log.commits, 3);  // 1+2, 3+4, 5: several objects per transaction
+  EXPECT_EQ(commits, 3);  // 1+2, 3+4, 5: several objects per transaction
   EXPECT_EQ(ingester.counters().objects.load(), 5u);
   EXPECT_EQ(ingester.counters().records.load(), 10u);
   size_t records = 0;
