@@ -70,8 +70,10 @@ class Proc:
             time.sleep(0.1)
 
     def finish(self, timeout=240):
-        out = self.p.communicate(timeout=timeout)[0]
+        # stderr is the reader thread's alone (communicate() would take lines from it).
+        self.p.wait(timeout=timeout)
         self.reader.join()
+        out = self.p.stdout.read()
         assert self.p.returncode == 0, (self.p.returncode, "".join(self.err))
         return out.strip()
 

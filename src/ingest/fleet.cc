@@ -257,7 +257,8 @@ Status FleetWriter::Run(const std::atomic<bool>& stop) {
   while (true) {
     Status s = Loop(stop);
     if (s.ok()) return s;
-    if (stop.load() && s.code() == StatusCode::kAborted) {
+    const bool stopping = stop.load();  // once: a stop between two reads would take neither branch
+    if (stopping && s.code() == StatusCode::kAborted) {
       // The last commit of a stopping member lost to a rebalance: what it
       // did not commit is ingested by the partitions' new owners.
       std::cerr << "logstream: ingest: " << s.message() << " (stopping; the group's other members ingest the rest)\n";
@@ -265,7 +266,7 @@ Status FleetWriter::Run(const std::atomic<bool>& stop) {
     }
     // A lost membership (kAborted: a commit with an outdated generation) or
     // an unavailable broker: start over from what the group committed.
-    if (stop.load() || (s.code() != StatusCode::kAborted && s.code() != StatusCode::kUnavailable)) return s;
+    if (stopping || (s.code() != StatusCode::kAborted && s.code() != StatusCode::kUnavailable)) return s;
     if (s.code() == StatusCode::kUnavailable) {
       const TimeMs wait = RandomBackoffDelay(backoff, ++failures);
       std::cerr << "logstream: ingest: " << s.message() << " (retrying in " << wait << " ms)\n";

@@ -39,7 +39,9 @@ Status KafkaError(rd_kafka_resp_err_t err, std::string_view what) {
 
 Status TxnError(rd_kafka_error_t* error, std::string_view what) {
   Status s = KafkaError(rd_kafka_error_code(error), what);
-  s = Status(s.code(), std::string(what) + ": " + rd_kafka_error_string(error));
+  // The error's name too: which of librdkafka's codes decided the status.
+  s = Status(s.code(), std::string(what) + ": " + rd_kafka_error_string(error) + " (" +
+                           rd_kafka_err2name(rd_kafka_error_code(error)) + ")");
   rd_kafka_error_destroy(error);
   return s;
 }
