@@ -217,6 +217,12 @@ Result<PatternLayout> PatternLayout::Compile(std::string_view pattern) {
                           lit.slot == Slot::kLiteral && lit.text.size() == 1 && runs && name.min_width == 0 &&
                           !InRun(name.slot, lit.text[0]) && lit2.slot == Slot::kLiteral;
   }
+  for (size_t i = 0; i + 1 < out.size(); ++i) {
+    if (out[i + 1].slot != Slot::kLiteral || out[i + 1].text.empty()) continue;
+    for (int c = 0; c < 256; ++c) {
+      out[i].run_stops[c] = static_cast<char>(c) == out[i + 1].text[0] || !InRun(out[i].slot, static_cast<char>(c));
+    }
+  }
   bool date = false;
   for (const Element& e : out) date |= e.slot == Slot::kDate;
   if (!date)
@@ -350,7 +356,7 @@ struct PatternLayout::Scan {
         // within its run of allowed characters, or right after it.
         bool tried = false;
         for (const char* q = p;; ++q) {
-          while (q < end && *q != lit[0] && InRun(e.slot, *q)) ++q;
+          while (q < end && !e.run_stops[static_cast<uint8_t>(*q)]) ++q;
           if (q == end || *q != lit[0]) break;
           if (static_cast<size_t>(end - q) >= lit.size() && SameBytes(q + 1, lit.data() + 1, lit.size() - 1)) {
             tried = true;
@@ -383,14 +389,11 @@ struct PatternLayout::Scan {
         // See Element::skip_to_last: from the last occurrence of the
         // character before the first of the second literal, in one pass.
         const std::string_view lit2 = es[i + 3].text;
-        size_t last = 0;
-        for (size_t j = 1; j + lit2.size() <= rest.size(); ++j) {
-          if (rest[j] == lit2[0] && SameBytes(rest.data() + j + 1, lit2.data() + 1, lit2.size() - 1)) {
-            from = last;
-            skipped |= from > 0;
-            break;
-          }
-          if (rest[j] == lit[0]) last = j;
+        const size_t first2 = rest.size() > 1 ? rest.substr(1).find(lit2) : std::string_view::npos;
+        if (first2 != std::string_view::npos) {
+          const void* last = memrchr(rest.data() + 1, lit[0], first2);
+          from = last ? static_cast<size_t>(static_cast<const char*>(last) - rest.data()) : 0;
+          skipped |= from > 0;
         }
       }
       bool tried = false;

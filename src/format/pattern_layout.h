@@ -16,6 +16,7 @@
 // Immutable after Compile; Match is thread-compatible (the result).
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,9 @@ class PatternLayout {
     // before the first occurrence of the second literal, only the last can
     // end this value, so the scan starts there (Compile sets it).
     bool skip_to_last = false;
+    // A value followed by a literal: the characters that end its run (the
+    // literal's first one, and those its conversion does not hold).
+    std::array<bool, 256> run_stops{};
   };
 
   // What a line matched: one value per element (literals: empty), the time
