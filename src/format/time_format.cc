@@ -1,11 +1,35 @@
 #include "src/format/time_format.h"
 
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
 namespace logstream {
 
 using Op = TimeFormat::Op;
 
 class TimeFormatBuilder {
  public:
+  // The digits a numeric step reads when all of them are there; 0: not one.
+  static int FixedWidth(Op op) {
+    switch (op) {
+      case Op::kYear4:
+        return 4;
+      case Op::kMillis:
+      case Op::kYday:
+        return 3;
+      case Op::kYear2:
+      case Op::kMonth:
+      case Op::kDay:
+      case Op::kHour:
+      case Op::kHour12:
+      case Op::kMinute:
+      case Op::kSecond:
+        return 2;
+      default:
+        return 0;
+    }
+  }
   explicit TimeFormatBuilder(std::string_view layout) { f_.layout_ = std::string(layout); }
   void Add(Op op, uint8_t width = 0) {
     f_.steps_.push_back({op, 0, width});
@@ -30,6 +54,32 @@ class TimeFormatBuilder {
     bool any = false;
     for (const auto& s : f_.steps_) any |= s.op != Op::kLiteral && s.op != Op::kSpaces;
     if (!any) return Err(InvalidArgument("time layout '" + f_.layout_ + "' has no time field"));
+    // Layouts of fixed-width numbers and single characters (ISO8601's) get
+    // a shape for TimeFormat::ParseFixed: '0' where a digit stands.
+    for (const auto& s : f_.steps_) {
+      const int width = FixedWidth(s.op);
+      if (width == 0 && s.op != Op::kLiteral && s.op != Op::kSpaces) {
+        f_.shape_.clear();
+        break;
+      }
+      if (width > 0) f_.fields_.push_back({s.op, static_cast<uint8_t>(f_.shape_.size()), static_cast<uint8_t>(width)});
+      f_.shape_.append(width > 0 ? static_cast<size_t>(width) : 1, width > 0 ? '0' : s.literal);
+    }
+    if (f_.shape_.size() > 64) f_.shape_.clear();  // columns fit a byte; times are short
+    if (f_.shape_.empty()) f_.fields_.clear();
+    for (size_t at = 0; at < f_.shape_.size(); at += 8) {
+      TimeFormat::ShapeWord w;
+      for (size_t k = 0; k < 8 && at + k < f_.shape_.size(); ++k) {
+        const uint64_t byte = 0xFFull << (8 * k);
+        if (f_.shape_[at + k] == '0') {
+          w.digits |= byte;
+        } else {
+          w.literal_mask |= byte;
+          w.literal |= static_cast<uint64_t>(static_cast<uint8_t>(f_.shape_[at + k])) << (8 * k);
+        }
+      }
+      f_.words_.push_back(w);
+    }
     return std::move(f_);
   }
 
@@ -278,8 +328,79 @@ Result<TimeFormat> TimeFormat::FromJava(std::string_view layout) {
   return b.Done();
 }
 
+const char* TimeFormat::ParseFixed(const char* p, const char* end, TimeParts* t) const {
+  // Eight bytes at a time (little-endian words): the literals are equal,
+  // and the digits' bytes (others set to '0') are all in '0'..'9'.
+  static_assert(std::endian::native == std::endian::little, "shape words are little-endian");
+  constexpr uint64_t kZeros = 0x3030303030303030, kHigh = 0xF0F0F0F0F0F0F0F0, kSix = 0x0606060606060606,
+                     kThrees = 0x3333333333333333;
+  for (size_t i = 0; i < words_.size(); ++i) {
+    const ShapeWord& sw = words_[i];
+    uint64_t w = 0;
+    if (p + 8 * i + 8 <= end) {
+      std::memcpy(&w, p + 8 * i, 8);  // the bytes past the shape are masked off
+    } else {
+      std::memcpy(&w, p + 8 * i, std::min<size_t>(8, shape_.size() - 8 * i));
+    }
+    if ((w & sw.literal_mask) != sw.literal) return nullptr;
+    const uint64_t d = (w & sw.digits) | (kZeros & ~sw.digits);
+    if (((d & kHigh) | (((d + kSix) & kHigh) >> 4)) != kThrees) return nullptr;
+  }
+  *t = TimeParts{};
+  for (const Field& f : fields_) {
+    int v = 0;
+    for (int k = 0; k < f.width; ++k) v = v * 10 + (p[f.at + k] - '0');
+    switch (f.op) {
+      case Op::kYear4:
+        t->year = v;
+        break;
+      case Op::kYear2:
+        t->year = 2000 + v;
+        break;
+      case Op::kMonth:
+        if (v < 1 || v > 12) return nullptr;
+        t->month = v;
+        break;
+      case Op::kDay:
+        if (v < 1 || v > 31) return nullptr;
+        t->day = v;
+        break;
+      case Op::kYday:
+        if (v < 1 || v > 366) return nullptr;
+        t->yday = v;
+        break;
+      case Op::kHour:
+        if (v > 23) return nullptr;
+        t->hour = v;
+        break;
+      case Op::kHour12:
+        if (v < 1 || v > 12) return nullptr;
+        t->hour = v;
+        break;
+      case Op::kMinute:
+        if (v > 59) return nullptr;
+        t->minute = v;
+        break;
+      case Op::kSecond:
+        if (v > 60) return nullptr;
+        t->second = v == 60 ? 59 : v;
+        break;
+      case Op::kMillis:
+        t->millis = v;
+        break;
+      default:
+        return nullptr;
+    }
+  }
+  return p + shape_.size();
+}
+
 const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t,
                               TimeError* error) const {
+  // Every digit there: the steps would read what the shape says.
+  if (!shape_.empty() && static_cast<size_t>(end - p) >= shape_.size()) {
+    if (const char* q = ParseFixed(p, end, t)) return q;
+  }
   *t = TimeParts{};
   int64_t v = 0;
   for (const Step& s : steps_) {

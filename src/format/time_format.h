@@ -88,8 +88,24 @@ class TimeFormat {
   };
 
  private:
+  // Layouts whose steps are fixed-width numbers and literals: the text has
+  // shape_ ('0' for a digit) and fields_ at known columns. nullptr when the
+  // text differs (fewer digits, two spaces) or a field is out of range:
+  // then the steps read it (and say what is wrong).
+  struct Field {
+    Op op;
+    uint8_t at, width;
+  };
+  struct ShapeWord {  // eight bytes of shape_, little-endian
+    uint64_t digits = 0, literal_mask = 0, literal = 0;
+  };
+  const char* ParseFixed(const char* p, const char* end, TimeParts* out) const;
+
   std::string layout_;
   std::vector<Step> steps_;
+  std::string shape_;
+  std::vector<Field> fields_;
+  std::vector<ShapeWord> words_;
   bool has_year_ = false;
   bool has_date_ = false;
   friend class TimeFormatBuilder;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <string>
+
 namespace logstream {
 namespace {
 
@@ -69,6 +72,34 @@ TEST(TimeFormatTest, ShortNumbersAndPaddedDays) {
   EXPECT_EQ(Read(f, "Jul 32 15:16:01", ref), -1);
   EXPECT_EQ(Read(f, "Feb 30 15:16:01", ref), -1);
   EXPECT_EQ(Read(f, "Xyz 14 15:16:01", ref), -1);
+}
+
+// ISO8601's fixed widths are read by shape when every digit is there; the
+// same texts with short numbers, two spaces or a field out of range take the
+// step-by-step reading, with its errors.
+TEST(TimeFormatTest, FixedWidthLayoutsReadTheSameByShape) {
+  auto f = *TimeFormat::FromJava("ISO8601");
+  EXPECT_EQ(Read(f, "2015-10-18 18:01:47,978"), Iso("2015-10-18T18:01:47.978Z"));
+  EXPECT_EQ(Read(f, "2015-10-18 18:01:60,978"), Iso("2015-10-18T18:01:59.978Z"));
+  EXPECT_EQ(Read(f, "2015-10-18 18:1:47,978"), Iso("2015-10-18T18:01:47.978Z"));
+  EXPECT_EQ(Read(f, "2015-10-18  18:01:47,978"), Iso("2015-10-18T18:01:47.978Z"));
+  EXPECT_EQ(Read(f, "2015-10-18 18:01:47,97"), Iso("2015-10-18T18:01:47.097Z"));
+  for (const char* bad : {"2015-13-18 18:01:47,978", "2015-10-00 18:01:47,978", "2015-10-18 24:01:47,978",
+                          "2015-10-18 18:60:47,978", "2015-10-18 18:01:61,978", "2015-10-18T18:01:47,978"}) {
+    TimeParts parts;
+    TimeError error;
+    EXPECT_EQ(f.Parse(bad, bad + std::strlen(bad), &parts, &error), nullptr) << bad;
+    EXPECT_NE(error.at, nullptr) << bad;
+  }
+  // Digits past the layout's last field are the text after the time.
+  const std::string text = "2015-10-18 18:01:47,9781 INFO";
+  TimeParts parts;
+  TimeError error;
+  EXPECT_EQ(f.Parse(text.data(), text.data() + text.size(), &parts, &error), text.data() + 23);
+  EXPECT_EQ(parts.millis, 978);
+  auto days = *TimeFormat::FromStrftime("%Y %j");
+  EXPECT_EQ(Read(days, "2016 366"), Iso("2016-12-31T00:00:00Z"));
+  EXPECT_EQ(Read(days, "2015 366"), -1);
 }
 
 TEST(TimeFormatTest, YearFromTheReference) {
