@@ -350,10 +350,12 @@ struct PatternLayout::Scan {
       std::string_view rest(p, end - p);
       const bool name = e.slot == Slot::kClass || e.slot == Slot::kFile || e.slot == Slot::kMethod ||
                         e.slot == Slot::kLine || e.slot == Slot::kRelative;
-      if (name && e.min_width == 0) {
-        // Short values of a few characters, often tried after every ':' of a
-        // thread before them: the value ends at an occurrence of the text
-        // within its run of allowed characters, or right after it.
+      const bool word = name || e.slot == Slot::kLevel || e.slot == Slot::kLogger;
+      if (word && e.min_width == 0) {
+        // Short values of a few characters (names are often tried after
+        // every ':' of a thread before them): the value ends at an
+        // occurrence of the text within its run of allowed characters, or
+        // right after it.
         bool tried = false;
         for (const char* q = p;; ++q) {
           while (q < end && !e.run_stops[static_cast<uint8_t>(*q)]) ++q;
@@ -368,6 +370,8 @@ struct PatternLayout::Scan {
           }
           if (!InRun(e.slot, *q)) break;  // the run ends here
         }
+        // A level or logger with the text after a space: the value is wrong.
+        if (!tried && !name && rest.find(lit) != std::string_view::npos) tried = true;
         if (!tried) {
           Fail(p, i + 1, lit);
         } else {
