@@ -16,6 +16,23 @@ bool IsHex(unsigned char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c 
 bool IsWord(unsigned char c) { return IsDigit(c) || IsAlpha(c) || c == '_' || c >= 0x80; }
 bool IsSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
+// Character classes of the token scan: every variable holds a digit, ':',
+// '/', '\\' or '-' and no white space, so a token without them is kept as it
+// is (most words of most messages). The punctuation a token holds also says
+// which masks can match in it: none reads past white space.
+enum : uint8_t { kSpace = 1, kMaybe = 2, kDigit = 4, kColon = 8, kSlash = 16, kBackslash = 32, kDot = 64, kDash = 128 };
+constexpr auto kClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned char c : std::string_view(" \t\n\v\f\r")) t[c] = kSpace;
+  t[':'] = kMaybe | kColon;
+  t['/'] = kMaybe | kSlash;
+  t['\\'] = kMaybe | kBackslash;
+  t['-'] = kMaybe | kDash;
+  t['.'] = kDot;
+  for (unsigned char c = '0'; c <= '9'; ++c) t[c] = kMaybe | kDigit;
+  return t;
+}();
+
 // The scanner over one message: each matcher returns the length of the
 // variable starting at i, or 0.
 class Scan {
@@ -38,18 +55,19 @@ class Scan {
     return !IsWord(c) && !(dot && c == '.' && IsWord(At(i + 1)));
   }
 
-  // Called only where the character before i is not a word character.
-  size_t Match(size_t i) const {
+  // Called only where the character before i is not a word character;
+  // `held`: the classes of the token's characters (kClass).
+  size_t Match(size_t i, uint8_t held) const {
     const unsigned char c = At(i);
     const unsigned char before = Before(i);
     size_t n = 0;
-    if (IsHex(c) && (n = Uuid(i))) return n;
-    if (IsAlpha(c) && (n = Url(i))) return n;
-    if (IsDigit(c) && before != '.' && (n = Ipv4(i))) return n;
-    if ((IsHex(c) || c == ':' || c == '[') && before != '.' && before != ':' && (n = Ipv6(i)))
+    if ((held & kDash) && IsHex(c) && (n = Uuid(i))) return n;
+    if ((held & kColon) && (held & kSlash) && IsAlpha(c) && (n = Url(i))) return n;
+    if ((held & kDot) && IsDigit(c) && before != '.' && (n = Ipv4(i))) return n;
+    if ((held & kColon) && (IsHex(c) || c == ':' || c == '[') && before != '.' && before != ':' && (n = Ipv6(i)))
       return n;
     if (c == '/' && before != '/' && before != '.' && (n = Path(i))) return n;
-    if (IsAlpha(c) && (n = WindowsPath(i))) return n;
+    if ((held & kBackslash) && IsAlpha(c) && (n = WindowsPath(i))) return n;
     if (IsHex(c) && (n = Hex(i))) return n;
     if ((IsDigit(c) || c == '-' || c == '+') && before != '.' && (n = Number(i))) return n;
     return 0;
@@ -220,44 +238,34 @@ Result<TemplateMasker> TemplateMasker::Make(const std::vector<std::string>& user
 
 namespace {
 
-// Character classes of the token scan: every variable holds a digit, ':',
-// '/', '\\' or '-' and no white space, so a token without them is kept as it
-// is (most words of most messages).
-enum : uint8_t { kSpace = 1, kMaybe = 2, kDigit = 4 };
-constexpr auto kClass = [] {
-  std::array<uint8_t, 256> t{};
-  for (unsigned char c : std::string_view(" \t\n\v\f\r")) t[c] = kSpace;
-  for (unsigned char c : std::string_view(":/\\-")) t[c] = kMaybe;
-  for (unsigned char c = '0'; c <= '9'; ++c) t[c] = kMaybe | kDigit;
-  return t;
-}();
-
 // What a token is, for the masks.
 enum class TokenKind { kPlain, kDigits, kMaybe };  // no variable, a number, look
 
 // The end of the token at i, and its kind. A token of digits alone is one
 // number by every mask's rules (no '.', ':' or '-' for an address, no
 // letter for hex).
-size_t TokenEnd(std::string_view message, size_t i, TokenKind* kind) {
+size_t TokenEnd(std::string_view message, size_t i, TokenKind* kind, uint8_t* held) {
   uint8_t seen = 0, all = kDigit;
   for (uint8_t c; i < message.size() && !((c = kClass[static_cast<unsigned char>(message[i])]) & kSpace); ++i) {
     seen |= c;
     all &= c;
   }
   *kind = !(seen & kMaybe) ? TokenKind::kPlain : all ? TokenKind::kDigits : TokenKind::kMaybe;
+  *held = seen;
   return i;
 }
 
 // Appends the token [i, end) of the scanned message to *out, each variable
 // in it as "<*>".
-void AppendMaskedToken(const Scan& scan, std::string_view message, size_t i, size_t end, std::string* out) {
+void AppendMaskedToken(const Scan& scan, std::string_view message, size_t i, size_t end, uint8_t held,
+                       std::string* out) {
   size_t copied = i;
   while (i < end) {
     if (IsWord(scan.Before(i))) {
       i = std::max(i + 1, scan.Run(i, IsWord));  // the rest of the word: no variable starts in it
       continue;
     }
-    const size_t n = scan.Match(i);
+    const size_t n = scan.Match(i, held);
     if (n == 0) {
       ++i;
       continue;
@@ -278,13 +286,14 @@ void TemplateMasker::MaskBuiltIn(std::string_view message, std::string* out) {
   size_t copied = 0, i = 0;
   while (i < message.size()) {
     TokenKind kind;
-    const size_t end = TokenEnd(message, i, &kind);
+    uint8_t held;
+    const size_t end = TokenEnd(message, i, &kind, &held);
     if (kind != TokenKind::kPlain) {
       out->append(message.substr(copied, i - copied));
       if (kind == TokenKind::kDigits) {
         out->append(kTemplateWildcard);
       } else {
-        AppendMaskedToken(scan, message, i, end, out);
+        AppendMaskedToken(scan, message, i, end, held, out);
       }
       copied = end;
     }
@@ -304,7 +313,8 @@ void TemplateMasker::MaskBuiltInTokens(std::string_view message, std::string* sc
   size_t i = 0;
   while (i < message.size()) {
     TokenKind kind;
-    const size_t end = TokenEnd(message, i, &kind);
+    uint8_t held;
+    const size_t end = TokenEnd(message, i, &kind, &held);
     if (end > i) {
       if (kind == TokenKind::kPlain) {
         tokens->push_back(message.substr(i, end - i));
@@ -312,7 +322,7 @@ void TemplateMasker::MaskBuiltInTokens(std::string_view message, std::string* sc
         tokens->push_back(kTemplateWildcard);
       } else {
         const size_t start = scratch->size();
-        AppendMaskedToken(scan, message, i, end, scratch);
+        AppendMaskedToken(scan, message, i, end, held, scratch);
         tokens->emplace_back(scratch->data() + start, scratch->size() - start);
       }
     }
