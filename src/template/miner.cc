@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <xxhash.h>
+
 namespace logstream {
 namespace {
 
@@ -319,10 +321,12 @@ uint32_t TemplateMiner::Create(TimeMs time) {
   return slot;
 }
 
+size_t TemplateMiner::StringHash::operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
+
 TemplateMiner::Repeat* TemplateMiner::RepeatOf(std::vector<Repeat>& cache, std::string_view key, size_t* hash) {
   if (key.size() > kRepeatMaxBytes) return nullptr;
   if (cache.empty()) cache.resize(kRepeatSlots);
-  *hash = std::hash<std::string_view>{}(key);
+  *hash = StringHash{}(key);
   return &cache[*hash % kRepeatSlots];
 }
 

@@ -134,9 +134,9 @@ class TemplateMiner {
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  struct StringHash {
+  struct StringHash {  // XXH3: several times faster than std::hash on messages
     using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    size_t operator()(std::string_view s) const;
   };
   using Children = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
 
