@@ -66,6 +66,7 @@ class PatternParser final : public LineParser {
           break;
       }
     }
+    fields_.resize(fields_of_.size());
   }
 
  void StartObject(const ObjectContext& context) override {
@@ -107,9 +108,8 @@ class PatternParser final : public LineParser {
     if (logger_ >= 0) out->logger = v[logger_];
     if (message_ >= 0) out->message = v[message_];
     if (!fields_of_.empty()) {
-      fields_.Clear();
-      for (const auto& [i, name] : fields_of_) fields_.Add(name, v[i]);
-      out->fields = fields_.Views();
+      for (size_t f = 0; f < fields_of_.size(); ++f) fields_[f] = {fields_of_[f].second, v[fields_of_[f].first]};
+      out->fields = std::span<const FieldView>(fields_);
     }
     return Status::Ok();
   }
@@ -124,7 +124,7 @@ class PatternParser final : public LineParser {
   TimeParts last_parts_;    // the last time resolved afresh
   TimeMs last_second_ = 0;  // what last_parts_ resolved to, without its millis
   bool last_time_ok_ = false;  // of this object (its reference year)
-  FieldBuffer fields_;
+  std::vector<FieldView> fields_;  // keys of fields_of_, the line's values (views into it)
   std::string error_;
 };
 
