@@ -294,15 +294,18 @@ struct PatternLayout::Scan {
           q = p + c.consumed;
           out->time_cached = true;
         } else {
-          q = e.date.Parse(p, end, &parts, &error);
+          bool by_shape = false;
+          q = e.date.Parse(p, end, &parts, &error, &by_shape);
           if (first) out->time_cached = false;
           if (first && q != nullptr) {
             c.element = i;
             c.begin = p - begin;
             c.consumed = static_cast<size_t>(q - p);
-            c.looked = std::min(left, std::min(sizeof(c.text), c.consumed + 8));
-            c.ended = c.looked == left;
-            if (c.consumed + 8 > sizeof(c.text) && !c.ended) {
+            // Read by shape, the time's own bytes decide it; else a few after.
+            const size_t after = by_shape ? 0 : 8;
+            c.looked = std::min(left, std::min(sizeof(c.text), c.consumed + after));
+            c.ended = !by_shape && c.looked == left;
+            if (c.consumed + after > sizeof(c.text) && !c.ended) {
               c.looked = 0;  // too long to cache
             } else {
               std::memcpy(c.text, p, c.looked);

@@ -72,7 +72,7 @@ class PatternLayout {
     TimeParts time;
     bool time_cached = false;  // the time is cache's (the same text as a line before)
     // The text of the last time read and what it gave (the bytes the
-    // reading looked at: a few past its end).
+    // reading looked at: its own when read by shape, else a few past its end).
     struct TimeCache {
       size_t element = SIZE_MAX;
       ptrdiff_t begin = -1;  // its column

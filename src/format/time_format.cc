@@ -395,12 +395,16 @@ const char* TimeFormat::ParseFixed(const char* p, const char* end, TimeParts* t)
   return p + shape_.size();
 }
 
-const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t,
-                              TimeError* error) const {
+const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t, TimeError* error,
+                              bool* by_shape) const {
   // Every digit there: the steps would read what the shape says.
   if (!shape_.empty() && static_cast<size_t>(end - p) >= shape_.size()) {
-    if (const char* q = ParseFixed(p, end, t)) return q;
+    if (const char* q = ParseFixed(p, end, t)) {
+      if (by_shape) *by_shape = true;
+      return q;
+    }
   }
+  if (by_shape) *by_shape = false;
   *t = TimeParts{};
   int64_t v = 0;
   for (const Step& s : steps_) {

@@ -53,7 +53,10 @@ class TimeFormat {
   static Result<TimeFormat> FromJava(std::string_view layout);
 
   // Reads a time at [p, end): the position after it, or nullptr with *error.
-  const char* Parse(const char* p, const char* end, TimeParts* out, TimeError* error) const;
+  // *by_shape (when given): whether the bytes read alone decided the time
+  // (a fixed-width layout read by shape), not also a few after them.
+  const char* Parse(const char* p, const char* end, TimeParts* out, TimeError* error,
+                    bool* by_shape = nullptr) const;
 
   const std::string& layout() const { return layout_; }
   bool has_year() const { return has_year_; }
