@@ -10,6 +10,32 @@ using Op = TimeFormat::Op;
 
 class TimeFormatBuilder {
  public:
+  // Where a fixed-width step's value goes, and its range (as the step checks it).
+  static TimeFormat::Field FieldOf(Op op) {
+    using F = TimeFormat;
+    switch (op) {
+      case Op::kYear4:
+        return {F::kYearSlot, 0, 9999, 0};
+      case Op::kYear2:
+        return {F::kYearSlot, 0, 99, 2000};
+      case Op::kMonth:
+        return {F::kMonthSlot, 1, 12, 0};
+      case Op::kDay:
+        return {F::kDaySlot, 1, 31, 0};
+      case Op::kYday:
+        return {F::kYdaySlot, 1, 366, 0};
+      case Op::kHour:
+        return {F::kHourSlot, 0, 23, 0};
+      case Op::kHour12:
+        return {F::kHourSlot, 1, 12, 0};
+      case Op::kMinute:
+        return {F::kMinuteSlot, 0, 59, 0};
+      case Op::kSecond:
+        return {F::kSecondSlot, 0, 60, 0};
+      default:  // kMillis
+        return {F::kMillisSlot, 0, 999, 0};
+    }
+  }
   // The digits a numeric step reads when all of them are there; 0: not one.
   static int FixedWidth(Op op) {
     switch (op) {
@@ -62,7 +88,12 @@ class TimeFormatBuilder {
         f_.shape_.clear();
         break;
       }
-      if (width > 0) f_.fields_.push_back({s.op, static_cast<uint8_t>(f_.shape_.size()), static_cast<uint8_t>(width)});
+      if (width > 0) {
+        TimeFormat::Field field = FieldOf(s.op);
+        field.at = static_cast<uint8_t>(f_.shape_.size());
+        field.width = static_cast<uint8_t>(width);
+        f_.fields_.push_back(field);
+      }
       f_.shape_.append(width > 0 ? static_cast<size_t>(width) : 1, width > 0 ? '0' : s.literal);
     }
     if (f_.shape_.size() > 64) f_.shape_.clear();  // columns fit a byte; times are short
@@ -346,52 +377,25 @@ const char* TimeFormat::ParseFixed(const char* p, const char* end, TimeParts* t)
     const uint64_t d = (w & sw.digits) | (kZeros & ~sw.digits);
     if (((d & kHigh) | (((d + kSix) & kHigh) >> 4)) != kThrees) return nullptr;
   }
-  *t = TimeParts{};
+  // The fields' values by what they are (kSlots), each checked against its
+  // range as the steps would.
+  int v[kSlots] = {};
   for (const Field& f : fields_) {
-    int v = 0;
-    for (int k = 0; k < f.width; ++k) v = v * 10 + (p[f.at + k] - '0');
-    switch (f.op) {
-      case Op::kYear4:
-        t->year = v;
-        break;
-      case Op::kYear2:
-        t->year = 2000 + v;
-        break;
-      case Op::kMonth:
-        if (v < 1 || v > 12) return nullptr;
-        t->month = v;
-        break;
-      case Op::kDay:
-        if (v < 1 || v > 31) return nullptr;
-        t->day = v;
-        break;
-      case Op::kYday:
-        if (v < 1 || v > 366) return nullptr;
-        t->yday = v;
-        break;
-      case Op::kHour:
-        if (v > 23) return nullptr;
-        t->hour = v;
-        break;
-      case Op::kHour12:
-        if (v < 1 || v > 12) return nullptr;
-        t->hour = v;
-        break;
-      case Op::kMinute:
-        if (v > 59) return nullptr;
-        t->minute = v;
-        break;
-      case Op::kSecond:
-        if (v > 60) return nullptr;
-        t->second = v == 60 ? 59 : v;
-        break;
-      case Op::kMillis:
-        t->millis = v;
-        break;
-      default:
-        return nullptr;
-    }
+    const char* d = p + f.at;
+    int x = d[0] - '0';
+    for (int k = 1; k < f.width; ++k) x = x * 10 + (d[k] - '0');
+    if (x < f.min || x > f.max) return nullptr;
+    v[f.slot] = x + f.add;
   }
+  *t = TimeParts{};
+  if (has_year_) t->year = v[kYearSlot];
+  t->month = v[kMonthSlot];
+  t->day = v[kDaySlot];
+  t->yday = v[kYdaySlot];
+  t->hour = v[kHourSlot];
+  t->minute = v[kMinuteSlot];
+  t->second = v[kSecondSlot] == 60 ? 59 : v[kSecondSlot];  // a leap second
+  t->millis = v[kMillisSlot];
   return p + shape_.size();
 }
 

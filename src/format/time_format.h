@@ -95,9 +95,22 @@ class TimeFormat {
   // shape_ ('0' for a digit) and fields_ at known columns. nullptr when the
   // text differs (fewer digits, two spaces) or a field is out of range:
   // then the steps read it (and say what is wrong).
+  enum Slot : uint8_t {
+    kYearSlot,
+    kMonthSlot,
+    kDaySlot,
+    kYdaySlot,
+    kHourSlot,
+    kMinuteSlot,
+    kSecondSlot,
+    kMillisSlot,
+    kSlots
+  };
   struct Field {
-    Op op;
-    uint8_t at, width;
+    Slot slot;
+    int16_t min, max;  // the value's range
+    int16_t add;       // added to it (two-digit years: 2000)
+    uint8_t at = 0, width = 0;
   };
   struct ShapeWord {  // eight bytes of shape_, little-endian
     uint64_t digits = 0, literal_mask = 0, literal = 0;
