@@ -284,23 +284,28 @@ struct PatternLayout::Scan {
         TimeParts parts;
         const char* q;
         const bool first = !date_seen;
-        // Lines of one second share their time's text: read it once.
+        // Lines of one second share their time's text: read it once; lines
+        // of one minute share all but the seconds of a time read by shape.
         Match::TimeCache& c = out->cache;
         const size_t left = static_cast<size_t>(end - p);
-        if (first && c.element == i && c.begin == p - begin && c.looked > 0 &&
-            (c.ended ? left == c.looked : left >= c.looked) &&
-            std::memcmp(p, c.text, c.looked) == 0) {
+        const bool cached = first && c.element == i && c.begin == p - begin && c.looked > 0;
+        const size_t seconds_at = e.date.seconds_at();
+        if (cached && (c.ended ? left == c.looked : left >= c.looked) && std::memcmp(p, c.text, c.looked) == 0) {
           parts = c.parts;
           q = p + c.consumed;
-          out->time_cached = true;
+        } else if (cached && c.by_shape && seconds_at > 0 && left >= c.looked &&
+                   std::memcmp(p, c.text, seconds_at) == 0 &&
+                   (parts = c.parts, q = e.date.ParseSeconds(p, end, &parts)) != nullptr) {
+          std::memcpy(c.text, p, c.looked);  // the same length: the shape's
+          c.parts = parts;
         } else {
           bool by_shape = false;
           q = e.date.Parse(p, end, &parts, &error, &by_shape);
-          if (first) out->time_cached = false;
           if (first && q != nullptr) {
             c.element = i;
             c.begin = p - begin;
             c.consumed = static_cast<size_t>(q - p);
+            c.by_shape = by_shape;
             // Read by shape, the time's own bytes decide it; else a few after.
             const size_t after = by_shape ? 0 : 8;
             c.looked = std::min(left, std::min(sizeof(c.text), c.consumed + after));
@@ -462,7 +467,6 @@ bool PatternLayout::MatchLine(std::string_view line, Match* out, std::string* er
                               bool* time_read) const {
   // A match sets the value of every conversion; literals' stay empty.
   if (out->values.size() != elements_.size()) out->values.assign(elements_.size(), std::string_view());
-  out->time_cached = false;
   Scan fast{*this, line.data(), line.data() + line.size(), out, true};
   if (fast.Start(time_read)) return true;
   if (error == nullptr) return false;

@@ -70,14 +70,14 @@ class PatternLayout {
   struct Match {
     std::vector<std::string_view> values;
     TimeParts time;
-    bool time_cached = false;  // the time is cache's (the same text as a line before)
     // The text of the last time read and what it gave (the bytes the
     // reading looked at: its own when read by shape, else a few past its end).
     struct TimeCache {
       size_t element = SIZE_MAX;
       ptrdiff_t begin = -1;  // its column
       size_t consumed = 0, looked = 0;
-      bool ended = false;  // the line ended within `looked`
+      bool ended = false;     // the line ended within `looked`
+      bool by_shape = false;  // read by shape (TimeFormat::seconds_at applies)
       char text[64];
       TimeParts parts;
     } cache;

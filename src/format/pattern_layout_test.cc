@@ -94,6 +94,37 @@ TEST(PatternLayoutTest, ThreadEndsAtTheRightColon) {
   EXPECT_EQ(bad.error, "column 45: expected \"] - \" after %L, found \"12x] - m\"");
 }
 
+// One Match over many lines keeps the last time's text: a line of the same
+// second reuses it, one of the same minute reads only its seconds, and any
+// other (or one that lacks the shape after the minute) is read afresh.
+TEST(PatternLayoutTest, TimesOfOneSecondOrMinuteReuseTheLastOnes) {
+  auto layout = *PatternLayout::Compile("%d{ISO8601} %p %m%n");
+  PatternLayout::Match m;
+  std::string error;
+  struct Case {
+    const char* line;
+    int minute, second, millis;
+  };
+  for (const Case& c : std::initializer_list<Case>{{"2015-10-18 18:01:47,978 INFO a", 1, 47, 978},
+                                                   {"2015-10-18 18:01:47,978 WARN b", 1, 47, 978},
+                                                   {"2015-10-18 18:01:48,002 INFO c", 1, 48, 2},
+                                                   {"2015-10-18 18:01:60,500 INFO leap", 1, 59, 500},
+                                                   {"2015-10-18 18:02:00,001 INFO d", 2, 0, 1},
+                                                   {"2015-10-18 18:02:7,001 INFO short", 2, 7, 1}}) {
+    ASSERT_TRUE(layout.MatchLine(c.line, &m, &error)) << c.line << ": " << error;
+    EXPECT_EQ(m.time.year, 2015) << c.line;
+    EXPECT_EQ(m.time.hour, 18) << c.line;
+    EXPECT_EQ(m.time.minute, c.minute) << c.line;
+    EXPECT_EQ(m.time.second, c.second) << c.line;
+    EXPECT_EQ(m.time.millis, c.millis) << c.line;
+    const std::string_view line = c.line;
+    const size_t level_at = line.find(' ', 12) + 1;
+    EXPECT_EQ(m.values[2], line.substr(level_at, line.find(' ', level_at) - level_at)) << c.line;
+  }
+  EXPECT_FALSE(layout.MatchLine("2015-10-18 18:02:61,001 INFO e", &m, &error));
+  EXPECT_EQ(error, "column 18: %d{ISO8601}: expected seconds 00-59, found \"61,001 INFO e\"");
+}
+
 TEST(PatternLayoutTest, PaddingBothWays) {
   Matched r("%d{HH:mm:ss} %5p %-10c|%m", "10:00:00  INFO a.b       |msg");
   ASSERT_TRUE(r.ok) << r.error;

@@ -111,6 +111,14 @@ class TimeFormatBuilder {
       }
       f_.words_.push_back(w);
     }
+    const auto& fields = f_.fields_;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].slot != TimeFormat::kSecondSlot) continue;
+      bool last = true;
+      for (size_t j = i + 1; j < fields.size(); ++j) last &= fields[j].slot == TimeFormat::kMillisSlot;
+      if (last && fields[i].at > 0) f_.seconds_at_ = fields[i].at, f_.seconds_field_ = i;
+      break;
+    }
     return std::move(f_);
   }
 
@@ -381,11 +389,7 @@ const char* TimeFormat::ParseFixed(const char* p, const char* end, TimeParts* t)
   // range as the steps would.
   int v[kSlots] = {};
   for (const Field& f : fields_) {
-    const char* d = p + f.at;
-    int x = d[0] - '0';
-    for (int k = 1; k < f.width; ++k) x = x * 10 + (d[k] - '0');
-    if (x < f.min || x > f.max) return nullptr;
-    v[f.slot] = x + f.add;
+    if (!ReadField(f, p, &v[f.slot])) return nullptr;
   }
   *t = TimeParts{};
   if (has_year_) t->year = v[kYearSlot];
@@ -396,6 +400,32 @@ const char* TimeFormat::ParseFixed(const char* p, const char* end, TimeParts* t)
   t->minute = v[kMinuteSlot];
   t->second = v[kSecondSlot] == 60 ? 59 : v[kSecondSlot];  // a leap second
   t->millis = v[kMillisSlot];
+  return p + shape_.size();
+}
+
+bool TimeFormat::ReadField(const Field& f, const char* p, int* out) const {
+  const char* d = p + f.at;
+  int x = d[0] - '0';
+  for (int k = 1; k < f.width; ++k) x = x * 10 + (d[k] - '0');
+  if (x < f.min || x > f.max) return false;
+  *out = x + f.add;
+  return true;
+}
+
+const char* TimeFormat::ParseSeconds(const char* p, const char* end, TimeParts* t) const {
+  if (seconds_at_ == 0 || static_cast<size_t>(end - p) < shape_.size()) return nullptr;
+  for (size_t i = seconds_at_; i < shape_.size(); ++i) {
+    if (shape_[i] == '0' ? !IsDigit(p[i]) : p[i] != shape_[i]) return nullptr;
+  }
+  for (size_t i = seconds_field_; i < fields_.size(); ++i) {
+    int x;
+    if (!ReadField(fields_[i], p, &x)) return nullptr;
+    if (fields_[i].slot == kSecondSlot) {
+      t->second = x == 60 ? 59 : x;
+    } else {
+      t->millis = x;
+    }
+  }
   return p + shape_.size();
 }
 

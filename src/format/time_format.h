@@ -58,6 +58,15 @@ class TimeFormat {
   const char* Parse(const char* p, const char* end, TimeParts* out, TimeError* error,
                     bool* by_shape = nullptr) const;
 
+  // For a layout read by shape whose last fields are its seconds (and
+  // what follows them): the column of the seconds, so that the bytes before
+  // it decide every other field; 0 otherwise.
+  size_t seconds_at() const { return seconds_at_; }
+  // Given *t read from a text whose first seconds_at() bytes are p's, reads
+  // the rest of p's time (seconds, milliseconds) into it: the position
+  // after the time, or nullptr when p's bytes from there lack the shape.
+  const char* ParseSeconds(const char* p, const char* end, TimeParts* t) const;
+
   const std::string& layout() const { return layout_; }
   bool has_year() const { return has_year_; }
   bool has_date() const { return has_date_; }
@@ -122,6 +131,9 @@ class TimeFormat {
   std::string shape_;
   std::vector<Field> fields_;
   std::vector<ShapeWord> words_;
+  size_t seconds_at_ = 0;     // see seconds_at()
+  size_t seconds_field_ = 0;  // fields_[seconds_field_] is the seconds'
+  bool ReadField(const Field& f, const char* p, int* out) const;
   bool has_year_ = false;
   bool has_date_ = false;
   friend class TimeFormatBuilder;
