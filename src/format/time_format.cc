@@ -10,50 +10,33 @@ using Op = TimeFormat::Op;
 
 class TimeFormatBuilder {
  public:
-  // Where a fixed-width step's value goes, and its range (as the step checks it).
-  static TimeFormat::Field FieldOf(Op op) {
+  // A step of a fixed number of digits: where its value goes, its range (as
+  // the step checks it) and its width; width 0: not such a step.
+  static TimeFormat::Field FixedField(Op op) {
     using F = TimeFormat;
     switch (op) {
       case Op::kYear4:
-        return {F::kYearSlot, 0, 9999, 0};
+        return {F::kYearSlot, 0, 9999, 0, 0, 4};
       case Op::kYear2:
-        return {F::kYearSlot, 0, 99, 2000};
+        return {F::kYearSlot, 0, 99, 2000, 0, 2};
       case Op::kMonth:
-        return {F::kMonthSlot, 1, 12, 0};
+        return {F::kMonthSlot, 1, 12, 0, 0, 2};
       case Op::kDay:
-        return {F::kDaySlot, 1, 31, 0};
+        return {F::kDaySlot, 1, 31, 0, 0, 2};
       case Op::kYday:
-        return {F::kYdaySlot, 1, 366, 0};
+        return {F::kYdaySlot, 1, 366, 0, 0, 3};
       case Op::kHour:
-        return {F::kHourSlot, 0, 23, 0};
+        return {F::kHourSlot, 0, 23, 0, 0, 2};
       case Op::kHour12:
-        return {F::kHourSlot, 1, 12, 0};
+        return {F::kHourSlot, 1, 12, 0, 0, 2};
       case Op::kMinute:
-        return {F::kMinuteSlot, 0, 59, 0};
+        return {F::kMinuteSlot, 0, 59, 0, 0, 2};
       case Op::kSecond:
-        return {F::kSecondSlot, 0, 60, 0};
-      default:  // kMillis
-        return {F::kMillisSlot, 0, 999, 0};
-    }
-  }
-  // The digits a numeric step reads when all of them are there; 0: not one.
-  static int FixedWidth(Op op) {
-    switch (op) {
-      case Op::kYear4:
-        return 4;
+        return {F::kSecondSlot, 0, 60, 0, 0, 2};
       case Op::kMillis:
-      case Op::kYday:
-        return 3;
-      case Op::kYear2:
-      case Op::kMonth:
-      case Op::kDay:
-      case Op::kHour:
-      case Op::kHour12:
-      case Op::kMinute:
-      case Op::kSecond:
-        return 2;
+        return {F::kMillisSlot, 0, 999, 0, 0, 3};
       default:
-        return 0;
+        return {F::kYearSlot, 0, 0, 0, 0, 0};
     }
   }
   explicit TimeFormatBuilder(std::string_view layout) { f_.layout_ = std::string(layout); }
@@ -83,18 +66,18 @@ class TimeFormatBuilder {
     // Layouts of fixed-width numbers and single characters (ISO8601's) get
     // a shape for TimeFormat::ParseFixed: '0' where a digit stands.
     for (const auto& s : f_.steps_) {
-      const int width = FixedWidth(s.op);
-      if (width == 0 && s.op != Op::kLiteral && s.op != Op::kSpaces) {
+      TimeFormat::Field field = FixedField(s.op);
+      if (field.width == 0 && s.op != Op::kLiteral && s.op != Op::kSpaces) {
         f_.shape_.clear();
         break;
       }
-      if (width > 0) {
-        TimeFormat::Field field = FieldOf(s.op);
+      if (field.width > 0) {
         field.at = static_cast<uint8_t>(f_.shape_.size());
-        field.width = static_cast<uint8_t>(width);
         f_.fields_.push_back(field);
+        f_.shape_.append(field.width, '0');
+      } else {
+        f_.shape_.push_back(s.literal);
       }
-      f_.shape_.append(width > 0 ? static_cast<size_t>(width) : 1, width > 0 ? '0' : s.literal);
     }
     if (f_.shape_.size() > 64) f_.shape_.clear();  // columns fit a byte; times are short
     if (f_.shape_.empty()) f_.fields_.clear();
