@@ -368,30 +368,45 @@ const char* TimeFormat::ParseFixed(const char* p, const char* end, TimeParts* t)
     const uint64_t d = (w & sw.digits) | (kZeros & ~sw.digits);
     if (((d & kHigh) | (((d + kSix) & kHigh) >> 4)) != kThrees) return nullptr;
   }
-  // The fields' values by what they are (kSlots), each checked against its
-  // range as the steps would.
-  int v[kSlots] = {};
-  for (const Field& f : fields_) {
-    if (!ReadField(f, p, &v[f.slot])) return nullptr;
-  }
   *t = TimeParts{};
-  if (has_year_) t->year = v[kYearSlot];
-  t->month = v[kMonthSlot];
-  t->day = v[kDaySlot];
-  t->yday = v[kYdaySlot];
-  t->hour = v[kHourSlot];
-  t->minute = v[kMinuteSlot];
-  t->second = v[kSecondSlot] == 60 ? 59 : v[kSecondSlot];  // a leap second
-  t->millis = v[kMillisSlot];
-  return p + shape_.size();
+  return ReadFields(p, 0, t) ? p + shape_.size() : nullptr;
 }
 
-bool TimeFormat::ReadField(const Field& f, const char* p, int* out) const {
-  const char* d = p + f.at;
-  int x = d[0] - '0';
-  for (int k = 1; k < f.width; ++k) x = x * 10 + (d[k] - '0');
-  if (x < f.min || x > f.max) return false;
-  *out = x + f.add;
+bool TimeFormat::ReadFields(const char* p, size_t from, TimeParts* t) const {
+  for (size_t i = from; i < fields_.size(); ++i) {
+    const Field& f = fields_[i];
+    const char* d = p + f.at;
+    int x = d[0] - '0';
+    for (int k = 1; k < f.width; ++k) x = x * 10 + (d[k] - '0');
+    if (x < f.min || x > f.max) return false;
+    x += f.add;
+    switch (f.slot) {
+      case kYearSlot:
+        t->year = x;
+        break;
+      case kMonthSlot:
+        t->month = x;
+        break;
+      case kDaySlot:
+        t->day = x;
+        break;
+      case kYdaySlot:
+        t->yday = x;
+        break;
+      case kHourSlot:
+        t->hour = x;
+        break;
+      case kMinuteSlot:
+        t->minute = x;
+        break;
+      case kSecondSlot:
+        t->second = x == 60 ? 59 : x;  // a leap second
+        break;
+      case kMillisSlot:
+        t->millis = x;
+        break;
+    }
+  }
   return true;
 }
 
@@ -400,16 +415,7 @@ const char* TimeFormat::ParseSeconds(const char* p, const char* end, TimeParts* 
   for (size_t i = seconds_at_; i < shape_.size(); ++i) {
     if (shape_[i] == '0' ? !IsDigit(p[i]) : p[i] != shape_[i]) return nullptr;
   }
-  for (size_t i = seconds_field_; i < fields_.size(); ++i) {
-    int x;
-    if (!ReadField(fields_[i], p, &x)) return nullptr;
-    if (fields_[i].slot == kSecondSlot) {
-      t->second = x == 60 ? 59 : x;
-    } else {
-      t->millis = x;
-    }
-  }
-  return p + shape_.size();
+  return ReadFields(p, seconds_field_, t) ? p + shape_.size() : nullptr;
 }
 
 const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t, TimeError* error,

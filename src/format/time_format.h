@@ -100,11 +100,10 @@ class TimeFormat {
   };
 
  private:
-  // Layouts whose steps are fixed-width numbers and literals: the text has
-  // shape_ ('0' for a digit) and fields_ at known columns. nullptr when the
-  // text differs (fewer digits, two spaces) or a field is out of range:
-  // then the steps read it (and say what is wrong).
-  enum Slot : uint8_t {
+  // Layouts whose steps are fixed-width numbers and literals have a shape:
+  // shape_ ('0' for a digit, else the literal), fields_ at known columns
+  // (in the order of the text) and words_, shape_ eight bytes at a time.
+  enum Slot : uint8_t {  // which part of TimeParts a field sets
     kYearSlot,
     kMonthSlot,
     kDaySlot,
@@ -112,8 +111,7 @@ class TimeFormat {
     kHourSlot,
     kMinuteSlot,
     kSecondSlot,
-    kMillisSlot,
-    kSlots
+    kMillisSlot
   };
   struct Field {
     Slot slot;
@@ -124,7 +122,13 @@ class TimeFormat {
   struct ShapeWord {  // eight bytes of shape_, little-endian
     uint64_t digits = 0, literal_mask = 0, literal = 0;
   };
+  // Reads the time at p by shape: nullptr when the text differs (fewer
+  // digits, two spaces) or a field is out of range; then the steps read it
+  // (and say what is wrong).
   const char* ParseFixed(const char* p, const char* end, TimeParts* out) const;
+  // Reads fields_[from..] of the text at p into *out: false when one is
+  // out of range.
+  bool ReadFields(const char* p, size_t from, TimeParts* out) const;
 
   std::string layout_;
   std::vector<Step> steps_;
@@ -133,7 +137,6 @@ class TimeFormat {
   std::vector<ShapeWord> words_;
   size_t seconds_at_ = 0;     // see seconds_at()
   size_t seconds_field_ = 0;  // fields_[seconds_field_] is the seconds'
-  bool ReadField(const Field& f, const char* p, int* out) const;
   bool has_year_ = false;
   bool has_date_ = false;
   friend class TimeFormatBuilder;
