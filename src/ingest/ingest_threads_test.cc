@@ -85,6 +85,43 @@ TEST(ShardedSourceTest, EachHostGoesToOneShardInOrderAndEveryEventOnce) {
   EXPECT_GE(shard_of.size(), 11u);
 }
 
+// A source whose Poll blocks until released, as a long poll of SQS does.
+class BlockingPoll : public EventSource {
+ public:
+  Result<std::vector<ObjectEvent>> Poll(TimeMs) override {
+    in_poll.store(true);
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    polls.fetch_add(1);
+    return std::vector<ObjectEvent>{};
+  }
+  Status Ack(const ObjectEvent& e) override {
+    acked.push_back(e.key);  // calls into the source are one at a time
+    return Status::Ok();
+  }
+  bool Done() const override { return polls.load() > 0 && acked.size() == 1; }
+  std::atomic<bool> in_poll{false}, release{false};
+  std::atomic<int> polls{0};
+  std::vector<std::string> acked;
+};
+
+TEST(ShardedSourceTest, AcknowledgementDoesNotWaitForAnotherShardsPoll) {
+  BlockingPoll source;
+  ShardedSource sharded(source, 2, 8, "unknown");
+  std::thread poller([&] { ASSERT_TRUE(sharded.shard(0).Poll(0)); });
+  while (!source.in_poll.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ObjectEvent e;
+  e.key = "host-1/a.log";
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(sharded.shard(1).Ack(e).ok());  // queued: the poll is still in the source
+  EXPECT_FALSE(sharded.shard(1).Done());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  source.release.store(true);
+  poller.join();
+  EXPECT_EQ(source.acked, std::vector<std::string>{"host-1/a.log"}) << "applied as the poll left";
+  EXPECT_TRUE(sharded.shard(1).Done());
+  EXPECT_TRUE(sharded.shard(0).Done());
+}
+
 // 60 objects of 7 hosts, 50 lines each; message n=K numbers every line of
 // a host in key order.
 std::vector<ObjectEvent> PutObjects(MemoryStore& store) {

@@ -13,25 +13,19 @@ class ShardedSource::Shard final : public EventSource {
   Shard(ShardedSource& parent, size_t index) : parent_(parent), index_(index) {}
 
   Result<std::vector<ObjectEvent>> Poll(TimeMs max_wait) override { return parent_.PollFor(index_, max_wait); }
-  Status Ack(const ObjectEvent& event) override {
-    std::lock_guard lock(parent_.source_mu_);
-    return parent_.source_.Ack(event);
-  }
-  void Abandon(const ObjectEvent& event) override {
-    std::lock_guard lock(parent_.source_mu_);
-    parent_.source_.Abandon(event);
-  }
-  // Nothing queued, no shard polling (which could queue some), and the
-  // source has nothing more.
+  Status Ack(const ObjectEvent& event) override { return parent_.Settle(&event, true); }
+  void Abandon(const ObjectEvent& event) override { (void)parent_.Settle(&event, false); }
+  // Nothing queued or unsettled, no shard polling (which could queue some),
+  // and the source had nothing more when last asked.
   bool Done() const override {
+    (void)parent_.Settle(nullptr, false);  // unless another thread is in the source
     std::lock_guard lock(parent_.mu_);
-    if (!parent_.queues_[index_].empty() || parent_.polling_) return false;
-    std::lock_guard source_lock(parent_.source_mu_);
-    return parent_.source_.Done();
+    return parent_.queues_[index_].empty() && !parent_.polling_ && parent_.unsettled_.empty() &&
+           parent_.source_done_;
   }
   bool Failing() const override {
-    std::lock_guard lock(parent_.source_mu_);
-    return parent_.source_.Failing();
+    std::lock_guard lock(parent_.mu_);
+    return parent_.source_failing_;
   }
   uint64_t Backlog() const override {
     std::lock_guard lock(parent_.mu_);
@@ -83,7 +77,9 @@ Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wai
       // for a long one.
       Result<std::vector<ObjectEvent>> events = [&] {
         std::lock_guard source_lock(source_mu_);
-        return source_.Poll(std::min<TimeMs>(left, 20));
+        auto polled = source_.Poll(std::min<TimeMs>(left, 20));
+        (void)SettleLocked();  // also notes Done and Failing after this poll
+        return polled;
       }();
       lock.lock();
       polling_ = false;
@@ -99,6 +95,40 @@ Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wai
     }
     if (polled_.wait_until(lock, deadline) == std::cv_status::timeout && queues_[i].empty()) {
       return std::vector<ObjectEvent>{};
+    }
+  }
+}
+
+Status ShardedSource::Settle(const ObjectEvent* event, bool ack) {
+  if (event) {
+    std::lock_guard lock(mu_);
+    unsettled_.push_back({*event, ack});
+  }
+  std::unique_lock source_lock(source_mu_, std::try_to_lock);
+  if (!source_lock.owns_lock()) return Status::Ok();
+  return SettleLocked();
+}
+
+Status ShardedSource::SettleLocked() {
+  Status first;
+  while (true) {
+    std::vector<Settlement> todo;
+    {
+      std::lock_guard lock(mu_);
+      if (unsettled_.empty()) {
+        source_done_ = source_.Done();
+        source_failing_ = source_.Failing();
+        if (!first.ok() && !error_) error_ = first;
+        return first;
+      }
+      todo.swap(unsettled_);
+    }
+    for (const Settlement& s : todo) {
+      if (!s.ack) {
+        source_.Abandon(s.event);
+      } else if (Status st = source_.Ack(s.event); !st.ok() && first.ok()) {
+        first = st;
+      }
     }
   }
 }

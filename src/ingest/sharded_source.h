@@ -3,9 +3,12 @@
 // shard of the `logs` partition its host's records go to (PartitionForKey(
 // host, partitions) % shards), so a host's objects stay in key order and each
 // partition is appended by one thread, in the order one thread alone would. Whichever shard finds its queue empty
-// polls the source for all of them; acknowledgements reach the source one
-// at a time (EventSource has one consumer). Each shard() is used by one
-// thread; the ShardedSource outlives them.
+// polls the source for all of them. Calls into the source are one at a time
+// (EventSource has one consumer), but a shard never waits for another's
+// poll: its acknowledgements (and abandons) are queued and applied by
+// whichever thread is in the source next, and Done and Failing answer from
+// what the source said last. Each shard() is used by one thread; the
+// ShardedSource outlives them.
 #pragma once
 
 #include <condition_variable>
@@ -35,16 +38,30 @@ class ShardedSource {
  private:
   class Shard;
   Result<std::vector<ObjectEvent>> PollFor(size_t i, TimeMs max_wait);
+  // Queues the acknowledgement (ack) or abandon of `event`, when given, and
+  // applies the queue unless another thread is in the source (that thread
+  // applies it on leaving). Returns the first failed acknowledgement applied.
+  Status Settle(const ObjectEvent* event, bool ack);
+  // With source_mu_ held: applies the queued acknowledgements, then notes
+  // the source's Done and Failing. Returns the first failed acknowledgement.
+  Status SettleLocked();
 
   EventSource& source_;
   int partitions_;
   std::string default_source_;
-  mutable std::mutex source_mu_;  // calls into source_ (taken after mu_, never before)
-  mutable std::mutex mu_;  // queues_, polling_, error_
+  std::mutex source_mu_;  // calls into source_ (mu_ may be taken inside it, never around it)
+  mutable std::mutex mu_;  // everything below
   std::condition_variable polled_;
   std::vector<std::deque<ObjectEvent>> queues_;
   bool polling_ = false;
-  std::optional<Status> error_;  // the source's Poll failed: every shard says so
+  std::optional<Status> error_;  // a Poll or an acknowledgement failed: every shard says so
+  struct Settlement {
+    ObjectEvent event;
+    bool ack;  // else abandon
+  };
+  std::vector<Settlement> unsettled_;
+  bool source_done_ = false;     // source_.Done() when last asked
+  bool source_failing_ = false;  // source_.Failing() when last asked
   std::vector<std::unique_ptr<Shard>> shards_;
 };
 

@@ -132,9 +132,15 @@ void SqsSource::KeepVisible() {
 
 Result<std::vector<ObjectEvent>> SqsSource::Poll(TimeMs max_wait) {
   if (pending_.empty()) {
-    const int wait = std::clamp(static_cast<int>(max_wait / 1000), 0, std::min(20, options_.wait_s));
+    // A Poll that may wait long-polls, in whole seconds (at least 1, at most
+    // wait_s); Poll(0), while ingest holds objects not yet committed, asks
+    // without waiting: a short poll, whose empty answer may have missed
+    // messages, so it does not count towards Done.
+    const int wait = max_wait <= 0 ? 0
+                                   : std::clamp(static_cast<int>(max_wait / 1000), 1,
+                                                std::max(1, std::min(20, options_.wait_s)));
     const TimeMs asked_at = options_.now();
-    auto messages = queue_->Receive(10, wait == 0 ? 1 : wait, options_.visibility_s);
+    auto messages = queue_->Receive(10, wait, options_.visibility_s);
     failing_ = !messages;
     if (!messages) {
       if (messages.error().code() != StatusCode::kUnavailable) return Err(messages.error());
@@ -142,7 +148,7 @@ Result<std::vector<ObjectEvent>> SqsSource::Poll(TimeMs max_wait) {
       EventSourceErrors().With({"sqs"}).Add();
       return std::vector<ObjectEvent>{};
     }
-    saw_empty_ = messages->empty();
+    saw_empty_ = wait > 0 && messages->empty();
     for (const aws::SqsMessage& m : *messages) RETURN_IF_ERROR(Handle(m, asked_at));
   }
   std::vector<ObjectEvent> out(std::make_move_iterator(pending_.begin()),

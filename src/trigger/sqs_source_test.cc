@@ -31,10 +31,12 @@ struct FakeQueue : aws::SqsQueue {
   std::deque<aws::SqsMessage> ready;
   std::vector<std::string> deleted;
   std::vector<std::pair<std::string, int>> changes;  // receipt, visibility_s
+  std::vector<int> waits;  // wait_s of each Receive
   Status change_result = Status::Ok();
 
-  Result<std::vector<aws::SqsMessage>> Receive(int max, int, int) override {
+  Result<std::vector<aws::SqsMessage>> Receive(int max, int wait_s, int) override {
     std::lock_guard lock(mu);
+    waits.push_back(wait_s);
     std::vector<aws::SqsMessage> out;
     while (!ready.empty() && static_cast<int>(out.size()) < max) {
       out.push_back(ready.front());
@@ -96,7 +98,7 @@ class SqsSourceTest : public ::testing::Test {
     ASSERT_GE(clock_.reads.load(), seen + 2) << "the visibility keeper stopped looking";
   }
   std::vector<ObjectEvent> PollAll() {
-    auto events = src_->Poll(0);
+    auto events = src_->Poll(1000);
     EXPECT_TRUE(events.has_value());
     return events ? *events : std::vector<ObjectEvent>{};
   }
@@ -134,6 +136,16 @@ TEST_F(SqsSourceTest, ExtendsVisibilityUntilEveryObjectIsAckedThenDeletes) {
   EXPECT_EQ(src_->stats().deleted, 1u);
   EXPECT_TRUE(PollAll().empty());
   EXPECT_TRUE(src_->Done());
+}
+
+TEST_F(SqsSourceTest, PollWithoutWaitIsShortAndItsEmptyAnswerDoesNotEndTheSource) {
+  Open(10);
+  ASSERT_TRUE(src_->Poll(0));  // ingest holds objects to commit: no waiting
+  EXPECT_FALSE(src_->Done()) << "a short poll may miss messages";
+  ASSERT_TRUE(src_->Poll(200));  // waits whole seconds: at least one
+  EXPECT_TRUE(src_->Done());
+  ASSERT_TRUE(src_->Poll(60'000));  // at most wait_s
+  EXPECT_THAT(queue_->waits, ElementsAre(0, 1, 1));
 }
 
 TEST_F(SqsSourceTest, EachMessageIsExtendedOnItsOwnSchedule) {
