@@ -76,6 +76,7 @@ void AppendArray(const std::vector<T>& items, std::string* out, F append) {
 }  // namespace
 
 void AppendAggregateJson(const AggregateRow& row, std::string* out) {
+  out->reserve(out->size() + 128 + row.source.size());  // its names, times and count: one allocation
   JsonObject(out)
       .Window(row.window_start, row.window_end)
       .Str("source", row.source)
@@ -101,11 +102,13 @@ void AppendAlertJson(const Alert& a, std::string* out) {
 }
 
 void AppendTemplateJson(const TemplateRow& row, std::string* out) {
+  const std::string_view text = row.text ? std::string_view(*row.text) : std::string_view();
+  out->reserve(out->size() + 192 + row.source.size() + text.size());  // one allocation, unless escaped
   JsonObject(out)
       .Window(row.window_start, row.window_end)
       .Str("source", row.source)
       .Str("template_id", TemplateIdHex(row.id))
-      .Str("template", row.text ? std::string_view(*row.text) : std::string_view())
+      .Str("template", text)
       .Time("first_seen", row.first_seen)
       .Int("count", row.count)
       .End();

@@ -1,7 +1,8 @@
 #include "src/template/miner.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include <xxhash.h>
@@ -80,9 +81,11 @@ Status CheckTemplateMinerOptions(const TemplateMinerOptions& o) {
 }
 
 std::string TemplateIdHex(uint64_t id) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
-  return std::string(buf, 16);
+  std::string hex(16, '0');
+  char digits[16];
+  const auto end = std::to_chars(digits, digits + 16, id, 16).ptr;  // never fails: at most 16 digits
+  std::copy(digits, end, hex.end() - (end - digits));
+  return hex;
 }
 
 TemplateMiner::TemplateMiner(TemplateMinerOptions options, TemplateMasker masker)
@@ -190,24 +193,29 @@ uint32_t TemplateMiner::Best(uint32_t leaf) const {
   size_t best_same = 0;
   uint32_t best_wild = 0;
   const size_t n = tokens_.size();
+  // The fewest equal positions whose share reaches the similarity (an empty
+  // message is like every other empty message).
+  size_t needed = n == 0 ? 0 : static_cast<size_t>(std::ceil(options_.similarity * static_cast<double>(n)));
+  while (needed > 0 && static_cast<double>(needed - 1) / static_cast<double>(n) >= options_.similarity) --needed;
+  while (needed < n && static_cast<double>(needed) / static_cast<double>(n) < options_.similarity) ++needed;
   for (uint32_t slot : nodes_[leaf].templates) {
     const Template& t = templates_[slot];
-    size_t same = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const std::string& a = t.tokens[i];
-      const std::string_view b = tokens_[i];
-      same += SameToken(a, b);
+    // A template that can no longer reach `needed`, or tie the best so far,
+    // is left as soon as that shows: with random text, after a few tokens.
+    const size_t floor = std::max(needed, best_same);
+    size_t same = 0, i = 0;
+    for (; i < n; ++i) {
+      same += SameToken(t.tokens[i], tokens_[i]);
+      if (same + (n - i - 1) < floor) break;
     }
+    if (i < n) continue;
     if (best == kNone || same > best_same || (same == best_same && t.wildcards > best_wild)) {
       best = slot;
       best_same = same;
       best_wild = t.wildcards;
     }
   }
-  if (best == kNone) return kNone;
-  // An empty message is like every other empty message.
-  const double share = n == 0 ? 1.0 : static_cast<double>(best_same) / static_cast<double>(n);
-  return share >= options_.similarity ? best : kNone;
+  return best;
 }
 
 std::string TemplateMiner::Join(const std::vector<std::string>& tokens) const {

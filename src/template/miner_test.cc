@@ -52,6 +52,12 @@ TEST(TemplateMiner, MergesVariablesIntoOneTemplate) {
   EXPECT_EQ(m.Find(a.id)->count, 2u);
 }
 
+TEST(TemplateMiner, IdsAreSixteenHexDigits) {
+  EXPECT_EQ(TemplateIdHex(0), "0000000000000000");
+  EXPECT_EQ(TemplateIdHex(0x00c0ffee12345678ULL), "00c0ffee12345678");
+  EXPECT_EQ(TemplateIdHex(UINT64_MAX), "ffffffffffffffff");
+}
+
 TEST(TemplateMiner, GainsWildcardsAndKeepsItsFirstId) {
   TemplateMiner m = Miner();
   TemplateMatch a = m.Add("login of user alice failed", 1000);
