@@ -373,6 +373,36 @@ def formats_seeds():
           b"22:47:30.123 [main] FAILURE  a.B - y")
 
 
+def template_seeds():
+    """template_miner: the layout is at the top of fuzz/template_miner_fuzz.cc."""
+    def hub(system, n):
+        return b"\n".join(lines(os.path.join(LOGHUB, system, system + "_2k.log"), 0, n))
+
+    t = "template_miner"
+    write(t, "hdfs", b"\x05\xff" + hub("HDFS", 12))
+    write(t, "openstack-user-masks", b"\x25\xff" + hub("OpenStack", 8))
+    write(t, "linux-small-caps", b"\x01\x12" + hub("Linux", 12))
+    write(t, "services", b"\x05\x9f"
+          b"Connection to db-68.internal:40998 timed out after 350 ms, retrying\n"
+          b"Connection to 10.1.2.3:9092 refused after 3 retries\n"
+          b"Request 1d634686c508 retried 97 times before success\n"
+          b"GET https://a.example.com/v1/x?y=2 from [fe80::1]:443 took 1h30m2s\n"
+          b"session 123e4567-e89b-12d3-a456-426614174000 of C:\\Users\\x ended: 0x1f 64KB -3.5 v1.2.3\n"
+          b"Connection to db-53.internal:7600 timed out after 85 ms, retrying\n"
+          b"Request 887c93f024ef retried 23 times before success\n"
+          b"Connection to 10.9.8.7:9092 refused after 5 retries")
+    # A saved state (miner_state.cc): version 1, depth 4, 2 messages, none
+    # evicted, one template "a b" (id 5, count 2), the tree length 2 -> a -> b.
+    def s(b):
+        return varint(len(b)) + b
+    state = (varint(1) + varint(4) + varint(2) + varint(0) + varint(1) +
+             varint(5) + varint(2) + varint(0) + varint(0) + varint(2) + s(b"a") + s(b"b") +
+             varint(1) + varint(2) + varint(0) + varint(1) + s(b"a") + varint(0) + varint(1) + s(b"b") +
+             varint(1) + varint(0) + varint(0))
+    write(t, "state", b"\x45\xff" + state)
+
+
 if __name__ == "__main__":
     main()
     formats_seeds()
+    template_seeds()
