@@ -449,6 +449,18 @@ Status S3Client::CreateBucket(std::string_view bucket) {
   return Status::Ok();
 }
 
+namespace {
+
+// A response's Last-Modified in ms since the epoch (0: none or unreadable).
+TimeMs LastModified(const S3Response& resp) {
+  const std::string lm(resp.Header("last-modified"));
+  if (lm.empty()) return 0;
+  const time_t t = curl_getdate(lm.c_str(), nullptr);
+  return t > 0 ? static_cast<TimeMs>(t) * 1000 : 0;
+}
+
+}  // namespace
+
 Result<S3Object> S3Client::HeadObject(std::string_view bucket, std::string_view key) {
   ASSIGN_OR_RETURN(S3Response resp,
                    Send(S3Request("HEAD", bucket, key)));
@@ -456,11 +468,7 @@ Result<S3Object> S3Client::HeadObject(std::string_view bucket, std::string_view 
   o.key = std::string(key);
   o.size = ParseU64(resp.Header("content-length"));
   o.etag = Unquote(resp.Header("etag"));
-  const std::string lm(resp.Header("last-modified"));
-  if (!lm.empty()) {
-    const time_t t = curl_getdate(lm.c_str(), nullptr);
-    if (t > 0) o.mtime = static_cast<TimeMs>(t) * 1000;
-  }
+  o.mtime = LastModified(resp);
   return o;
 }
 
@@ -494,6 +502,7 @@ Result<S3Client::FirstRange> S3Client::GetObjectFirstRange(std::string_view buck
   ASSIGN_OR_RETURN(S3Response resp, Send(r));
   FirstRange out;
   out.etag = Unquote(resp.Header("etag"));
+  out.mtime = LastModified(resp);
   if (resp.status == 200) {  // the server ignored the range: the whole object came
     out.object_size = resp.body.size();
     if (begin > out.object_size) {

@@ -132,6 +132,7 @@ class S3Client {
     std::string data;
     uint64_t object_size = 0;
     std::string etag;
+    TimeMs mtime = 0;  // Last-Modified (0: not given)
   };
   Result<FirstRange> GetObjectFirstRange(std::string_view bucket, std::string_view key, uint64_t begin,
                                          uint64_t end);

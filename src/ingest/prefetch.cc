@@ -41,24 +41,24 @@ class PrefetchedReader final : public ObjectReader {
 
 Prefetcher::Object ReadAhead(ObjectStore& store, const std::string& key, size_t max_bytes) {
   Prefetcher::Object out;
-  out.info = store.Head(key);
-  if (!out.info) return out;
-  const uint64_t want = std::min<uint64_t>(out.info->size, max_bytes);
+  auto opened = store.GetWithInfo(key, max_bytes);  // S3: one GET, no HEAD
+  if (!opened) {
+    out.info = Err(opened.error());
+    return out;
+  }
+  out.info = opened->info;
+  const uint64_t want = std::min<uint64_t>(opened->info.size, max_bytes);
   if (want == 0) {
     out.data = std::string();
-    out.whole = out.info->size == 0;
+    out.whole = opened->info.size == 0;
     return out;
   }
-  auto reader = store.Get(key, 0, want);
-  if (!reader) {
-    out.data = Err(reader.error());
-    return out;
-  }
+  ObjectReader* reader = opened->reader.get();
   std::string data;
   data.resize_and_overwrite(want, [](char*, size_t n) { return n; });
   size_t got = 0;
   while (got < want) {
-    auto n = (*reader)->Read(data.data() + got, want - got);
+    auto n = reader->Read(data.data() + got, want - got);
     if (!n) {
       out.data = Err(n.error());
       return out;

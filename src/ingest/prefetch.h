@@ -1,7 +1,8 @@
 // Prefetcher: reads the objects next in the event queue while the current
-// one is parsed, so that a store's round trips (S3: a HEAD and a GET per
-// object, milliseconds each) overlap parsing instead of adding to it. Each
-// wanted object's HEAD and first bytes are read on a thread of its own; at
+// one is parsed, so that a store's round trips (S3: milliseconds each)
+// overlap parsing instead of adding to it. Each wanted object's info and
+// first bytes are read (ObjectStore::GetWithInfo: on S3 one ranged GET, whose
+// etag is that of the bytes read) on a thread of its own; at
 // most `objects` are in flight or waiting to be taken, holding at most
 // `bytes` in all (each at most bytes / objects: the rest of a larger object
 // is read as it is parsed). The ingester takes an object's read when it
@@ -29,7 +30,7 @@ struct PrefetchOptions {
 
 class Prefetcher {
  public:
-  // What was read of one object: its HEAD, and its first bytes (all of it
+  // What was read of one object: its info, and its first bytes (all of it
   // when `whole`).
   struct Object {
     Result<ObjectInfo> info = Err(Unavailable("not read"));

@@ -102,6 +102,12 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(std::string_view url, const OpenS
                              ":// is not supported; use file:///abs/path, a directory path or s3://bucket/prefix"));
 }
 
+Result<OpenedObject> ObjectStore::GetWithInfo(std::string_view key, uint64_t length) {
+  ASSIGN_OR_RETURN(ObjectInfo info, Head(key));
+  ASSIGN_OR_RETURN(std::unique_ptr<ObjectReader> reader, Get(key, 0, std::min(length, info.size)));
+  return OpenedObject{std::move(info), std::move(reader)};
+}
+
 Result<std::string> ReadAll(ObjectStore& store, std::string_view key) {
   ASSIGN_OR_RETURN(std::unique_ptr<ObjectReader> reader, store.Get(key));
   std::string out;

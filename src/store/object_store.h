@@ -35,6 +35,12 @@ class ObjectReader {
   virtual Result<size_t> Read(char* buf, size_t n) = 0;
 };
 
+// An object's info and a reader of its first bytes (ObjectStore::GetWithInfo).
+struct OpenedObject {
+  ObjectInfo info;
+  std::unique_ptr<ObjectReader> reader;
+};
+
 struct PutResult {
   std::string etag;
   bool created = true;  // false: an identical object already existed (no-op)
@@ -66,6 +72,11 @@ class ObjectStore {
       std::optional<uint64_t> length = std::nullopt) = 0;
 
   virtual Result<ObjectInfo> Head(std::string_view key) = 0;
+
+  // The object's info and a reader of its first `length` bytes (all of a
+  // shorter object). By default Head, then Get; a store that can does it in
+  // one request (S3: one ranged GET, so the etag is that of the bytes read).
+  virtual Result<OpenedObject> GetWithInfo(std::string_view key, uint64_t length);
 
   // Keys that start with prefix and sort after start_after (byte-wise), in
   // order, at most max_keys of them.

@@ -189,6 +189,23 @@ Result<std::unique_ptr<ObjectReader>> S3Store::Get(std::string_view key, uint64_
   return std::make_unique<S3Reader>(client_, bucket_, full, head.etag, range, options_.read_chunk);
 }
 
+Result<OpenedObject> S3Store::GetWithInfo(std::string_view key, uint64_t length) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  if (length == 0) return ObjectStore::GetWithInfo(key, length);
+  const std::string full = FullKey(key);
+  auto first = client_->GetObjectFirstRange(bucket_, full, 0, std::min(length, options_.read_chunk));
+  if (!first) {
+    if (first.error().code() != StatusCode::kInvalidArgument) return Err(first.error());
+    return ObjectStore::GetWithInfo(key, length);  // 416: an empty object (HEAD says so)
+  }
+  const ByteRange range{0, std::min(length, first->object_size)};
+  if (first->data.size() > range.end) first->data.resize(range.end);
+  ObjectInfo info{std::string(key), first->object_size, first->etag, first->mtime};
+  auto reader = std::make_unique<S3Reader>(client_, bucket_, full, std::move(first->etag), range,
+                                           options_.read_chunk, std::move(first->data));
+  return OpenedObject{std::move(info), std::move(reader)};
+}
+
 Result<ObjectInfo> S3Store::Head(std::string_view key) {
   RETURN_IF_ERROR(ValidateKey(key));
   ASSIGN_OR_RETURN(aws::S3Object head, client_->HeadObject(bucket_, FullKey(key)));

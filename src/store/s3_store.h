@@ -42,6 +42,8 @@ class S3Store final : public ObjectStore {
   Result<std::unique_ptr<ObjectReader>> Get(std::string_view key, uint64_t offset = 0,
                                             std::optional<uint64_t> length = std::nullopt) override;
   Result<ObjectInfo> Head(std::string_view key) override;
+  // One ranged GET of the first min(length, read_chunk) bytes gives the info.
+  Result<OpenedObject> GetWithInfo(std::string_view key, uint64_t length) override;
   Result<ListResult> List(std::string_view prefix, std::string_view start_after = {},
                           size_t max_keys = 1000) override;
   Status Delete(std::string_view key) override;

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "src/store/object_store.h"
@@ -143,6 +144,41 @@ TEST_P(ObjectStoreContractTest, HeadReportsSizeEtagAndTime) {
   // Servers may keep whole seconds; allow for that and small clock skew.
   EXPECT_GE(head->mtime, before - 5'000);
   EXPECT_LE(head->mtime, NowMs() + 5'000);
+}
+
+TEST_P(ObjectStoreContractTest, GetWithInfoGivesHeadsInfoAndTheFirstBytes) {
+  std::string data(3 * 1024 * 1024 + 17, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 131) >> 3);
+  MustPut("big/object.log", data);
+  MustPut("a/hello.txt", "hello");
+  MustPut("empty.log", "");
+  auto read = [](ObjectReader& r) {
+    std::string out, buf(100'003, '\0');
+    while (true) {
+      auto n = r.Read(buf.data(), buf.size());
+      EXPECT_TRUE(n.has_value()) << n.error().ToString();
+      if (!n || *n == 0) return out;
+      out.append(buf.data(), *n);
+    }
+  };
+  for (const auto& [key, length, want] : std::vector<std::tuple<std::string, uint64_t, std::string>>{
+           {"big/object.log", 2'500'000, data.substr(0, 2'500'000)},  // more than one S3 read chunk
+           {"big/object.log", 10, data.substr(0, 10)},
+           {"a/hello.txt", 1000, "hello"},  // all of a shorter object
+           {"empty.log", 1000, ""}}) {
+    auto opened = store_->GetWithInfo(key, length);
+    ASSERT_TRUE(opened.has_value()) << key << ": " << opened.error().ToString();
+    auto head = store_->Head(key);
+    ASSERT_TRUE(head.has_value());
+    EXPECT_EQ(opened->info.key, key);
+    EXPECT_EQ(opened->info.size, head->size) << key;
+    EXPECT_EQ(opened->info.etag, head->etag) << key;
+    EXPECT_NEAR(opened->info.mtime, head->mtime, 1000) << key;
+    EXPECT_EQ(read(*opened->reader), want) << key;
+  }
+  auto missing = store_->GetWithInfo("a/missing.txt", 10);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), StatusCode::kNotFound);
 }
 
 TEST_P(ObjectStoreContractTest, IdenticalRePutIsANoOp) {
