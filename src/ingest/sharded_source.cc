@@ -13,12 +13,18 @@ class ShardedSource::Shard final : public EventSource {
   Shard(ShardedSource& parent, size_t index) : parent_(parent), index_(index) {}
 
   Result<std::vector<ObjectEvent>> Poll(TimeMs max_wait) override { return parent_.PollFor(index_, max_wait); }
-  Status Ack(const ObjectEvent& event) override { return parent_.Settle(&event, true); }
-  void Abandon(const ObjectEvent& event) override { (void)parent_.Settle(&event, false); }
+  Status Ack(const ObjectEvent& event) override {
+    parent_.Queue(event, true);
+    return parent_.TrySettle();
+  }
+  void Abandon(const ObjectEvent& event) override {
+    parent_.Queue(event, false);
+    (void)parent_.TrySettle();
+  }
   // Nothing queued or unsettled, no shard polling (which could queue some),
   // and the source had nothing more when last asked.
   bool Done() const override {
-    (void)parent_.Settle(nullptr, false);  // unless another thread is in the source
+    (void)parent_.TrySettle();  // unless another thread is in the source
     std::lock_guard lock(parent_.mu_);
     return parent_.queues_[index_].empty() && !parent_.polling_ && parent_.unsettled_.empty() &&
            parent_.source_done_;
@@ -99,11 +105,12 @@ Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wai
   }
 }
 
-Status ShardedSource::Settle(const ObjectEvent* event, bool ack) {
-  if (event) {
-    std::lock_guard lock(mu_);
-    unsettled_.push_back({*event, ack});
-  }
+void ShardedSource::Queue(const ObjectEvent& event, bool ack) {
+  std::lock_guard lock(mu_);
+  unsettled_.push_back({event, ack});
+}
+
+Status ShardedSource::TrySettle() {
   std::unique_lock source_lock(source_mu_, std::try_to_lock);
   if (!source_lock.owns_lock()) return Status::Ok();
   return SettleLocked();

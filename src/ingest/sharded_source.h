@@ -38,10 +38,11 @@ class ShardedSource {
  private:
   class Shard;
   Result<std::vector<ObjectEvent>> PollFor(size_t i, TimeMs max_wait);
-  // Queues the acknowledgement (ack) or abandon of `event`, when given, and
-  // applies the queue unless another thread is in the source (that thread
+  // Queues the acknowledgement (ack) or abandon of `event`.
+  void Queue(const ObjectEvent& event, bool ack);
+  // Applies the queue unless another thread is in the source (that thread
   // applies it on leaving). Returns the first failed acknowledgement applied.
-  Status Settle(const ObjectEvent* event, bool ack);
+  Status TrySettle();
   // With source_mu_ held: applies the queued acknowledgements, then notes
   // the source's Done and Failing. Returns the first failed acknowledgement.
   Status SettleLocked();

@@ -167,44 +167,37 @@ Result<std::string> S3Store::PutMultipart(const std::string& full, std::string_v
   return result;
 }
 
-Result<std::unique_ptr<ObjectReader>> S3Store::Get(std::string_view key, uint64_t offset,
-                                                   std::optional<uint64_t> length) {
+Result<OpenedObject> S3Store::ReadRange(std::string_view key, uint64_t offset, std::optional<uint64_t> length) {
   RETURN_IF_ERROR(ValidateKey(key));
   const std::string full = FullKey(key);
   if (!length || *length > 0) {
-    // One ranged GET gives the first chunk, the object's size and its etag.
+    // One ranged GET gives the first chunk, the object's size, etag and time.
     const uint64_t want = length ? std::min(*length, options_.read_chunk) : options_.read_chunk;
     auto first = client_->GetObjectFirstRange(bucket_, full, offset, offset + want);
     if (first) {
       ASSIGN_OR_RETURN(ByteRange range, ResolveRange(key, first->object_size, offset, length));
       if (first->data.size() > range.end - range.begin) first->data.resize(range.end - range.begin);
-      return std::make_unique<S3Reader>(client_, bucket_, full, std::move(first->etag), range,
-                                        options_.read_chunk, std::move(first->data));
+      ObjectInfo info{std::string(key), first->object_size, first->etag, first->mtime};
+      return OpenedObject{std::move(info),
+                          std::make_unique<S3Reader>(client_, bucket_, full, std::move(first->etag), range,
+                                                     options_.read_chunk, std::move(first->data))};
     }
     if (first.error().code() != StatusCode::kInvalidArgument) return Err(first.error());
     // 416: an empty object, or an offset at or past the end; HEAD tells which.
   }
   ASSIGN_OR_RETURN(aws::S3Object head, client_->HeadObject(bucket_, full));
   ASSIGN_OR_RETURN(ByteRange range, ResolveRange(key, head.size, offset, length));
-  return std::make_unique<S3Reader>(client_, bucket_, full, head.etag, range, options_.read_chunk);
+  auto reader = std::make_unique<S3Reader>(client_, bucket_, full, head.etag, range, options_.read_chunk);
+  return OpenedObject{ToInfo(std::move(head), std::string(key)), std::move(reader)};
 }
 
-Result<OpenedObject> S3Store::GetWithInfo(std::string_view key, uint64_t length) {
-  RETURN_IF_ERROR(ValidateKey(key));
-  if (length == 0) return ObjectStore::GetWithInfo(key, length);
-  const std::string full = FullKey(key);
-  auto first = client_->GetObjectFirstRange(bucket_, full, 0, std::min(length, options_.read_chunk));
-  if (!first) {
-    if (first.error().code() != StatusCode::kInvalidArgument) return Err(first.error());
-    return ObjectStore::GetWithInfo(key, length);  // 416: an empty object (HEAD says so)
-  }
-  const ByteRange range{0, std::min(length, first->object_size)};
-  if (first->data.size() > range.end) first->data.resize(range.end);
-  ObjectInfo info{std::string(key), first->object_size, first->etag, first->mtime};
-  auto reader = std::make_unique<S3Reader>(client_, bucket_, full, std::move(first->etag), range,
-                                           options_.read_chunk, std::move(first->data));
-  return OpenedObject{std::move(info), std::move(reader)};
+Result<std::unique_ptr<ObjectReader>> S3Store::Get(std::string_view key, uint64_t offset,
+                                                   std::optional<uint64_t> length) {
+  ASSIGN_OR_RETURN(OpenedObject opened, ReadRange(key, offset, length));
+  return std::move(opened.reader);
 }
+
+Result<OpenedObject> S3Store::GetWithInfo(std::string_view key, uint64_t length) { return ReadRange(key, 0, length); }
 
 Result<ObjectInfo> S3Store::Head(std::string_view key) {
   RETURN_IF_ERROR(ValidateKey(key));

@@ -42,7 +42,7 @@ class S3Store final : public ObjectStore {
   Result<std::unique_ptr<ObjectReader>> Get(std::string_view key, uint64_t offset = 0,
                                             std::optional<uint64_t> length = std::nullopt) override;
   Result<ObjectInfo> Head(std::string_view key) override;
-  // One ranged GET of the first min(length, read_chunk) bytes gives the info.
+  // The ranged GET of the first min(length, read_chunk) bytes gives the info.
   Result<OpenedObject> GetWithInfo(std::string_view key, uint64_t length) override;
   Result<ListResult> List(std::string_view prefix, std::string_view start_after = {},
                           size_t max_keys = 1000) override;
@@ -55,6 +55,9 @@ class S3Store final : public ObjectStore {
  private:
   S3Store() = default;
   std::string FullKey(std::string_view key) const;
+  // Get and GetWithInfo: the first ranged GET (a HEAD when it answers 416)
+  // gives the info, and an S3Reader streams the rest.
+  Result<OpenedObject> ReadRange(std::string_view key, uint64_t offset, std::optional<uint64_t> length);
   Result<std::string> PutMultipart(const std::string& full, std::string_view data);
 
   std::shared_ptr<aws::S3Client> client_;

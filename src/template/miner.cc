@@ -202,11 +202,11 @@ uint32_t TemplateMiner::Best(uint32_t leaf) const {
     const Template& t = templates_[slot];
     // A template that can no longer reach `needed`, or tie the best so far,
     // is left as soon as that shows: with random text, after a few tokens.
-    const size_t floor = std::max(needed, best_same);
+    const size_t reach = std::max(needed, best_same);
     size_t same = 0, i = 0;
     for (; i < n; ++i) {
       same += SameToken(t.tokens[i], tokens_[i]);
-      if (same + (n - i - 1) < floor) break;
+      if (same + (n - i - 1) < reach) break;
     }
     if (i < n) continue;
     if (best == kNone || same > best_same || (same == best_same && t.wildcards > best_wild)) {
