@@ -216,6 +216,29 @@ TEST_P(LogContractTest, LargeBatchesReadBackFromAnyOffset) {
   }
 }
 
+// More bytes in one transaction than a writer buffers (Kafka's producer
+// queue holds 4 MB), spread thinly over more partitions than its queue
+// holds full batches of: Append waits for room and the whole commits.
+TEST_P(LogContractTest, TransactionLargerThanTheWritersBufferCommitsWhole) {
+  const std::string t = T("big");
+  constexpr int kPartitions = 8, kPerPartition = 150;
+  Create(t, kPartitions);
+  const std::string filler(10000, 'x');
+  auto txn = Begin();
+  ASSERT_NE(txn, nullptr);
+  for (int i = 0; i < kPartitions * kPerPartition; ++i) {  // 12 MB, partitions in turn
+    ASSERT_TRUE(txn->AppendTo(t, i % kPartitions, "k", std::to_string(i) + filler).ok()) << i;
+  }
+  ASSERT_TRUE(txn->Commit().ok());
+  for (int p = 0; p < kPartitions; ++p) {
+    const auto got = ReadAll(t, p);
+    ASSERT_EQ(got.size(), static_cast<size_t>(kPerPartition)) << "partition " << p;
+    for (int n = 0; n < kPerPartition; ++n) {
+      ASSERT_EQ(got[n].value, std::to_string(n * kPartitions + p) + filler) << p << " " << n;
+    }
+  }
+}
+
 TEST_P(LogContractTest, ReadIntoMatchesReadAndReusesTheBuffer) {
   const std::string t = T("readinto");
   Create(t, 2);
