@@ -18,6 +18,8 @@ namespace logstream::aws {
 namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
+// CURLOPT_BUFFERSIZE: one such buffer per pooled handle (16 at most).
+constexpr long kReadBufferBytes = 256 * 1024;
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -323,6 +325,9 @@ std::optional<std::string> S3Client::Perform(Handle& h, const S3Request& r, cons
   curl_easy_setopt(curl, CURLOPT_EXPECT_100_TIMEOUT_MS, 200L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
+  // Bodies are read in pieces of this size: curl's default, 16 KB, made a
+  // recv and a poll per 16 KB (25,000 system calls for 200 MB of objects).
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReadBufferBytes);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, resp);
   if (r.method == "HEAD") {
