@@ -122,6 +122,29 @@ TEST(ShardedSourceTest, AcknowledgementDoesNotWaitForAnotherShardsPoll) {
   EXPECT_TRUE(sharded.shard(0).Done());
 }
 
+// A source that answers at once with nothing (a listing already done, while
+// other shards still ingest) is not asked again at once: a shard waiting
+// 200 ms for work asks it about every 20 ms, not thousands of times.
+TEST(ShardedSourceTest, AnEmptyAnswerAtOnceIsNotAskedAgainAtOnce) {
+  class Empty : public EventSource {
+   public:
+    Result<std::vector<ObjectEvent>> Poll(TimeMs) override {
+      ++polls;
+      return std::vector<ObjectEvent>{};
+    }
+    Status Ack(const ObjectEvent&) override { return Status::Ok(); }
+    bool Done() const override { return false; }
+    int polls = 0;
+  } source;
+  ShardedSource sharded(source, 2, 8, "unknown");
+  const auto start = std::chrono::steady_clock::now();
+  auto got = sharded.shard(1).Poll(200);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_TRUE(got->empty());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200)) << "waits its time";
+  EXPECT_LE(source.polls, 20) << "about one poll per 20 ms (it was millions)";
+}
+
 // 60 objects of 7 hosts, 50 lines each; message n=K numbers every line of
 // a host in key order.
 std::vector<ObjectEvent> PutObjects(MemoryStore& store) {

@@ -7,6 +7,11 @@
 #include "src/log/record_batch.h"
 
 namespace logstream {
+namespace {
+// The longest a shard waits inside the source: other shards' acknowledgements
+// are applied only when it comes out.
+constexpr TimeMs kShortPollMs = 20;
+}  // namespace
 
 class ShardedSource::Shard final : public EventSource {
  public:
@@ -77,13 +82,15 @@ Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wai
       // This shard polls for all of them.
       polling_ = true;
       lock.unlock();
+      const auto started = std::chrono::steady_clock::now();
       const TimeMs left = std::max<TimeMs>(
-          0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - started).count());
       // In short polls, so that other shards' acknowledgements do not wait
       // for a long one.
+      const TimeMs wait = std::min<TimeMs>(left, kShortPollMs);
       Result<std::vector<ObjectEvent>> events = [&] {
         std::lock_guard source_lock(source_mu_);
-        auto polled = source_.Poll(std::min<TimeMs>(left, 20));
+        auto polled = source_.Poll(wait);
         (void)SettleLocked();  // also notes Done and Failing after this poll
         return polled;
       }();
@@ -96,7 +103,14 @@ Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wai
       }
       polled_.notify_all();
       if (!events) return Err(events.error());
-      if (queues_[i].empty() && std::chrono::steady_clock::now() >= deadline) return std::vector<ObjectEvent>{};
+      if (queues_[i].empty()) {
+        if (std::chrono::steady_clock::now() >= deadline) return std::vector<ObjectEvent>{};
+        // A source may answer at once that it has nothing (a listing done
+        // with, say): wait out the poll's time, or another shard's poll,
+        // rather than ask again at once (that spun a core while the other
+        // shards ingested).
+        if (events->empty()) polled_.wait_until(lock, std::min(deadline, started + std::chrono::milliseconds(wait)));
+      }
       continue;
     }
     if (polled_.wait_until(lock, deadline) == std::cv_status::timeout && queues_[i].empty()) {
