@@ -105,8 +105,8 @@ Result<std::vector<ObjectEvent>> ShardedSource::PollFor(size_t i, TimeMs max_wai
       if (!events) return Err(events.error());
       if (queues_[i].empty()) {
         if (std::chrono::steady_clock::now() >= deadline) return std::vector<ObjectEvent>{};
-        // A source may answer at once that it has nothing (a listing done
-        // with, say): wait out the poll's time, or another shard's poll,
+        // A source may say at once that it has nothing (a listing that is
+        // done, say): wait out the poll's time, or another shard's poll,
         // rather than ask again at once (that spun a core while the other
         // shards ingested).
         if (events->empty()) polled_.wait_until(lock, std::min(deadline, started + std::chrono::milliseconds(wait)));
