@@ -4,9 +4,11 @@ objects, an ingest of the same data from a directory bucket, the same
 ingest with no object read ahead ([ingest] prefetch_objects = 0), and the
 peer: `aws s3 cp --recursive` (awscli) to local disk, then a directory
 ingest. With a Kafka broker up (scripts/services start kafka), the same
-ingests into Kafka too. One run, side by side.
+ingests into Kafka too. Side by side in one run: the ingests take turns,
+ROUNDS times (default 3; the machine's speed drifts within minutes), and
+each figure is the median, with each round's ratio beside it.
 
-usage: python3 bench/s3_ingest_bench.py build/logstream [LINES_PER_HOST]"""
+usage: python3 bench/s3_ingest_bench.py build/logstream [LINES_PER_HOST [ROUNDS]]"""
 import os
 import resource
 import shutil
@@ -21,6 +23,7 @@ from s3_common import s3_env  # noqa: E402
 
 logstream = sys.argv[1] if len(sys.argv) > 1 else "build/logstream"
 per_host = int(sys.argv[2]) if len(sys.argv) > 2 else 400000
+rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 env = s3_env()
 d = workdir("s3-bench")
 bucket = f"bench-{os.getpid()}"
@@ -63,9 +66,19 @@ def ingest(store, broker, pre=(), post=(), **kw):
 
 with open(f"{d}/no-prefetch.toml", "w") as f:
     f.write("[ingest]\nprefetch_objects = 0\n")
-s3_s = ingest(f"s3://{bucket}", f"{d}/log-s3", env=env)
-dir_s = ingest(f"file://{d}/local", f"{d}/log-dir")
-s3_off_s = ingest(f"s3://{bucket}", f"{d}/log-s3-off", post=["--config", f"{d}/no-prefetch.toml"], env=env)
+def median(xs):
+    return sorted(xs)[len(xs) // 2]
+
+
+s3_runs, dir_runs, s3_off_runs = [], [], []
+for n in range(rounds):
+    s3_runs.append(ingest(f"s3://{bucket}", f"{d}/log-s3", env=env))
+    dir_runs.append(ingest(f"file://{d}/local", f"{d}/log-dir"))
+    s3_off_runs.append(ingest(f"s3://{bucket}", f"{d}/log-s3-off", post=["--config", f"{d}/no-prefetch.toml"],
+                              env=env))
+    for log in ("log-s3", "log-dir", "log-s3-off"):
+        shutil.rmtree(f"{d}/{log}")
+s3_s, dir_s, s3_off_s = median(s3_runs), median(dir_runs), median(s3_off_runs)
 aws = shutil.which("aws")
 if aws:
     cp_s = timed([aws, "s3", "cp", "--recursive", "--quiet", "--endpoint-url", env["AWS_ENDPOINT_URL_S3"],
@@ -76,8 +89,11 @@ kafka = subprocess.run([os.path.join(os.path.dirname(__file__), "..", "scripts",
 if kafka.startswith("kafka://"):
     ns = f"s3bench{os.getpid()}"
     ingest(f"file://{d}/local", kafka, pre=["--namespace", ns + "w"])  # a fresh broker warms up
-    s3_k = ingest(f"s3://{bucket}", kafka, pre=["--namespace", ns + "a"], env=env)
-    dir_k = ingest(f"file://{d}/local", kafka, pre=["--namespace", ns + "b"])
+    s3_k_runs, dir_k_runs = [], []
+    for n in range(rounds):
+        s3_k_runs.append(ingest(f"s3://{bucket}", kafka, pre=["--namespace", f"{ns}a{n}"], env=env))
+        dir_k_runs.append(ingest(f"file://{d}/local", kafka, pre=["--namespace", f"{ns}b{n}"]))
+    s3_k, dir_k = median(s3_k_runs), median(dir_k_runs)
 mb = total / 1e6
 load = os.getloadavg()[0]
 
@@ -87,12 +103,17 @@ def row(name, secs):
           f"  {cpu.get(secs, 0):5.2f} CPU s")
 
 
-print(f"{len(keys)} objects, {mb:.0f} MB, {lines} lines, load {load:.1f}")
+def ratios(file_runs, s3_runs):
+    return " ".join(f"{f / s:.2f}x" for f, s in zip(file_runs, s3_runs))
+
+
+print(f"{len(keys)} objects, {mb:.0f} MB, {lines} lines, load {load:.1f}; medians of {rounds} rounds")
 print(f"{'curl download (GET only)':40}: {mb / curl_s:7.1f} MB/s  {curl_s:6.2f} s")
 row("ingest s3:// -> embedded log", s3_s)
 row("ingest file:// -> embedded log", dir_s)
 row("ingest s3://, no read-ahead", s3_off_s)
-print(f"s3 / file: {dir_s / s3_s:.2f}x (no read-ahead: {dir_s / s3_off_s:.2f}x)")
+print(f"s3 / file: {dir_s / s3_s:.2f}x (no read-ahead: {dir_s / s3_off_s:.2f}x); "
+      f"each round: {ratios(dir_runs, s3_runs)} (no read-ahead: {ratios(dir_runs, s3_off_runs)})")
 if aws:
     row("peer: aws s3 cp --recursive", cp_s)
     row("peer: aws s3 cp, then file:// ingest", cp_s + copied_s)
@@ -100,4 +121,4 @@ if aws:
 if kafka.startswith("kafka://"):
     row("ingest s3:// -> Kafka", s3_k)
     row("ingest file:// -> Kafka", dir_k)
-    print(f"Kafka: s3 / file: {dir_k / s3_k:.2f}x")
+    print(f"Kafka: s3 / file: {dir_k / s3_k:.2f}x; each round: {ratios(dir_k_runs, s3_k_runs)}")
