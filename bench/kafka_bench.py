@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Kafka benchmarks side by side on one broker (not a test: it reports figures).
 
-  bench/kafka_bench.py [build/logstream] [--lines N]
+  bench/kafka_bench.py [build/logstream] [--lines N] [--rounds R]
 
 Needs a running broker (`scripts/services start kafka`) and kcat (Debian
 package, installed by scripts/setup). One generated bucket, then:
@@ -10,7 +10,8 @@ package, installed by scripts/setup). One generated bucket, then:
    transaction) vs `kcat -P -l` producing the same lines
    (idempotent, acks=all, lz4, no parsing, no transactions) to a topic with the
    same partition count: input MB/s, lines/s, CPU seconds, and the CPU
-   seconds of the broker meanwhile (when scripts/services started it).
+   seconds of the broker meanwhile (when scripts/services started it); the
+   two take turns for R rounds (default 3), and the medians are shown.
 2. The same producer figures next to Kafka's own ProducerPerformance (Java
    client, same acks/compression/linger, records of the average JSON record
    size) in records/s and MB/s of record values.
@@ -33,6 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 p = argparse.ArgumentParser()
 p.add_argument("logstream", nargs="?", default="build/logstream")
 p.add_argument("--lines", type=int, default=1_000_000)
+p.add_argument("--rounds", type=int, default=3, help="turns of ingest and kcat (medians reported)")
 args = p.parse_args()
 exe = os.path.abspath(args.logstream)
 url = subprocess.run([f"{ROOT}/scripts/services", "env", "kafka"], check=True, capture_output=True,
@@ -86,35 +88,56 @@ for f in files:
 mb = nbytes / 1e6
 print(f"input: {len(files)} objects, {nlines} lines, {mb:.1f} MB")
 
-# 1. ingest vs kcat. Both topics exist before timing: kcat's is created
-# below, ours by an ingest of an empty bucket (creating topics costs the
-# broker metadata work, up to a second of its CPU).
-os.makedirs(f"{d}/empty")
-subprocess.run([exe, "--namespace", ns, "ingest", "--store", f"file://{d}/empty", "--broker", url,
-                "--exit-when-done"], check=True, capture_output=True)
-b0 = broker_cpu()
-t_ingest, cpu_ingest, _ = timed([exe, "--namespace", ns, "ingest", "--store", f"file://{d}/b", "--broker", url,
-                             "--exit-when-done"])
-b_ingest = broker_cpu()
+# 1. ingest vs kcat, taking turns for --rounds rounds (the machine's speed
+# drifts within minutes); the medians, and each round's ratio. Both topics
+# exist before timing: kcat's is created below, ours by an ingest of an empty
+# bucket (creating topics costs the broker metadata work, up to a second of
+# its CPU).
 # kcat -l reads one file: the same lines, concatenated before timing.
 with open(f"{d}/all.log", "wb") as out:
     for f in files:
         with open(f, "rb") as fh:
             shutil.copyfileobj(fh, out)
-topic = f"{ns}.kcat"
-subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
-                "--topic", topic, "--partitions", str(PARTITIONS)], check=True, capture_output=True)
-b1 = broker_cpu()
-t_kcat, cpu_kcat, _ = timed(["kcat", "-P", "-b", bootstrap, "-t", topic, "-X", "enable.idempotence=true",
-                   "-X", "acks=all", "-X", "compression.type=lz4", "-X", f"linger.ms={LINGER_MS}",
-                   "-X", f"queue.buffering.max.kbytes={QUEUE_KBYTES}", "-l", f"{d}/all.log"])
-b2 = broker_cpu()
-brokers = [b_ingest - b0, b2 - b1] if None not in (b0, b_ingest, b1, b2) else [float("nan")] * 2
-rows = [("logstream ingest", t_ingest, cpu_ingest, brokers[0]), ("kcat -P -l", t_kcat, cpu_kcat, brokers[1])]
+os.makedirs(f"{d}/empty")
+
+
+def cpu_of_broker(run):
+    """(wall, CPU, the broker's CPU seconds during it) of run()."""
+    before = broker_cpu()
+    wall, cpu, _ = run()
+    after = broker_cpu()
+    return wall, cpu, (after - before) if None not in (before, after) else float("nan")
+
+
+ours, theirs = [], []
+for n in range(args.rounds):
+    space = ns if n == 0 else f"{ns}r{n}"  # round 0's records feed parts 2 and 3
+    subprocess.run([exe, "--namespace", space, "ingest", "--store", f"file://{d}/empty", "--broker", url,
+                    "--exit-when-done"], check=True, capture_output=True)
+    ours.append(cpu_of_broker(lambda: timed([exe, "--namespace", space, "ingest", "--store", f"file://{d}/b",
+                                             "--broker", url, "--exit-when-done"])))
+    topic = f"{space}.kcat"
+    subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
+                    "--topic", topic, "--partitions", str(PARTITIONS)], check=True, capture_output=True)
+    theirs.append(cpu_of_broker(lambda: timed(
+        ["kcat", "-P", "-b", bootstrap, "-t", topic, "-X", "enable.idempotence=true", "-X", "acks=all",
+         "-X", "compression.type=lz4", "-X", f"linger.ms={LINGER_MS}",
+         "-X", f"queue.buffering.max.kbytes={QUEUE_KBYTES}", "-l", f"{d}/all.log"])))
+
+
+def median_run(runs):
+    return sorted(runs)[len(runs) // 2]
+
+
+t_ingest, cpu_ingest, broker_ingest = median_run(ours)
+t_kcat, cpu_kcat, broker_kcat = median_run(theirs)
+rows = [("logstream ingest", t_ingest, cpu_ingest, broker_ingest), ("kcat -P -l", t_kcat, cpu_kcat, broker_kcat)]
+print(f"\nmedians of {args.rounds} rounds, load {os.getloadavg()[0]:.1f}")
 print("\n| producer | seconds | input MB/s | lines/s | CPU seconds | the broker's CPU seconds |\n|---|---|---|---|---|---|")
 for name, t, c, b in rows:
     print(f"| {name} | {t:.2f} | {mb / t:.1f} | {nlines / t:,.0f} | {c:.2f} | {b:.2f} |")
-print(f"ingest / kcat: {t_kcat / t_ingest:.2f}x")
+print(f"ingest / kcat: {t_kcat / t_ingest:.2f}x; each round: "
+      + " ".join(f"{k[0] / o[0]:.2f}x" for o, k in zip(ours, theirs)))
 
 # Average record size on the logs topic (JSON values), from a sample, for
 # ProducerPerformance.
