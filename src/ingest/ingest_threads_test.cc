@@ -124,7 +124,7 @@ TEST(ShardedSourceTest, AcknowledgementDoesNotWaitForAnotherShardsPoll) {
 
 // A source that answers at once with nothing (a listing already done, while
 // other shards still ingest) is not asked again at once: a shard waiting
-// 200 ms for work asks it about every 20 ms, not thousands of times.
+// 200 ms for work asks it about every 20 ms, not millions of times.
 TEST(ShardedSourceTest, AnEmptyAnswerAtOnceIsNotAskedAgainAtOnce) {
   class Empty : public EventSource {
    public:
@@ -142,7 +142,9 @@ TEST(ShardedSourceTest, AnEmptyAnswerAtOnceIsNotAskedAgainAtOnce) {
   ASSERT_TRUE(got.has_value()) << got.error().ToString();
   EXPECT_TRUE(got->empty());
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200)) << "waits its time";
-  EXPECT_LE(source.polls, 20) << "about one poll per 20 ms (it was millions)";
+  // About one poll per 20 ms; up to 21 seen under AddressSanitizer on a busy
+  // machine, and millions before the fix.
+  EXPECT_LE(source.polls, 50) << "the source was asked again at once";
 }
 
 // 60 objects of 7 hosts, 50 lines each; message n=K numbers every line of
