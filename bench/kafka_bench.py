@@ -101,7 +101,7 @@ with open(f"{d}/all.log", "wb") as out:
 os.makedirs(f"{d}/empty")
 
 
-def cpu_of_broker(run):
+def with_broker_cpu(run):
     """(wall, CPU, the broker's CPU seconds during it) of run()."""
     before = broker_cpu()
     wall, cpu, _ = run()
@@ -114,12 +114,12 @@ for n in range(args.rounds):
     space = ns if n == 0 else f"{ns}r{n}"  # round 0's records feed parts 2 and 3
     subprocess.run([exe, "--namespace", space, "ingest", "--store", f"file://{d}/empty", "--broker", url,
                     "--exit-when-done"], check=True, capture_output=True)
-    ours.append(cpu_of_broker(lambda: timed([exe, "--namespace", space, "ingest", "--store", f"file://{d}/b",
+    ours.append(with_broker_cpu(lambda: timed([exe, "--namespace", space, "ingest", "--store", f"file://{d}/b",
                                              "--broker", url, "--exit-when-done"])))
     topic = f"{space}.kcat"
     subprocess.run([*java, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
                     "--topic", topic, "--partitions", str(PARTITIONS)], check=True, capture_output=True)
-    theirs.append(cpu_of_broker(lambda: timed(
+    theirs.append(with_broker_cpu(lambda: timed(
         ["kcat", "-P", "-b", bootstrap, "-t", topic, "-X", "enable.idempotence=true", "-X", "acks=all",
          "-X", "compression.type=lz4", "-X", f"linger.ms={LINGER_MS}",
          "-X", f"queue.buffering.max.kbytes={QUEUE_KBYTES}", "-l", f"{d}/all.log"])))

@@ -66,6 +66,8 @@ def ingest(store, broker, pre=(), post=(), **kw):
 
 with open(f"{d}/no-prefetch.toml", "w") as f:
     f.write("[ingest]\nprefetch_objects = 0\n")
+
+
 def median(xs):
     return sorted(xs)[len(xs) // 2]
 
@@ -103,8 +105,9 @@ def row(name, secs):
           f"  {cpu.get(secs, 0):5.2f} CPU s")
 
 
-def ratios(file_runs, s3_runs):
-    return " ".join(f"{f / s:.2f}x" for f, s in zip(file_runs, s3_runs))
+def ratios(base, runs):
+    """Each round's base time over its run's: the speed of runs relative to base."""
+    return " ".join(f"{b / r:.2f}x" for b, r in zip(base, runs))
 
 
 print(f"{len(keys)} objects, {mb:.0f} MB, {lines} lines, load {load:.1f}; medians of {rounds} rounds")
