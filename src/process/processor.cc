@@ -572,7 +572,10 @@ Status Processor::Loop(const std::atomic<bool>* stop) {
     // at most about a tenth of the time (a Kafka commit costs tens of ms).
     const TimeMs interval =
         reached_end ? options_.commit_interval_ms : std::max(options_.commit_interval_ms, 9 * last_commit_took);
-    if (uncommitted_records_ >= options_.commit_records || now - last_commit >= interval) {
+    size_t pending = 0;
+    for (const auto& [p, part] : parts_) pending += part.engine->pending_outputs();
+    if (uncommitted_records_ >= options_.commit_records || pending >= options_.commit_outputs ||
+        now - last_commit >= interval) {
       // The latest group generation first: a commit with an outdated one
       // fails and throws the work since the last commit away.
       RETURN_IF_ERROR(PollGroup(0));

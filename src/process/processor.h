@@ -88,6 +88,10 @@ struct ProcessorOptions {
   // commit_records records. ProcessorConfig's commit_interval/commit_records.
   TimeMs commit_interval_ms = 100;
   int64_t commit_records = 1000000;
+  // ... or as soon as this many output rows wait (a record counted in many
+  // sliding windows closes many), which bounds a commit's size, the memory
+  // held for it and how long a stop's last commit takes.
+  size_t commit_outputs = 100000;
   size_t read_batch = 32768;        // records per Read per partition
   TimeMs poll_wait_ms = 50;         // how long a caught-up consumer waits for new records
   TimeMs idle_tick_ms = 100;        // how often idleness is checked (streaming only)

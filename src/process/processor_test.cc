@@ -125,6 +125,37 @@ TEST(ProcessorTest, ExitWhenDoneEmitsEveryWindowOnceAndRerunEmitsNothing) {
   EXPECT_EQ((*again)->counters().records.load(), 0);
 }
 
+TEST(ProcessorTest, WaitingOutputRowsBoundEachCommit) {
+  // Sliding windows, 10 per record: records and time never make a commit due
+  // here, so only the rows waiting do (and the end of input).
+  ProcessorConfig config = Config();
+  config.slide = 1000;
+  auto run = [&](size_t commit_outputs, std::vector<size_t>* rows_per_commit) {
+    MemoryLog log;
+    Publish(log, Input());
+    ProcessorOptions o = FiniteOptions();
+    o.commit_records = int64_t{1} << 40;
+    o.commit_interval_ms = TimeMs{1} << 40;
+    o.commit_outputs = commit_outputs;
+    o.after_commit = [&](const CommittedOutputs& c) {
+      rows_per_commit->push_back(c.aggregates.size() + c.alerts.size() + c.templates.size());
+    };
+    auto p = Processor::Create(&log, config, o);
+    EXPECT_TRUE(p) << p.error().ToString();
+    EXPECT_TRUE((*p)->Run().ok());
+    auto aggregates = Values(log, "aggregates");
+    return std::multiset<std::string>(aggregates.begin(), aggregates.end());
+  };
+  std::vector<size_t> unbounded, bounded;
+  const auto expected = run(size_t{1} << 40, &unbounded);
+  EXPECT_EQ(run(20, &bounded), expected);
+  EXPECT_LE(unbounded.size(), 2u);
+  EXPECT_GT(bounded.size(), 10u);
+  // At most the bound plus what one read of 16 records per partition closes;
+  // the last commit also holds every window the end of input closes.
+  for (size_t i = 0; i + 1 < bounded.size(); ++i) EXPECT_LE(bounded[i], 20u + 40u) << i;
+}
+
 TEST(ProcessorTest, CrashBeforeAnyCommitPointRestartsExactlyOnce) {
   auto input = Input();
   auto expected = ExpectedAggregates(input, 10000);

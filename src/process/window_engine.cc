@@ -510,6 +510,11 @@ EngineOutputs WindowEngine::TakeOutputs() {
   return out;
 }
 
+size_t WindowEngine::pending_outputs() const {
+  const EngineOutputs& o = impl_->out;
+  return o.aggregates.size() + o.alerts.size() + o.late.size() + o.templates.size();
+}
+
 AllPartials WindowEngine::TakeAllPartials() { return impl_->TakeAllPartials(); }
 
 std::vector<std::pair<std::string, std::string>> WindowEngine::TakeStateChanges() {

@@ -214,6 +214,8 @@ class WindowEngine {
 
   // Moves out the outputs accumulated so far.
   EngineOutputs TakeOutputs();
+  // How many rows TakeOutputs would move out now (O(1)).
+  size_t pending_outputs() const;
 
   // With EngineOptions::partial_all_rules: the per = "all" counts added
   // since the last call. Call after TakeOutputs and before TakeStateChanges
