@@ -8,16 +8,11 @@
 #include <memory>
 #include <sstream>
 
+#include "src/base/ascii.h"
 #include "src/base/curl_global.h"
 
 namespace logstream::aws {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<std::string> NonEmpty(const EnvGetter& env, const char* name) {
   std::optional<std::string> v = env(name);
@@ -66,7 +61,7 @@ std::optional<Credentials> FromInstanceMetadata(const CredentialOptions& options
   const std::string base = endpoint + "/latest/meta-data/iam/security-credentials/";
   auto role = ImdsRequest(base, "GET", auth, t);
   if (!role) return std::nullopt;
-  std::string_view name = Trim(*role);
+  std::string_view name = TrimAsciiSpace(*role);
   name = name.substr(0, name.find('\n'));
   if (name.empty()) return std::nullopt;
   auto doc = ImdsRequest(base + std::string(name), "GET", auth, t);
@@ -178,7 +173,7 @@ Result<std::optional<Credentials>> ParseSharedCredentials(std::string_view text,
   size_t line_no = 0;
   while (!text.empty()) {
     const size_t nl = text.find('\n');
-    std::string_view line = Trim(text.substr(0, nl));
+    std::string_view line = TrimAsciiSpace(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++line_no;
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
@@ -187,8 +182,8 @@ Result<std::optional<Credentials>> ParseSharedCredentials(std::string_view text,
         return Err(InvalidArgument(std::string(file_name) + ":" + std::to_string(line_no) +
                                    ": a section header must end with ']'"));
       }
-      std::string_view name = Trim(line.substr(1, line.size() - 2));
-      if (name.starts_with("profile ")) name = Trim(name.substr(8));
+      std::string_view name = TrimAsciiSpace(line.substr(1, line.size() - 2));
+      if (name.starts_with("profile ")) name = TrimAsciiSpace(name.substr(8));
       in_profile = name == profile;
       found = found || in_profile;
       continue;
@@ -196,8 +191,8 @@ Result<std::optional<Credentials>> ParseSharedCredentials(std::string_view text,
     if (!in_profile) continue;
     const size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
-    const std::string_view key = Trim(line.substr(0, eq));
-    const std::string value(Trim(line.substr(eq + 1)));
+    const std::string_view key = TrimAsciiSpace(line.substr(0, eq));
+    const std::string value(TrimAsciiSpace(line.substr(eq + 1)));
     if (key == "aws_access_key_id") c.access_key_id = value;
     else if (key == "aws_secret_access_key") c.secret_access_key = value;
     else if (key == "aws_session_token") c.session_token = value;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "src/aws/xml.h"
+#include "src/base/ascii.h"
 #include "src/base/backoff.h"
 #include "src/base/curl_global.h"
 #include "src/base/redact.h"
@@ -39,21 +40,15 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 std::string Unquote(std::string_view etag) {
-  etag = Trim(etag);
+  etag = TrimAsciiSpace(etag);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
   return std::string(etag);
 }
 
 uint64_t ParseU64(std::string_view s) {
   uint64_t v = 0;
-  s = Trim(s);
+  s = TrimAsciiSpace(s);
   std::from_chars(s.data(), s.data() + s.size(), v);
   return v;
 }
@@ -110,7 +105,7 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* arg) {
   if (line.starts_with("HTTP/")) {
     r->headers.clear();  // a new response (e.g. after 100 Continue)
   } else if (const size_t colon = line.find(':'); colon != std::string_view::npos) {
-    r->headers.emplace_back(Lower(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
+    r->headers.emplace_back(Lower(TrimAsciiSpace(line.substr(0, colon))), std::string(TrimAsciiSpace(line.substr(colon + 1))));
   }
   return size * n;
 }

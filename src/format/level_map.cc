@@ -2,15 +2,16 @@
 
 #include <cstring>
 
+#include "src/base/ascii.h"
+
 namespace logstream {
 namespace {
 
-inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
 
 // Case-insensitive equality of `word` with a lower-case literal of the same size.
 inline bool Is(const char* lower, std::string_view word) {
   for (size_t i = 0; i < word.size(); ++i) {
-    if (Lower(word[i]) != lower[i]) return false;
+    if (AsciiLower(word[i]) != lower[i]) return false;
   }
   return true;
 }
@@ -20,7 +21,7 @@ inline bool Is(const char* lower, std::string_view word) {
 std::optional<Level> LevelMap::Standard(std::string_view w) {
   switch (w.size()) {
     case 1:
-      switch (Lower(w[0])) {
+      switch (AsciiLower(w[0])) {
         case 'v':
           return Level::kTrace;
         case 'd':
@@ -84,7 +85,7 @@ Status LevelMap::Add(std::string_view word, std::string_view level_name) {
                            "' (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)");
   }
   std::string lower(word);
-  for (char& c : lower) c = Lower(c);
+  for (char& c : lower) c = AsciiLower(c);
   for (auto& [w, l] : extra_) {
     if (w == lower) {
       l = *level;

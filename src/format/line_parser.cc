@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "src/base/ascii.h"
 #include "src/format/kinds.h"
 #include "src/record/parser.h"
 
@@ -34,7 +35,6 @@ std::optional<TimeMs> EpochToMs(double v) {
 }
 
 namespace {
-inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 
 // ISO 8601 with a 'T' or a space, an optional fraction after '.' or ',' and
 // an optional offset.
@@ -69,7 +69,7 @@ Status ParseTextTime(std::string_view text, const TimeFormat* format, TimeMs ref
     const size_t n = std::min(text.size(), sizeof(buf));
     std::memcpy(buf, text.data(), n);
     buf[10] = 'T';
-    const bool fraction = n > 20 && (buf[19] == '.' || buf[19] == ',') && IsDigit(buf[20]);
+    const bool fraction = n > 20 && (buf[19] == '.' || buf[19] == ',') && IsAsciiDigit(buf[20]);
     if (fraction) buf[19] = '.';
     const char* q = IsoFormat(fraction).Parse(buf, buf + n, &parts, &error);
     if (q != nullptr && q < buf + n) {

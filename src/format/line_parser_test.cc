@@ -6,6 +6,8 @@
 #include <vector>
 
 namespace logstream {
+// Named: a unity build compiles this file with others of its test target.
+namespace line_parser_test {
 namespace {
 
 TimeMs Iso(const char* s) { return *ParseRfc3339(s); }
@@ -384,4 +386,5 @@ TEST(GlobTest, Matches) {
 }
 
 }  // namespace
+}  // namespace line_parser_test
 }  // namespace logstream

@@ -2,12 +2,12 @@
 // double-quoted with \" \\ \n \t escapes; a key without '=' has an empty value.
 #include <charconv>
 
+#include "src/base/ascii.h"
 #include "src/format/structured.h"
 
 namespace logstream::format_internal {
 namespace {
 
-inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 
 // Epoch digits ("1700000000", "1700000000.123")?
 bool EpochText(std::string_view v, double* out) {
@@ -16,7 +16,7 @@ bool EpochText(std::string_view v, double* out) {
   for (char c : v) {
     if (c == '.' && !dot)
       dot = true;
-    else if (!IsDigit(c))
+    else if (!IsAsciiDigit(c))
       return false;
   }
   auto r = std::from_chars(v.data(), v.data() + v.size(), *out);

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "src/base/ascii.h"
+
 namespace logstream {
 namespace {
 
@@ -57,7 +59,6 @@ Status Bad(std::string_view pattern, size_t column, const std::string& what) {
 }
 
 inline bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 
 // Does the value fit its conversion?
 bool Fits(Slot slot, const char* p, size_t n) {
@@ -83,7 +84,7 @@ bool Fits(Slot slot, const char* p, size_t n) {
     case Slot::kRelative:
       if (n == 0) return false;
       for (size_t i = 0; i < n; ++i) {
-        if (!IsDigit(p[i])) return false;
+        if (!IsAsciiDigit(p[i])) return false;
       }
       return true;
     default:
@@ -130,7 +131,7 @@ bool InRun(Slot slot, char c) {
       return c != ' ' && c != ':';
     case Slot::kLine:
     case Slot::kRelative:
-      return IsDigit(c);
+      return IsAsciiDigit(c);
     default:
       return true;
   }
@@ -163,13 +164,13 @@ Result<PatternLayout> PatternLayout::Compile(std::string_view pattern) {
     }
     Element e;
     if (i < pattern.size() && pattern[i] == '-') e.left_align = true, ++i;
-    while (i < pattern.size() && IsDigit(pattern[i])) {
+    while (i < pattern.size() && IsAsciiDigit(pattern[i])) {
       e.min_width = std::min(e.min_width * 10 + (pattern[i++] - '0'), 1 << 20);  // widths are small
     }
     if (i < pattern.size() && pattern[i] == '.') {  // truncation: ignored when parsing
       ++i;
       if (i < pattern.size() && pattern[i] == '-') ++i;
-      while (i < pattern.size() && IsDigit(pattern[i])) ++i;
+      while (i < pattern.size() && IsAsciiDigit(pattern[i])) ++i;
     }
     const size_t word_start = i;
     while (i < pattern.size() && IsLetter(pattern[i])) ++i;

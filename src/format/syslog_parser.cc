@@ -4,12 +4,12 @@
 // Severity -> level; HOSTNAME -> source (or fields.host when the object key
 // names the host); APP-NAME / TAG -> logger; PROCID / PID -> fields.pid;
 // MSGID -> fields.msgid; structured data -> fields "SDID.NAME".
+#include "src/base/ascii.h"
 #include "src/format/kinds.h"
 
 namespace logstream::format_internal {
 namespace {
 
-inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 
 Level SeverityLevel(int severity) {
   if (severity <= 2) return Level::kFatal;
@@ -35,7 +35,7 @@ class SyslogParser final : public LineParser {
     if (*p == '<') {
       const char* q = p + 1;
       int pri = 0, digits = 0;
-      while (q < end && IsDigit(*q) && digits < 3) pri = pri * 10 + (*q++ - '0'), ++digits;
+      while (q < end && IsAsciiDigit(*q) && digits < 3) pri = pri * 10 + (*q++ - '0'), ++digits;
       if (digits == 0 || q >= end || *q != '>' || pri > 191) {
         return Bad(p, "expected <PRI>, a number 0-191 in angle brackets");
       }
@@ -44,7 +44,7 @@ class SyslogParser final : public LineParser {
     }
     // RFC 5424: a version number and a space, then an RFC 3339 time or '-'.
     if (end - p >= 3 && p[0] >= '1' && p[0] <= '9' && p[1] == ' ' &&
-        (IsDigit(p[2]) || p[2] == '-')) {
+        (IsAsciiDigit(p[2]) || p[2] == '-')) {
       return Parse5424(p + 2, end, out, starts_record);
     }
     return Parse3164(p, end, out, starts_record);
@@ -155,14 +155,14 @@ class SyslogParser final : public LineParser {
     TimeError error;
     // "1990 Oct 22 ..." (RFC 3164's example of a year before the time).
     int64_t year = -1;
-    if (end - p > 5 && IsDigit(p[0]) && IsDigit(p[1]) && IsDigit(p[2]) && IsDigit(p[3]) &&
-        p[4] == ' ' && !IsDigit(p[5])) {
+    if (end - p > 5 && IsAsciiDigit(p[0]) && IsAsciiDigit(p[1]) && IsAsciiDigit(p[2]) && IsAsciiDigit(p[3]) &&
+        p[4] == ' ' && !IsAsciiDigit(p[5])) {
       year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
       p += 5;
     }
     const char* at = p;
     const char* q = nullptr;
-    if (p < end && IsDigit(*p)) {
+    if (p < end && IsAsciiDigit(*p)) {
       // An RFC 3339 time where the BSD one would be (rsyslog's default).
       const char* s = p;
       std::string_view ts = Token(p, end);
@@ -179,7 +179,7 @@ class SyslogParser final : public LineParser {
                    std::string("expected a time Mmm dd hh:mm:ss: ") +
                        (error.literal ? std::string("'") + error.literal + "'" : error.expected));
       }
-      if (q < end && *q == '.' && q + 1 < end && IsDigit(q[1])) {  // fractions some daemons add
+      if (q < end && *q == '.' && q + 1 < end && IsAsciiDigit(q[1])) {  // fractions some daemons add
         q = ReadFractionMs(q + 1, end, 1 << 30, &parts.millis);
       }
       if (year >= 0) parts.year = year;

@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstring>
 
+#include "src/base/ascii.h"
+
 namespace logstream {
 
 using Op = TimeFormat::Op;
@@ -117,14 +119,12 @@ constexpr const char* kMonths[] = {"january",   "february", "march",    "april",
 constexpr const char* kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
                                  "thursday", "friday", "saturday"};
 
-inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
-inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 
 // Up to `width` digits (at least one) at p: the position after them, or nullptr.
 inline const char* Num(const char* p, const char* end, int width, int64_t* v) {
   const char* start = p;
   int64_t x = 0;
-  while (p < end && p - start < width && IsDigit(*p)) x = x * 10 + (*p++ - '0');
+  while (p < end && p - start < width && IsAsciiDigit(*p)) x = x * 10 + (*p++ - '0');
   if (p == start) return nullptr;
   *v = x;
   return p;
@@ -135,10 +135,10 @@ const char* Name(const char* p, const char* end, const char* const* names, int c
   if (end - p < 3) return nullptr;
   for (int i = 0; i < count; ++i) {
     const char* n = names[i];
-    if (Lower(p[0]) != n[0] || Lower(p[1]) != n[1] || Lower(p[2]) != n[2]) continue;
+    if (AsciiLower(p[0]) != n[0] || AsciiLower(p[1]) != n[1] || AsciiLower(p[2]) != n[2]) continue;
     const char* q = p + 3;
     const char* m = n + 3;
-    while (*m != '\0' && q < end && Lower(*q) == *m) ++q, ++m;
+    while (*m != '\0' && q < end && AsciiLower(*q) == *m) ++q, ++m;
     *index = i;
     return *m == '\0' ? q : p + 3;
   }
@@ -153,15 +153,15 @@ const char* Offset(const char* p, const char* end, int32_t* seconds) {
   }
   if (p >= end || (*p != '+' && *p != '-')) return nullptr;
   const int sign = *p == '-' ? -1 : 1;
-  if (end - p < 3 || !IsDigit(p[1]) || !IsDigit(p[2])) return nullptr;
+  if (end - p < 3 || !IsAsciiDigit(p[1]) || !IsAsciiDigit(p[2])) return nullptr;
   const int hh = (p[1] - '0') * 10 + (p[2] - '0');
   const char* q = p + 3;
   int mm = 0;
   if (q < end && *q == ':') {
-    if (end - q < 3 || !IsDigit(q[1]) || !IsDigit(q[2])) return nullptr;
+    if (end - q < 3 || !IsAsciiDigit(q[1]) || !IsAsciiDigit(q[2])) return nullptr;
     mm = (q[1] - '0') * 10 + (q[2] - '0');
     q += 3;
-  } else if (end - q >= 2 && IsDigit(q[0]) && IsDigit(q[1])) {
+  } else if (end - q >= 2 && IsAsciiDigit(q[0]) && IsAsciiDigit(q[1])) {
     mm = (q[0] - '0') * 10 + (q[1] - '0');
     q += 2;
   }
@@ -413,7 +413,7 @@ bool TimeFormat::ReadFields(const char* p, size_t from, TimeParts* t) const {
 const char* TimeFormat::ParseSeconds(const char* p, const char* end, TimeParts* t) const {
   if (seconds_at_ == 0 || static_cast<size_t>(end - p) < shape_.size()) return nullptr;
   for (size_t i = seconds_at_; i < shape_.size(); ++i) {
-    if (shape_[i] == '0' ? !IsDigit(p[i]) : p[i] != shape_[i]) return nullptr;
+    if (shape_[i] == '0' ? !IsAsciiDigit(p[i]) : p[i] != shape_[i]) return nullptr;
   }
   return ReadFields(p, seconds_field_, t) ? p + shape_.size() : nullptr;
 }
@@ -537,8 +537,8 @@ const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t, Time
           error->expected = "a UTC offset (Z, +hh:mm or +hhmm)";
         break;
       case Op::kAmPm:
-        if (end - p >= 2 && (Lower(p[1]) == 'm') && (Lower(p[0]) == 'a' || Lower(p[0]) == 'p')) {
-          t->ampm = Lower(p[0]) == 'p';
+        if (end - p >= 2 && (AsciiLower(p[1]) == 'm') && (AsciiLower(p[0]) == 'a' || AsciiLower(p[0]) == 'p')) {
+          t->ampm = AsciiLower(p[0]) == 'p';
           q = p + 2;
         } else {
           error->expected = "AM or PM";
@@ -548,7 +548,7 @@ const char* TimeFormat::Parse(const char* p, const char* end, TimeParts* t, Time
         if ((q = Num(p, end, 12, &v))) {
           t->epoch = true;
           t->epoch_ms = v * 1000;
-          if (q < end && *q == '.' && q + 1 < end && IsDigit(q[1])) {  // a fraction may follow
+          if (q < end && *q == '.' && q + 1 < end && IsAsciiDigit(q[1])) {  // a fraction may follow
             int ms = 0;
             q = ReadFractionMs(q + 1, end, 1 << 30, &ms);
             t->epoch_ms += ms;
@@ -626,7 +626,7 @@ Status ResolveTime(const TimeParts& t, TimeMs reference, Zone& zone, TimeMs* out
 const char* ReadFractionMs(const char* p, const char* end, int max_digits, int* ms) {
   int n = 0, v = 0;
   const char* q = p;
-  while (q < end && n < max_digits && IsDigit(*q)) {
+  while (q < end && n < max_digits && IsAsciiDigit(*q)) {
     if (n < 3) v = v * 10 + (*q - '0');
     ++n, ++q;
   }

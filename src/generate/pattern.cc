@@ -4,6 +4,8 @@
 #include <bitset>
 #include <cctype>
 
+#include "src/base/ascii.h"
+
 namespace logstream {
 
 namespace {
@@ -23,7 +25,6 @@ CharSet Range(char lo, char hi) {
   for (int c = lo; c <= hi; ++c) s.set(static_cast<unsigned>(c));
   return s;
 }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
 // Recursive-descent parser from pattern text to PatternGenerator nodes.
@@ -129,9 +130,9 @@ class PatternParser {
   Result<std::pair<int, int>> ParseCounts() {
     const size_t at = pos_++;  // '{'
     auto number = [&]() -> Result<int> {
-      if (AtEnd() || !IsDigit(Peek())) return Err(Bad(pos_, "expected a number in {m,n}"));
+      if (AtEnd() || !IsAsciiDigit(Peek())) return Err(Bad(pos_, "expected a number in {m,n}"));
       int v = 0;
-      while (!AtEnd() && IsDigit(Peek())) {
+      while (!AtEnd() && IsAsciiDigit(Peek())) {
         v = v * 10 + (p_[pos_++] - '0');
         if (v > kMaxCount) return Err(Bad(at, "repetition counts are at most 1000"));
       }
@@ -208,7 +209,7 @@ class PatternParser {
             return Err(Bad(at, "\\x needs two hex digits"));
           }
           const char h = p_[pos_++];
-          v = v * 16 + (IsDigit(h) ? h - '0' : (h | 0x20) - 'a' + 10);
+          v = v * 16 + (IsAsciiDigit(h) ? h - '0' : (h | 0x20) - 'a' + 10);
         }
         if (v < kFirstPrintable || v > kLastPrintable) {
           return Err(Bad(at, "\\x escapes must name a printable ASCII character"));

@@ -7,6 +7,8 @@
 #include "src/process/window_engine.h"
 
 namespace logstream {
+// Named: a unity build compiles this file with others of its test target.
+namespace engine_templates_test {
 namespace {
 
 const TimeMs kT0 = *ParseRfc3339("2026-11-24T00:00:00Z");
@@ -207,4 +209,5 @@ TEST(EngineTemplatesTest, TemplateRulesNeedTemplates) {
 }
 
 }  // namespace
+}  // namespace engine_templates_test
 }  // namespace logstream

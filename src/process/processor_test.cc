@@ -12,6 +12,8 @@
 #include "src/record/json.h"
 
 namespace logstream {
+// Named: a unity build compiles this file with others of its test target.
+namespace processor_test {
 namespace {
 
 const TimeMs kT0 = *ParseRfc3339("2026-11-24T00:00:00Z");
@@ -372,4 +374,5 @@ TEST(ProcessorTest, AbortedCommitRestoresAndGoesOn) {
 }
 
 }  // namespace
+}  // namespace processor_test
 }  // namespace logstream

@@ -3,12 +3,12 @@
 #include <cstring>
 #include <string>
 
+#include "src/base/ascii.h"
 #include "src/record/utf8.h"
 
 namespace logstream {
 namespace {
 
-inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 
 // Reads n digits at p (caller checked bounds); -1 if any is not a digit.
 inline int Num(const char* p, int n) {
@@ -32,12 +32,12 @@ inline int64_t TimeOfDay(const char* p) {
 }
 
 inline bool LooksIso(std::string_view s) {
-  return s.size() >= 20 && IsDigit(s[0]) && IsDigit(s[3]) && s[4] == '-' && s[7] == '-' &&
+  return s.size() >= 20 && IsAsciiDigit(s[0]) && IsAsciiDigit(s[3]) && s[4] == '-' && s[7] == '-' &&
          (s[10] == 'T' || s[10] == 't');
 }
 
 inline bool LooksClassic(std::string_view s) {
-  return s.size() >= 12 && IsDigit(s[0]) && IsDigit(s[1]) && s[2] == ':' && s[5] == ':' &&
+  return s.size() >= 12 && IsAsciiDigit(s[0]) && IsAsciiDigit(s[1]) && s[2] == ':' && s[5] == ':' &&
          s[8] == '.';
 }
 

@@ -7,6 +7,8 @@
 
 #include <xxhash.h>
 
+#include "src/base/ascii.h"
+
 namespace logstream {
 namespace {
 
@@ -29,8 +31,6 @@ uint64_t Rehash(uint64_t x) {
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
 }
-
-bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // Token equality without a call to memcmp: tokens are short, and the miner
 // compares every token of a message with every template of its leaf.
@@ -104,10 +104,10 @@ void TemplateMiner::Tokenize(std::string_view masked) {
   size_t i = 0;
   const size_t n = masked.size();
   while (true) {
-    while (i < n && IsSpace(masked[i])) ++i;
+    while (i < n && IsAsciiSpace(masked[i])) ++i;
     if (i == n) break;
     size_t end = i;
-    while (end < n && !IsSpace(masked[end])) ++end;
+    while (end < n && !IsAsciiSpace(masked[end])) ++end;
     if (tokens_.size() == options_.max_tokens) {  // the rest as one variable
       tokens_.push_back(kTemplateWildcard);
       break;
