@@ -7,6 +7,13 @@
 namespace logstream {
 
 constexpr bool IsAsciiDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
+// 0-15 for a hex digit of either case, else -1.
+constexpr int AsciiHexValue(char c) {
+  if (IsAsciiDigit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 constexpr char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
 // ' ', \t, \n, \v, \f, \r
 constexpr bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "src/base/ascii.h"
 #include "src/record/json.h"
 
 namespace logstream {
@@ -183,13 +184,6 @@ Result<S3EventMessage> EventBridgeEvent(const std::string& detail_type, const st
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 Result<std::string> UrlDecodeKey(std::string_view encoded) {
@@ -202,8 +196,8 @@ Result<std::string> UrlDecodeKey(std::string_view encoded) {
     } else if (c != '%') {
       out += c;
     } else {
-      const int hi = i + 1 < encoded.size() ? HexValue(encoded[i + 1]) : -1;
-      const int lo = i + 2 < encoded.size() ? HexValue(encoded[i + 2]) : -1;
+      const int hi = i + 1 < encoded.size() ? AsciiHexValue(encoded[i + 1]) : -1;
+      const int lo = i + 2 < encoded.size() ? AsciiHexValue(encoded[i + 2]) : -1;
       if (hi < 0 || lo < 0) {
         return Err(InvalidArgument("bad URL escape at byte " + std::to_string(i) + " of \"" +
                                    std::string(encoded.substr(0, 200)) +
