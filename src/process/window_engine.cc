@@ -46,7 +46,6 @@ struct WindowEngine::Impl {
 
   std::vector<AllRulePartial> dropped_partials;  // of cells dropped before TakeAllPartials
   std::vector<WindowCell> spare_cells;  // recycled, to avoid allocations
-  std::vector<AlertSample> spare_samples;  // likewise
   std::vector<uint32_t> matched;        // scratch: rules matching the current record
   EngineOutputs out;
   EngineStats stats;
@@ -95,7 +94,6 @@ struct WindowEngine::Impl {
 
   void Recycle(WindowCell&& c) {
     c.rules.clear();
-    for (AlertSample& sample : c.template_samples) spare_samples.push_back(std::move(sample));
     c.template_samples.clear();
     c.templates.clear();
     spare_cells.push_back(std::move(c));
@@ -160,18 +158,7 @@ struct WindowEngine::Impl {
       }
     }
     c.templates.push_back(TemplateTally{id, 1});
-    if (spare_samples.empty()) {
-      c.template_samples.push_back(SampleOf(v));
-      return;
-    }
-    // A recycled one: its strings keep their buffers.
-    AlertSample& sample = c.template_samples.emplace_back(std::move(spare_samples.back()));
-    spare_samples.pop_back();
-    sample.object.assign(v.object);
-    sample.offset = v.offset;
-    sample.time = v.time;
-    sample.level = v.level;
-    sample.message.assign(v.message);
+    c.template_samples.Add(v);
   }
 
   // A template rule's alert: key = the source; the id names the template.

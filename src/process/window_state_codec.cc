@@ -195,7 +195,7 @@ Status StateDecoder::DecodeSource(std::string_view key, std::string_view value,
           t.id = r.U();
           t.count = r.I();
           c.templates.push_back(t);
-          c.template_samples.push_back(DecodeSample(r));
+          c.template_samples.Add(DecodeSample(r));
         }
       }
     } else if (tag == kTemplateHistoryTag) {

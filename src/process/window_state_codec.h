@@ -23,6 +23,7 @@
 #include "src/base/status.h"
 #include "src/base/time.h"
 #include "src/base/varint.h"
+#include "src/process/sample_list.h"
 #include "src/process/window_engine.h"
 #include "src/record/log_record.h"
 
@@ -87,7 +88,7 @@ struct WindowCell {
   std::array<int64_t, kLevelCount> levels{};
   std::vector<RuleCell> rules;  // per rule; empty until one matches
   std::vector<TemplateTally> templates;        // in order of first record
-  std::vector<AlertSample> template_samples;  // [i]: the first record of templates[i]
+  SampleList template_samples;  // [i]: the first record of templates[i]
 };
 
 // What the engine keeps of one log source (a host): its watermark, open
