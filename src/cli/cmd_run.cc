@@ -36,10 +36,12 @@ struct RunArgs {
 };
 
 // `run`'s own defaults: 3 hosts in real time with an occasional error burst,
-// objects published every second.
+// objects published every second, and service log lines, whose templates
+// say which error an alert is about (random strings would each be one).
 GeneratorOptions RunGeneratorDefaults() {
   GeneratorOptions gen;
   gen.hosts = 3;
+  gen.messages = MessageKind::kServices;
   gen.burst.enabled = true;
   gen.burst.period = 60 * 1000;
   gen.burst.length = 5 * 1000;

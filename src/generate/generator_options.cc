@@ -32,7 +32,8 @@ const opt::Table<O>& GeneratorTable() {
   static const opt::Table<O> table = [] {
     opt::Table<O> t("generator",
                     "The simulated hosts of `logstream generate` and `logstream run` (CS441 "
-                    "LogFileGenerator-style files).");
+                    "LogFileGenerator-style files). `run` has defaults of its own (see `logstream run "
+                    "--help`): 3 hosts, error bursts, an object a second, service messages.");
     t.Enum("messages", &O::messages,
            "message text: random (as the CS441 generator: random strings, see --min-string, "
            "--max-string, --min-symbol, --max-symbol) or services (a few dozen service log lines "
