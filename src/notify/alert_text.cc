@@ -6,6 +6,31 @@
 
 namespace logstream {
 
+namespace {
+
+bool ParseSample(simdjson::dom::element sample, AlertSampleFields* s) {
+  std::string_view msg, object, time, level;
+  if (sample["message"].get(msg) || sample["object"].get(object) || sample["offset"].get(s->offset)) {
+    return false;
+  }
+  s->message = msg;
+  s->object = object;
+  if (!sample["time"].get(time)) s->time = time;
+  if (!sample["level"].get(level)) s->level = level;
+  return true;
+}
+
+// The first `n` bytes of `text` on one line (control characters as spaces).
+std::string OneLine(std::string_view text, size_t n) {
+  std::string out(text.substr(0, n));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<AlertFields> ParseAlert(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element a;
@@ -27,17 +52,20 @@ Result<AlertFields> ParseAlert(std::string_view json) {
   simdjson::dom::array samples;
   if (!a["samples"].get(samples)) {
     for (auto sample : samples) {
-      std::string_view msg, object, time, level;
-      AlertSampleFields s;
-      if (sample["message"].get(msg) || sample["object"].get(object) ||
-          sample["offset"].get(s.offset)) {
-        continue;
-      }
-      s.message = msg;
-      s.object = object;
-      if (!sample["time"].get(time)) s.time = time;
-      if (!sample["level"].get(level)) s.level = level;
-      f.samples.push_back(std::move(s));
+      if (AlertSampleFields s; ParseSample(sample, &s)) f.samples.push_back(std::move(s));
+    }
+  }
+  simdjson::dom::array templates;
+  if (!a["templates"].get(templates)) {
+    for (auto t : templates) {
+      std::string_view id, text;
+      AlertTemplateFields tf;
+      simdjson::dom::element sample;
+      if (t["id"].get(id) || t["template"].get(text) || t["count"].get(tf.count)) continue;
+      tf.id = id;
+      tf.text = text;
+      if (!t["sample"].get(sample)) ParseSample(sample, &tf.sample);
+      f.templates.push_back(std::move(tf));
     }
   }
   return f;
@@ -56,13 +84,14 @@ std::string AlertToText(std::string_view json) {
   if (!a) return std::string(json);
   std::string out = "ALERT " + a->rule + " " + a->key + " " + WindowText(*a) + ": " +
                     std::to_string(a->count) + " >= " + std::to_string(a->threshold);
-  if (!a->samples.empty()) {  // one sample keeps the line readable
+  // One template or one sample keeps the line readable.
+  if (!a->templates.empty()) {
+    const AlertTemplateFields& t = a->templates[0];
+    out += "  top: " + std::to_string(t.count) + "x \"" + OneLine(t.text, 80) + "\"";
+    if (!t.sample.object.empty()) out += " e.g. " + t.sample.object + "@" + std::to_string(t.sample.offset);
+  } else if (!a->samples.empty()) {
     const AlertSampleFields& s = a->samples[0];
-    std::string m = s.message.substr(0, 60);
-    for (char& c : m) {
-      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
-    out += "  e.g. " + s.object + "@" + std::to_string(s.offset) + ": " + m;
+    out += "  e.g. " + s.object + "@" + std::to_string(s.offset) + ": " + OneLine(s.message, 60);
   }
   return out;
 }

@@ -174,6 +174,14 @@ std::string AlertMail(const AlertFields& a, std::string_view from,
            " " + s.message);
     }
   }
+  if (!a.templates.empty()) {
+    line("");
+    line("Most frequent log templates of the window (count: template, its first line @ offset):");
+    for (const AlertTemplateFields& t : a.templates) {
+      line("  " + std::to_string(t.count) + ": " + t.text + "  (" + t.sample.object + " @ " +
+           std::to_string(t.sample.offset) + ")");
+    }
+  }
   line("");
   line("-- logstream (mail clients thread repeats of this alert by its Message-ID)");
   return m;

@@ -133,6 +133,7 @@ AlertFields SampleAlert() {
   a.threshold = 20;
   a.samples.push_back({"host-2/2026-11-24/host-2-000001.log", 116, "2026-11-24T00:00:10.010Z",
                        "ERROR", "boom\r\n.\r\nQUIT"});
+  a.templates.push_back({"1d8818dd1decfd26", "boom <*>", 20, a.samples[0]});
   return a;
 }
 
@@ -163,6 +164,8 @@ TEST(EmailTest, HeadersAreSafeAndBodyHasTheFacts) {
   EXPECT_NE(body.find("Threshold: 20\r\n"), std::string::npos);
   EXPECT_NE(body.find("host-2/2026-11-24/host-2-000001.log @ 116: 2026-11-24T00:00:10.010Z ERROR boom  .  QUIT"),
             std::string::npos)
+      << body;
+  EXPECT_NE(body.find("\r\n  20: boom <*>  (host-2/2026-11-24/host-2-000001.log @ 116)\r\n"), std::string::npos)
       << body;
   for (size_t i = 0; i < m.size(); ++i) {
     if (m[i] == '\n') {
