@@ -1,10 +1,11 @@
 """The live dashboard as a person sees it (issue 19.3): `logstream run` on
 generated data with error bursts and --http, the page opened in Debian's
 headless Chromium driven by Selenium (chromium-driver); waits for the stage
-rates, the chart and the first alert with its sample lines, a dead letter by
-reason (a junk object dropped into the bucket), checks them against the JSON
-API, saves a screenshot (in its work directory; DASHBOARD_SCREENSHOT=PATH to
-put it elsewhere, e.g. docs/dashboard.png for README) and stops run by its
+rates, the chart and the first alert with its top log templates and sample
+lines, a dead letter by reason (a junk object dropped into the bucket), checks
+them against the JSON API, saves a screenshot (in its work directory;
+DASHBOARD_SCREENSHOT=PATH to put it elsewhere, e.g. docs/dashboard.png for
+README) and stops run by its
 pid.
 
 Selenium comes from scripts/setup.d/browser.sh in the venv /opt/logstream/venv;
@@ -164,6 +165,11 @@ try:
     assert alert.find_element(By.CSS_SELECTOR, ".key").text == a["key"]
     locs = [e.text for e in alert.find_elements(By.CSS_SELECTOR, ".sample .loc")]
     assert locs == [f"{s['object']}@{s['offset']}" for s in a["samples"]], (locs, a["samples"])
+    # Its window's most frequent log templates (run's service lines): which error.
+    shown_templates = texts(alert, ".template .text")
+    assert a["templates"] and shown_templates == [t["template"] for t in a["templates"][:3]], \
+        (shown_templates, a.get("templates"))
+    assert all("<*>" in t for t in shown_templates), shown_templates
 
     # Dead letters by reason, with an example each.
     wait_for(driver, "dead letters by reason", lambda d: d.find_elements(By.CSS_SELECTOR, "#dead-letters tr.reason"))

@@ -445,6 +445,13 @@
       el("span.msg", null, s.message || ""));
   }
 
+  // One of the window's most frequent log templates: which error it is.
+  function templateLine(t) {
+    return el("li.template", {title: `template ${t.id}`},
+      el("span.times", null, `${fmtNum(t.count)}×`), " ",
+      el("code.text", null, t.template || ""));
+  }
+
   function renderAlerts(body, totalFired) {
     const alerts = Array.isArray(body.alerts) ? body.alerts : [];
     const section = $("#alerts");
@@ -460,6 +467,7 @@
             el("span.key", null, a.key), " ",
             el("span.count", {title: "count ≥ threshold"}, `${fmtNum(a.count)} ≥ ${fmtNum(a.threshold)}`),
             el("span.when.muted", null, fmtSpan(a.window_start, a.window_end))),
+          el("ul.templates", null, ...(a.templates || []).slice(0, 3).map(templateLine)),
           el("ol.samples", null, ...(a.samples || []).map(sampleLine)));
         return item;
       });
