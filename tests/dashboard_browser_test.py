@@ -5,8 +5,7 @@ rates, the chart and the first alert with its top log templates and sample
 lines, a dead letter by reason (a junk object dropped into the bucket), checks
 them against the JSON API, saves a screenshot (in its work directory;
 DASHBOARD_SCREENSHOT=PATH to put it elsewhere, e.g. docs/dashboard.png for
-README) and stops run by its
-pid.
+README) and stops run by its pid.
 
 Selenium comes from scripts/setup.d/browser.sh in the venv /opt/logstream/venv;
 when the Python running this lacks it, the test runs itself again with the

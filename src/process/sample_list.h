@@ -19,27 +19,38 @@
 
 namespace logstream {
 
+// A sample's fields where they are kept (an AlertSample, a SampleList).
+struct SampleView {
+  std::string_view object;
+  uint64_t offset = 0;
+  TimeMs time = 0;
+  Level level = Level::kInfo;
+  std::string_view message;
+
+  static SampleView Of(const AlertSample& s) { return {s.object, s.offset, s.time, s.level, s.message}; }
+  static SampleView Of(const LogRecordView& v) { return {v.object, v.offset, v.time, v.level, v.message}; }
+  AlertSample Copy() const { return {std::string(object), offset, time, level, std::string(message)}; }
+};
+
 class SampleList {
  public:
-  void Add(std::string_view object, uint64_t offset, TimeMs time, Level level, std::string_view message) {
-    Entry e{offset, time, 0, object.size(), 0, message.size(), level};
-    if (!entries_.empty() && ObjectOf(entries_.back()) == object) {
+  void Add(const SampleView& s) {
+    Entry e{s.offset, s.time, 0, s.object.size(), 0, s.message.size(), s.level};
+    if (!entries_.empty() && ObjectOf(entries_.back()) == s.object) {
       e.object_at = entries_.back().object_at;
     } else {
       e.object_at = text_.size();
-      text_.append(object);
+      text_.append(s.object);
     }
     e.message_at = text_.size();
-    text_.append(message);
+    text_.append(s.message);
     entries_.push_back(e);
   }
-  void Add(const LogRecordView& v) { Add(v.object, v.offset, v.time, v.level, v.message); }
-  void Add(const AlertSample& s) { Add(s.object, s.offset, s.time, s.level, s.message); }
 
-  AlertSample operator[](size_t i) const {
+  // Valid until the next Add or clear.
+  SampleView operator[](size_t i) const {
     const Entry& e = entries_[i];
-    return AlertSample{std::string(ObjectOf(e)), e.offset, e.time, e.level,
-                       std::string(text_, e.message_at, e.message_size)};
+    return {ObjectOf(e), e.offset, e.time, e.level, std::string_view(text_).substr(e.message_at, e.message_size)};
   }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }

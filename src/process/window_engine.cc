@@ -104,8 +104,7 @@ struct WindowEngine::Impl {
     if (rc.count == rc.exported || v.time > rc.max_time) rc.max_time = v.time;
     ++rc.count;
     if (static_cast<int>(rc.samples.size()) < options.max_samples) {
-      rc.samples.push_back(AlertSample{std::string(v.object), v.offset, v.time, v.level,
-                                       std::string(v.message)});
+      rc.samples.push_back(SampleView::Of(v).Copy());
     }
   }
 
@@ -127,13 +126,10 @@ struct WindowEngine::Impl {
     }
   }
 
-  static AlertSample SampleOf(const LogRecordView& v) {
-    return AlertSample{std::string(v.object), v.offset, v.time, v.level, std::string(v.message)};
-  }
 
-  AlertTemplate TemplateOf(TemplateTally t, const AlertSample& sample) const {
+  AlertTemplate TemplateOf(TemplateTally t, AlertSample sample) const {
     TemplateRef ref = templates->Find(t.id);
-    return AlertTemplate{t.id, ref.text ? *ref.text : "", t.count, sample};
+    return AlertTemplate{t.id, ref.text ? *ref.text : "", t.count, std::move(sample)};
   }
 
   // The cell's most frequent templates, for an alert.
@@ -144,7 +140,7 @@ struct WindowEngine::Impl {
     std::partial_sort(top.begin(), top.begin() + static_cast<ptrdiff_t>(n), top.end(),
                       [&](size_t a, size_t b) { return c.templates[a].count > c.templates[b].count; });
     std::vector<AlertTemplate> out;
-    for (size_t i = 0; i < n; ++i) out.push_back(TemplateOf(c.templates[top[i]], c.template_samples[top[i]]));
+    for (size_t i = 0; i < n; ++i) out.push_back(TemplateOf(c.templates[top[i]], c.template_samples[top[i]].Copy()));
     return out;
   }
 
@@ -158,12 +154,12 @@ struct WindowEngine::Impl {
       }
     }
     c.templates.push_back(TemplateTally{id, 1});
-    c.template_samples.Add(v);
+    c.template_samples.Add(SampleView::Of(v));
   }
 
   // A template rule's alert: key = the source; the id names the template.
   Alert TemplateAlert(const RuleConfig& rule, std::string_view source, TimeMs start, bool with_window,
-                      TemplateTally t, const AlertSample& sample, int64_t threshold) {
+                      TemplateTally t, AlertSample sample, int64_t threshold) {
     Alert a;
     a.id.append(rule.name).append("/").append(source).append("/");
     if (with_window) {
@@ -178,7 +174,7 @@ struct WindowEngine::Impl {
     a.count = t.count;
     a.threshold = threshold;
     a.samples = {sample};
-    a.templates = {TemplateOf(t, sample)};
+    a.templates = {TemplateOf(t, std::move(sample))};
     ++stats.alerts;
     return a;
   }
@@ -189,7 +185,7 @@ struct WindowEngine::Impl {
       const RuleConfig& rule = rules[r];
       if (v.time < templates->first_time() + rule.warmup) continue;
       const TimeMs start = FloorDiv(v.time, step) * step;  // the latest window holding it
-      out.alerts.push_back(TemplateAlert(rule, s.name, start, false, TemplateTally{id, 1}, SampleOf(v), 1));
+      out.alerts.push_back(TemplateAlert(rule, s.name, start, false, TemplateTally{id, 1}, SampleView::Of(v).Copy(), 1));
     }
   }
 
@@ -207,7 +203,7 @@ struct WindowEngine::Impl {
         const double least = rule.factor * static_cast<double>(sum) / static_cast<double>(rule.history);
         if (t.count < rule.min_count || static_cast<double>(t.count) < least) continue;
         const auto threshold = std::max(rule.min_count, static_cast<int64_t>(std::ceil(least)));
-        out.alerts.push_back(TemplateAlert(rule, s.name, c.start, true, t, c.template_samples[i], threshold));
+        out.alerts.push_back(TemplateAlert(rule, s.name, c.start, true, t, c.template_samples[i].Copy(), threshold));
       }
       history.emplace_back(c.start, t.count);
     }
@@ -228,8 +224,7 @@ struct WindowEngine::Impl {
     if (rc.fired) return;
     const RuleConfig& rule = rules[r];
     if (static_cast<int>(rc.samples.size()) < options.max_samples) {
-      rc.samples.push_back(AlertSample{std::string(v.object), v.offset, v.time, v.level,
-                                       std::string(v.message)});
+      rc.samples.push_back(SampleView::Of(v).Copy());
     }
     if (rc.count < rule.min_count) return;
     if (rule.cooldown > 0 && last_fire != kNever && v.time > last_fire - rule.cooldown &&

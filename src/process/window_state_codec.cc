@@ -62,7 +62,7 @@ void EmptyChunks(std::string_view base, size_t now, size_t before,
   for (size_t i = now; i < before; ++i) changes->emplace_back(ChunkKey(base, i), "");
 }
 
-void EncodeSample(const AlertSample& s, VarintWriter& w) {
+void EncodeSample(const SampleView& s, VarintWriter& w) {
   w.S(s.object);
   w.U(s.offset);
   w.I(s.time);
@@ -195,7 +195,7 @@ Status StateDecoder::DecodeSource(std::string_view key, std::string_view value,
           t.id = r.U();
           t.count = r.I();
           c.templates.push_back(t);
-          c.template_samples.Add(DecodeSample(r));
+          c.template_samples.Add(SampleView::Of(DecodeSample(r)));
         }
       }
     } else if (tag == kTemplateHistoryTag) {

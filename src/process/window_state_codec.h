@@ -52,7 +52,8 @@ std::string JoinChunks(const std::map<std::string, std::string>& state, std::str
 void EmptyChunks(std::string_view base, size_t now, size_t before,
                  std::vector<std::pair<std::string, std::string>>* changes);
 
-void EncodeSample(const AlertSample& s, VarintWriter& w);
+void EncodeSample(const SampleView& s, VarintWriter& w);
+inline void EncodeSample(const AlertSample& s, VarintWriter& w) { EncodeSample(SampleView::Of(s), w); }
 AlertSample DecodeSample(VarintReader& r);
 
 // A rule's count in one window, as the engines and the aggregator keep it.

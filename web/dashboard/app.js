@@ -2,8 +2,9 @@
 // once a second and draws the pipeline's stages (rates, totals, lag), the
 // per-host level counts per window (uPlot, the top hosts only, so a thousand
 // hosts stay readable), the alerts as they fire with their top log templates
-// and sample lines, and the dead letters by reason. Plain JS, no build step; every text that comes
-// from the logs goes into the page as text, never as HTML.
+// and sample lines, and the dead letters by reason. Plain JS, no build step;
+// every text that comes from the logs goes into the page as text, never as
+// HTML.
 "use strict";
 
 (function () {
